@@ -1,0 +1,123 @@
+"""The list endpoints' shared behaviour, written once: query parameter
+checks, filters with Mistral's operators, ``fields``, keyset pagination and
+the ``next`` link."""
+
+import urllib.parse
+
+import pecan
+import sqlalchemy as sa
+
+from mistral_clone import config
+from mistral_clone import exceptions as exc
+from mistral_clone.db import query as dbq
+from mistral_clone.db import session as db_session
+
+
+def parse_filter(column, raw):
+    """``eq:x``, ``in:a,b``, ... -> Filter; no known prefix means eq."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        op, sep, rest = raw.partition(":")
+        if sep and op in dbq.OPERATORS:
+            value = rest
+        else:
+            op, value = "eq", raw
+        if op in ("in", "nin"):
+            value = [v for v in value.split(",")] if value else []
+        elif value in ("null", "None") and op in ("eq", "neq"):
+            value = None
+        return dbq.Filter(column, op, value)
+    return dbq.Filter(column, "eq", raw)
+
+
+def _filter_link_value(flt):
+    if flt.op in ("in", "nin"):
+        return "%s:%s" % (flt.op, ",".join(str(v) for v in flt.value))
+    if flt.op == "eq":
+        return flt.value
+    return "%s:%s" % (flt.op, flt.value)
+
+
+def make_spec(model, resource_cls, limit=None, marker=None, sort_keys=None,
+              sort_dirs=None, fields=None, all_projects=False, **filters):
+    """Validate the standard list parameters; returns (ListSpec, fields)."""
+    max_limit = config.CONF.api.max_limit
+    if limit is not None and limit <= 0:
+        raise exc.InputError("Limit must be positive.")
+    if limit is None or limit > max_limit:
+        limit = max_limit
+    sort_keys = list(sort_keys) if sort_keys else ["created_at"]
+    sort_dirs = list(sort_dirs) if sort_dirs else ["asc"]
+    if len(sort_keys) < len(sort_dirs):
+        raise exc.InputError(
+            "Length of sort_keys must be equal or greater than sort_dirs.")
+    sort_dirs += ["asc"] * (len(sort_keys) - len(sort_dirs))
+    for direction in sort_dirs:
+        if direction not in ("asc", "desc"):
+            raise exc.InputError(
+                "Unknown sort direction, must be 'desc' or 'asc'.")
+    columns = set(sa.inspect(model).columns.keys())
+    resource_fields = resource_cls.field_names()
+    for key in sort_keys:
+        if key not in columns or key not in resource_fields:
+            raise exc.InputError("Sort key supplied is invalid: %s" % key)
+    fields = list(fields or [])
+    if fields:
+        invalid = [f for f in fields if f not in resource_fields]
+        if invalid:
+            raise exc.InputError(
+                "Some fields do not exist  [%s], please choose from [%s]"
+                % (", ".join(invalid), ", ".join(resource_fields)))
+        if "id" not in fields:
+            fields.insert(0, "id")
+    parsed = []
+    for column, raw in filters.items():
+        flt = parse_filter(column, raw)
+        if flt is not None:
+            parsed.append(flt)
+    spec = dbq.ListSpec(limit=limit, marker=marker, sort_keys=sort_keys,
+                        sort_dirs=sort_dirs, filters=parsed,
+                        all_projects=all_projects)
+    return spec, fields
+
+
+def fetch_page(model, spec, ctx, to_values, marker_not_found,
+               base_stmt=None, include_public=True):
+    """Rows of one page, turned into dicts by ``to_values(row)``."""
+    with db_session.read_only() as session:
+        stmt = base_stmt if base_stmt is not None else sa.select(model)
+        stmt = dbq.guard(stmt, model, ctx, spec.all_projects, include_public)
+        for flt in spec.filters:
+            stmt = dbq.apply_filter(stmt, model, flt)
+        marker_row = None
+        if spec.marker:
+            marker_row = session.get(model, spec.marker)
+            if marker_row is None:
+                raise exc.NotFoundError(marker_not_found % spec.marker)
+        stmt, keys, dirs = dbq.paginate(stmt, model, spec, marker_row)
+        rows = session.execute(stmt).scalars().all()
+        spec.sort_keys, spec.sort_dirs = keys, dirs
+        return [to_values(row) for row in rows]
+
+
+def next_link(resource_path, spec, fields, items, extra_args=()):
+    """Mistral's ``next`` link: only when the page is full."""
+    if not spec.limit or len(items) < spec.limit:
+        return None
+    args = [("sort_keys", ",".join(spec.sort_keys)),
+            ("sort_dirs", ",".join(spec.sort_dirs))]
+    args += list(extra_args)
+    for flt in spec.filters:
+        args.append((flt.column, _filter_link_value(flt)))
+    query = "&".join("%s=%s" % (k, v) for k, v in args)
+    link = "%s/v2/%s?%s&limit=%d&marker=%s" % (
+        pecan.request.application_url, resource_path, query, spec.limit,
+        items[-1]["id"])
+    if fields:
+        link += "&fields=%s" % ",".join(fields)
+    return link
+
+
+def quote(value):
+    return urllib.parse.quote(str(value), safe=",:")

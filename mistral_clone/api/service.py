@@ -1,0 +1,28 @@
+"""The API service: the WSGI app served by waitress on [api] host:port."""
+
+import threading
+
+from waitress import server as waitress_server
+
+from mistral_clone import config
+from mistral_clone.api import app as api_app
+
+
+class APIService:
+    def __init__(self):
+        conf = config.CONF.api
+        self._server = waitress_server.create_server(
+            api_app.setup_app(), host=conf.host, port=conf.port,
+            threads=max(4, conf.api_workers * 8), ident="mistral_api",
+            clear_untrusted_proxy_headers=True)
+        self.port = self._server.effective_port
+        self._thread = threading.Thread(target=self._server.run,
+                                        name="api", daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        self._server.close()
+
+
+def start():
+    return APIService()

@@ -1,0 +1,107 @@
+"""WSME user types for query parameters and bodies."""
+
+import json
+import uuid
+
+from wsme import types as wtypes
+
+from mistral_clone import exceptions as exc
+
+
+class ListType(wtypes.UserType):
+    """A comma-separated list, e.g. ``sort_keys=created_at,name``."""
+
+    basetype = wtypes.text
+    name = "list"
+
+    @staticmethod
+    def validate(value):
+        items = [v.strip() for v in str(value).split(",")]
+        return [v for v in items if v]
+
+    def frombasetype(self, value):
+        return self.validate(value) if value is not None else None
+
+
+class UniqueListType(ListType):
+    name = "uniquelist"
+
+    @staticmethod
+    def validate(value):
+        seen, result = set(), []
+        for item in ListType.validate(value):
+            if item not in seen:
+                seen.add(item)
+                result.append(item)
+        return result
+
+
+class UuidType(wtypes.UserType):
+    basetype = wtypes.text
+    name = "uuid"
+
+    @staticmethod
+    def validate(value):
+        try:
+            uuid.UUID(str(value))
+        except (TypeError, ValueError, AttributeError):
+            raise exc.InputError("Expected a uuid but received %s." % value)
+        return value
+
+    def frombasetype(self, value):
+        return self.validate(value) if value is not None else None
+
+
+class JsonType(wtypes.UserType):
+    """Any JSON value: a body may send an object or its JSON text."""
+
+    basetype = wtypes.text
+    name = "json"
+
+    def validate(self, value):
+        if value is None or isinstance(value, (dict, list, str, int, float,
+                                               bool)):
+            return value
+        raise exc.InputError("%s is not JSON serializable" % (value,))
+
+    def frombasetype(self, value):
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return value
+
+    def tobasetype(self, value):
+        return value
+
+
+class JsonTextType(wtypes.UserType):
+    """A JSON value that travels as JSON-encoded text (Mistral's `input`,
+    `output`, `params`, `published`, ... fields)."""
+
+    basetype = wtypes.text
+    name = "jsontext"
+
+    def validate(self, value):
+        return value
+
+    def frombasetype(self, value):
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise exc.InputError("Invalid JSON: %s" % value)
+        return value
+
+    def tobasetype(self, value):
+        if value is None or isinstance(value, str) and value == "":
+            return value
+        return json.dumps(value, sort_keys=False)
+
+
+uuid_type = UuidType()
+list_type = ListType()
+uniquelist = UniqueListType()
+jsontype = JsonType()
+jsontext = JsonTextType()

@@ -1,0 +1,89 @@
+"""``mistral-clone-server --server api,engine,executor,scheduler,notifier``
+(or ``all``, the default): starts the chosen services in this process and
+runs until SIGTERM/SIGINT."""
+
+import argparse
+import importlib
+import logging
+import signal
+import sys
+import threading
+
+from mistral_clone import config
+
+LOG = logging.getLogger(__name__)
+
+# service name -> module exposing ``start() -> object with stop()``.
+SERVICES = {
+    "api": "mistral_clone.api.service",
+    "engine": "mistral_clone.engine.service",
+    "executor": "mistral_clone.executor.service",
+    "scheduler": "mistral_clone.scheduler.service",
+    "notifier": "mistral_clone.notifier.service",
+}
+ORDER = ["engine", "executor", "scheduler", "notifier", "api"]
+
+
+def parse_services(value):
+    names = [s.strip() for s in value.split(",") if s.strip()]
+    if not names or "all" in names:
+        return list(ORDER)
+    unknown = [n for n in names if n not in SERVICES]
+    if unknown:
+        raise SystemExit("Unknown service(s): %s (choose from %s or all)"
+                         % (", ".join(unknown), ", ".join(ORDER)))
+    return [n for n in ORDER if n in names]
+
+
+def prepare_database():
+    """The embedded default (no [database] connection): create or upgrade
+    the SQLite file and register the system actions on first start."""
+    if config.CONF.database.connection:
+        return
+    from mistral_clone.db import migration
+    migration.upgrade()
+    from mistral_clone.services import system_actions
+    system_actions.register()
+
+
+def start_services(names):
+    started = []
+    for name in names:
+        module = importlib.import_module(SERVICES[name])
+        started.append((name, module.start()))
+        LOG.info("Service %s started", name)
+    return started
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="mistral-clone-server")
+    parser.add_argument("--server", default="all",
+                        help="comma-separated services, or 'all'")
+    parser.add_argument("--config-file", action="append", default=[])
+    args = parser.parse_args(argv)
+    names = parse_services(args.server)
+
+    config.parse_args([], default_config_files=args.config_file)
+    from oslo_log import log as oslo_logging
+    oslo_logging.setup(config.CONF, "mistral-clone")
+    prepare_database()
+
+    stop_event = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop_event.set())
+    started = start_services(names)
+    print("mistral-clone: %s running" % ", ".join(names), flush=True)
+    try:
+        stop_event.wait()
+    finally:
+        for name, service in reversed(started):
+            try:
+                service.stop()
+            except Exception:
+                LOG.exception("Error stopping %s", name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

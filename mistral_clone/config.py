@@ -1,0 +1,205 @@
+"""Configuration options, with Mistral's own group and option names.
+
+An operator's existing mistral.conf keeps working: options we do not use are
+simply ignored by oslo.config. ``list_opts`` feeds oslo-config-generator
+(see ``etc/mistral-clone-config-generator.conf``).
+
+The embedded default needs no file at all: a SQLite database in the state
+directory, the in-process ``fake:/`` transport and auth off.
+"""
+
+import os
+
+from oslo_config import cfg
+
+CONF = cfg.CONF
+
+DEFAULT_STATE_DIR = os.path.join(
+    os.path.expanduser("~"), ".local", "share", "mistral-clone")
+
+default_opts = [
+    cfg.StrOpt(
+        "state_path",
+        default=os.environ.get("MISTRAL_CLONE_STATE_DIR", DEFAULT_STATE_DIR),
+        sample_default="~/.local/share/mistral-clone",
+        help="Directory for the embedded mode's state (its SQLite "
+             "database). MISTRAL_CLONE_STATE_DIR overrides the default."),
+    cfg.StrOpt(
+        "default_transport_url", default="fake:/",
+        help="Transport used when [DEFAULT] transport_url is not set: "
+             "'fake:/' runs every service in one process."),
+]
+
+api_opts = [
+    cfg.HostAddressOpt("host", default="127.0.0.1",
+                       help="Address the API server listens on."),
+    cfg.PortOpt("port", default=8989, help="Port the API server listens on."),
+    cfg.IntOpt("max_limit", default=1000,
+               help="Upper bound of the `limit` of list requests."),
+    cfg.BoolOpt("allow_action_execution_deletion", default=False,
+                help="Allow DELETE /v2/action_executions/{id}."),
+    cfg.IntOpt("api_workers", default=1,
+               help="Number of API worker threads."),
+    cfg.StrOpt("validation_mode", default="mandatory",
+               choices=["enabled", "mandatory", "disabled"],
+               help="'mandatory': definitions are always validated; "
+                    "'enabled': validation can be skipped with "
+                    "skip_validation; 'disabled': never validated."),
+]
+
+pecan_opts = [
+    cfg.BoolOpt("auth_enable", default=False,
+                help="Authenticate requests with keystonemiddleware. Off in "
+                     "the embedded default."),
+    cfg.BoolOpt("debug", default=False, help="Pecan debug mode."),
+]
+
+database_opts = [
+    cfg.StrOpt("connection", secret=True,
+               help="SQLAlchemy URL; default: a SQLite file in state_path."),
+    cfg.IntOpt("max_pool_size", default=10,
+               help="Connections kept open in the pool."),
+    cfg.IntOpt("max_overflow", default=20,
+               help="Connections opened beyond the pool when it is busy."),
+    cfg.IntOpt("pool_timeout", default=30,
+               help="Seconds to wait for a free connection."),
+    cfg.IntOpt("connection_recycle_time", default=3600,
+               help="Seconds after which a connection is reopened."),
+    cfg.BoolOpt("connection_debug", default=False,
+                help="Log every SQL statement."),
+]
+
+engine_opts = [
+    cfg.HostAddressOpt("host", default="0.0.0.0",
+                       help="Name of the engine node."),
+    cfg.StrOpt("topic", default="mistral_engine",
+               help="RPC topic the engines listen on."),
+    cfg.StrOpt("version", default="1.0", help="RPC API version."),
+    cfg.IntOpt("execution_field_size_limit_kb", default=1024,
+               help="Largest input/output/params of an execution or "
+                    "action (-1: no limit)."),
+    cfg.IntOpt("execution_integrity_check_delay", default=20,
+               help="Seconds between checks that RUNNING work still "
+                    "progresses (-1 disables)."),
+    cfg.BoolOpt("start_subworkflows_via_rpc", default=False,
+                help="Start subworkflows with an RPC call instead of in the "
+                     "parent's transaction."),
+    cfg.StrOpt("merge_strategy", default="replace",
+               choices=["replace", "merge"],
+               help="How published variables are merged into the "
+                    "workflow context."),
+    cfg.IntOpt("rpc_workers", default=8,
+               help="Threads of an engine's RPC server."),
+]
+
+executor_opts = [
+    cfg.StrOpt("type", default="remote", choices=["remote", "local"],
+               help="'remote': actions run in executor services; "
+                    "'local': in the engine process."),
+    cfg.HostAddressOpt("host", default="0.0.0.0",
+                       help="Name of the executor node."),
+    cfg.StrOpt("topic", default="mistral_executor",
+               help="RPC topic the executors listen on."),
+    cfg.StrOpt("version", default="1.0", help="RPC API version."),
+    cfg.IntOpt("workers", default=16,
+               help="Threads of an executor's action pool."),
+]
+
+scheduler_opts = [
+    cfg.FloatOpt("fixed_delay", default=1,
+                 help="Seconds between two polls of the delayed calls."),
+    cfg.FloatOpt("random_delay", default=0,
+                 help="Up to this many seconds added at random to each poll."),
+    cfg.IntOpt("batch_size", default=None,
+               help="Most delayed calls claimed at once."),
+    cfg.FloatOpt("captured_job_timeout", default=30,
+                 help="Seconds after which a claimed but unfinished call "
+                      "is claimed again."),
+    cfg.FloatOpt("pickup_job_after", default=60,
+                 help="Seconds after which a job left by a dead scheduler "
+                      "is picked up."),
+]
+
+cron_trigger_opts = [
+    cfg.BoolOpt("enabled", default=True,
+                help="Fire cron triggers."),
+    cfg.IntOpt("execution_interval", default=1,
+               help="Seconds between two looks for due triggers."),
+]
+
+notifier_opts = [
+    cfg.StrOpt("type", default="remote", choices=["local", "remote"],
+               help="'remote': events go to notifier services over RPC; "
+                    "'local': sent by the engine itself."),
+    cfg.HostAddressOpt("host", default="0.0.0.0",
+                       help="Name of the notifier node."),
+    cfg.StrOpt("topic", default="mistral_notifier",
+               help="RPC topic the notifiers listen on."),
+    cfg.ListOpt("notify", default=[], item_type=str,
+                help="Notifiers applied to every execution."),
+]
+
+
+def _package_opts():
+    """Options owned by sub-packages, gathered lazily so a package that is
+    absent or broken does not stop the others from loading."""
+    opts = []
+    for module_name in ("mistral_clone.actions.opts",
+                        "mistral_clone.expressions.opts"):
+        try:
+            module = __import__(module_name, fromlist=["list_opts"])
+        except ImportError:
+            continue
+        opts.extend(module.list_opts())
+    return opts
+
+
+def list_opts():
+    return [
+        ("DEFAULT", default_opts),
+        ("api", api_opts),
+        ("pecan", pecan_opts),
+        ("database", database_opts),
+        ("engine", engine_opts),
+        ("executor", executor_opts),
+        ("scheduler", scheduler_opts),
+        ("cron_trigger", cron_trigger_opts),
+        ("notifier", notifier_opts),
+    ] + _package_opts()
+
+
+_registered = False
+
+
+def register_opts(conf=CONF):
+    global _registered
+    if _registered and conf is CONF:
+        return
+    for group, opts in list_opts():
+        conf.register_opts(opts, group=None if group == "DEFAULT" else group)
+    if conf is CONF:
+        _registered = True
+
+
+def parse_args(argv=None, default_config_files=None):
+    """Register every option and read the command line and config files."""
+    register_opts()
+    from oslo_log import log as logging
+    try:
+        logging.register_options(CONF)
+    except cfg.ArgsAlreadyParsedError:
+        pass
+    except cfg.DuplicateOptError:
+        pass
+    CONF(argv if argv is not None else [], project="mistral-clone",
+         default_config_files=default_config_files or [])
+
+
+def database_url(conf=CONF):
+    if conf.database.connection:
+        return conf.database.connection
+    os.makedirs(conf.state_path, exist_ok=True)
+    return "sqlite:///" + os.path.join(conf.state_path, "mistral-clone.sqlite")
+
+
+register_opts()

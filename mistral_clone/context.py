@@ -1,0 +1,53 @@
+"""The security context of a request, passed explicitly and across RPC.
+
+Built from the request headers as oslo.context does. As in the real Mistral,
+with auth off the project is always ``<default-project>`` (so every client
+shares one project), while ``X-Roles`` still feeds the policy checks.
+"""
+
+from oslo_context import context as oslo_context
+
+DEFAULT_PROJECT_ID = "<default-project>"
+
+
+class RequestContext(oslo_context.RequestContext):
+    """oslo.context's context plus Mistral's defaults."""
+
+    def __init__(self, project_id=None, **kwargs):
+        kwargs.setdefault("project_id", project_id or DEFAULT_PROJECT_ID)
+        super().__init__(**kwargs)
+        if not self.project_id:
+            self.project_id = DEFAULT_PROJECT_ID
+
+    @classmethod
+    def from_headers(cls, environ, auth_enable):
+        ctx = cls.from_environ(environ)
+        if not auth_enable:
+            ctx.project_id = DEFAULT_PROJECT_ID
+        ctx.is_admin = "admin" in [r.lower() for r in ctx.roles]
+        return ctx
+
+    def to_wire(self):
+        return {
+            "project_id": self.project_id,
+            "user_id": self.user_id,
+            "roles": list(self.roles),
+            "is_admin": self.is_admin,
+            "auth_token": self.auth_token,
+            "request_id": self.request_id,
+        }
+
+    @classmethod
+    def from_wire(cls, data):
+        data = dict(data or {})
+        return cls(project_id=data.get("project_id"),
+                   user_id=data.get("user_id"),
+                   roles=data.get("roles") or [],
+                   is_admin=bool(data.get("is_admin")),
+                   auth_token=data.get("auth_token"),
+                   request_id=data.get("request_id"))
+
+
+def admin_context():
+    """The context of the services' own work (scheduler, recovery)."""
+    return RequestContext(is_admin=True, roles=["admin"])

@@ -1,0 +1,293 @@
+"""Tables. Hot rows stay small: blobs (definitions, inputs, results, published
+data) are deferred columns, loaded only where used.
+
+Every user-owned row carries ``project_id`` and, where the API offers it,
+``scope`` and ``namespace``. Every filter and sort the list endpoints offer
+has an index.
+"""
+
+import datetime
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mistral_clone.db.types import JsonDict, JsonList, JsonValue
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+class Base(orm.DeclarativeBase):
+    pass
+
+
+class _Common:
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True,
+                                    default=new_id)
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        sa.DateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(
+        sa.DateTime, onupdate=utcnow, nullable=True)
+    project_id: Mapped[str] = mapped_column(sa.String(80), nullable=False)
+
+    def to_dict(self):
+        return {c.key: getattr(self, c.key)
+                for c in sa.inspect(type(self)).column_attrs}
+
+
+def _definition_indexes(table):
+    return (
+        sa.UniqueConstraint("name", "namespace", "project_id",
+                            name="uq_%s_name_ns_project" % table),
+        sa.Index("ix_%s_project_scope" % table, "project_id", "scope"),
+        sa.Index("ix_%s_created_at" % table, "created_at", "id"),
+        sa.Index("ix_%s_updated_at" % table, "updated_at"),
+        sa.Index("ix_%s_name" % table, "name"),
+        sa.Index("ix_%s_namespace" % table, "namespace"),
+    )
+
+
+class WorkflowDefinition(_Common, Base):
+    __tablename__ = "workflow_definitions"
+    __table_args__ = _definition_indexes("workflow_definitions")
+
+    name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    namespace: Mapped[str] = mapped_column(sa.String(255), nullable=False,
+                                           default="")
+    scope: Mapped[str] = mapped_column(sa.String(80), nullable=False,
+                                       default="private")
+    definition: Mapped[str] = mapped_column(sa.Text, deferred=True)
+    checksum: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    tags: Mapped[list] = mapped_column(JsonList, default=list)
+    input: Mapped[str] = mapped_column(sa.Text, default="")
+    interface: Mapped[dict] = mapped_column(JsonDict, default=dict)
+    is_system: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    workbook_name: Mapped[str | None] = mapped_column(sa.String(255))
+
+
+class Workbook(_Common, Base):
+    __tablename__ = "workbooks"
+    __table_args__ = _definition_indexes("workbooks")
+
+    name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    namespace: Mapped[str] = mapped_column(sa.String(255), nullable=False,
+                                           default="")
+    scope: Mapped[str] = mapped_column(sa.String(80), nullable=False,
+                                       default="private")
+    definition: Mapped[str] = mapped_column(sa.Text, deferred=True)
+    checksum: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    tags: Mapped[list] = mapped_column(JsonList, default=list)
+
+
+class ActionDefinition(_Common, Base):
+    __tablename__ = "action_definitions"
+    __table_args__ = _definition_indexes("action_definitions") + (
+        sa.Index("ix_action_definitions_is_system", "is_system"),
+    )
+
+    name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    namespace: Mapped[str] = mapped_column(sa.String(255), nullable=False,
+                                           default="")
+    scope: Mapped[str] = mapped_column(sa.String(80), nullable=False,
+                                       default="private")
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    definition: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+    checksum: Mapped[str | None] = mapped_column(sa.String(32))
+    tags: Mapped[list] = mapped_column(JsonList, default=list)
+    input: Mapped[str] = mapped_column(sa.Text, default="")
+    is_system: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    action_class: Mapped[str | None] = mapped_column(sa.String(255))
+    workbook_name: Mapped[str | None] = mapped_column(sa.String(255))
+
+
+class Environment(_Common, Base):
+    __tablename__ = "environments"
+    __table_args__ = (
+        sa.UniqueConstraint("name", "project_id",
+                            name="uq_environments_name_project"),
+        sa.Index("ix_environments_created_at", "created_at", "id"),
+        sa.Index("ix_environments_project_scope", "project_id", "scope"),
+    )
+
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    variables: Mapped[dict] = mapped_column(JsonDict, default=dict,
+                                            deferred=True)
+    scope: Mapped[str] = mapped_column(sa.String(80), nullable=False,
+                                       default="private")
+
+
+class WorkflowExecution(_Common, Base):
+    __tablename__ = "workflow_executions"
+    __table_args__ = (
+        sa.Index("ix_wf_ex_project_created", "project_id", "created_at",
+                 "id"),
+        sa.Index("ix_wf_ex_state", "state"),
+        sa.Index("ix_wf_ex_workflow_name", "workflow_name"),
+        sa.Index("ix_wf_ex_workflow_id", "workflow_id"),
+        sa.Index("ix_wf_ex_root_execution_id", "root_execution_id"),
+        sa.Index("ix_wf_ex_task_execution_id", "task_execution_id"),
+        sa.Index("ix_wf_ex_updated_at", "updated_at"),
+    )
+
+    workflow_name: Mapped[str] = mapped_column(sa.String(255))
+    workflow_namespace: Mapped[str] = mapped_column(sa.String(255),
+                                                    default="")
+    workflow_id: Mapped[str | None] = mapped_column(sa.String(36))
+    description: Mapped[str] = mapped_column(sa.String(255), default="")
+    spec_checksum: Mapped[str | None] = mapped_column(sa.String(64))
+    spec_definition: Mapped[str | None] = mapped_column(sa.Text,
+                                                        deferred=True)
+    state: Mapped[str] = mapped_column(sa.String(20))
+    state_info: Mapped[str | None] = mapped_column(sa.Text)
+    tags: Mapped[list] = mapped_column(JsonList, default=list)
+    accepted: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    input: Mapped[dict] = mapped_column(JsonDict, default=dict,
+                                        deferred=True)
+    output: Mapped[dict] = mapped_column(JsonDict, default=dict,
+                                         deferred=True)
+    params: Mapped[dict] = mapped_column(JsonDict, default=dict,
+                                         deferred=True)
+    context: Mapped[dict] = mapped_column(JsonDict, default=dict,
+                                          deferred=True)
+    runtime_context: Mapped[dict] = mapped_column(JsonDict, default=dict,
+                                                  deferred=True)
+    root_execution_id: Mapped[str | None] = mapped_column(sa.String(36))
+    task_execution_id: Mapped[str | None] = mapped_column(sa.String(36))
+    scope: Mapped[str] = mapped_column(sa.String(80), default="private")
+
+
+class TaskExecution(_Common, Base):
+    __tablename__ = "task_executions"
+    __table_args__ = (
+        sa.Index("ix_task_ex_wf_ex_name", "workflow_execution_id", "name"),
+        sa.Index("ix_task_ex_wf_ex_state", "workflow_execution_id", "state"),
+        sa.Index("ix_task_ex_project_created", "project_id", "created_at",
+                 "id"),
+        sa.Index("ix_task_ex_state", "state"),
+        sa.Index("ix_task_ex_workflow_name", "workflow_name"),
+        sa.Index("ix_task_ex_updated_at", "updated_at"),
+        sa.Index("ix_task_ex_unique_key", "unique_key"),
+    )
+
+    name: Mapped[str] = mapped_column(sa.String(255))
+    workflow_execution_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("workflow_executions.id",
+                                     ondelete="CASCADE"))
+    workflow_name: Mapped[str] = mapped_column(sa.String(255))
+    workflow_namespace: Mapped[str] = mapped_column(sa.String(255),
+                                                    default="")
+    workflow_id: Mapped[str | None] = mapped_column(sa.String(36))
+    type: Mapped[str] = mapped_column(sa.String(10), default="ACTION")
+    state: Mapped[str] = mapped_column(sa.String(20))
+    state_info: Mapped[str | None] = mapped_column(sa.Text)
+    tags: Mapped[list] = mapped_column(JsonList, default=list)
+    processed: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    unique_key: Mapped[str | None] = mapped_column(sa.String(255))
+    has_next_tasks: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    error_handled: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    started_at: Mapped[datetime.datetime | None] = mapped_column(sa.DateTime)
+    finished_at: Mapped[datetime.datetime | None] = mapped_column(
+        sa.DateTime)
+    spec: Mapped[dict] = mapped_column(JsonDict, default=dict, deferred=True)
+    in_context: Mapped[dict] = mapped_column(JsonDict, default=dict,
+                                             deferred=True)
+    published: Mapped[dict] = mapped_column(JsonDict, default=dict,
+                                            deferred=True)
+    runtime_context: Mapped[dict] = mapped_column(JsonDict, default=dict,
+                                                  deferred=True)
+    next_tasks: Mapped[list] = mapped_column(JsonList, default=list,
+                                             deferred=True)
+    result: Mapped[object] = mapped_column(JsonValue, deferred=True, nullable=True)
+
+
+class ActionExecution(_Common, Base):
+    __tablename__ = "action_executions"
+    __table_args__ = (
+        sa.Index("ix_action_ex_task_ex", "task_execution_id"),
+        sa.Index("ix_action_ex_project_created", "project_id", "created_at",
+                 "id"),
+        sa.Index("ix_action_ex_state", "state"),
+        sa.Index("ix_action_ex_name", "name"),
+        sa.Index("ix_action_ex_updated_at", "updated_at"),
+    )
+
+    name: Mapped[str] = mapped_column(sa.String(255))
+    description: Mapped[str] = mapped_column(sa.String(255), default="")
+    workflow_name: Mapped[str | None] = mapped_column(sa.String(255))
+    workflow_namespace: Mapped[str] = mapped_column(sa.String(255),
+                                                    default="")
+    task_execution_id: Mapped[str | None] = mapped_column(
+        sa.String(36), sa.ForeignKey("task_executions.id",
+                                     ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(sa.String(20))
+    state_info: Mapped[str | None] = mapped_column(sa.Text)
+    tags: Mapped[list] = mapped_column(JsonList, default=list)
+    accepted: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    is_sync: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    index: Mapped[int] = mapped_column(sa.Integer, default=0)
+    last_heartbeat: Mapped[datetime.datetime | None] = mapped_column(
+        sa.DateTime)
+    input: Mapped[dict] = mapped_column(JsonDict, default=dict,
+                                        deferred=True)
+    output: Mapped[object] = mapped_column(JsonValue, deferred=True, nullable=True)
+    runtime_context: Mapped[dict] = mapped_column(JsonDict, default=dict,
+                                                  deferred=True)
+
+
+class DelayedCall(Base):
+    """A durable timer: ``func_name(**func_args)`` is due at ``run_at``.
+    A scheduler claims a row (``claimed_at``) in a transaction before running
+    it, so it fires once whatever the number of schedulers."""
+
+    __tablename__ = "delayed_calls"
+    __table_args__ = (
+        sa.Index("ix_delayed_calls_run_at", "run_at"),
+        sa.Index("ix_delayed_calls_key", "key"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True,
+                                    default=new_id)
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        sa.DateTime, default=utcnow)
+    run_at: Mapped[datetime.datetime] = mapped_column(sa.DateTime)
+    func_name: Mapped[str] = mapped_column(sa.String(255))
+    func_args: Mapped[dict] = mapped_column(JsonDict, default=dict)
+    key: Mapped[str | None] = mapped_column(sa.String(255))
+    claimed_at: Mapped[datetime.datetime | None] = mapped_column(sa.DateTime)
+
+
+class CronTrigger(_Common, Base):
+    __tablename__ = "cron_triggers"
+    __table_args__ = (
+        sa.UniqueConstraint("name", "project_id",
+                            name="uq_cron_triggers_name_project"),
+        sa.Index("ix_cron_triggers_next_execution_time",
+                 "next_execution_time"),
+        sa.Index("ix_cron_triggers_created_at", "created_at", "id"),
+        sa.Index("ix_cron_triggers_workflow_id", "workflow_id"),
+        sa.Index("ix_cron_triggers_project_scope", "project_id", "scope"),
+    )
+
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    pattern: Mapped[str | None] = mapped_column(sa.String(100))
+    first_execution_time: Mapped[datetime.datetime | None] = mapped_column(
+        sa.DateTime)
+    next_execution_time: Mapped[datetime.datetime | None] = mapped_column(
+        sa.DateTime)
+    remaining_executions: Mapped[int | None] = mapped_column(sa.Integer)
+    workflow_name: Mapped[str] = mapped_column(sa.String(255))
+    workflow_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("workflow_definitions.id"))
+    workflow_namespace: Mapped[str] = mapped_column(sa.String(255),
+                                                    default="")
+    workflow_input: Mapped[dict] = mapped_column(JsonDict, default=dict)
+    workflow_params: Mapped[dict] = mapped_column(JsonDict, default=dict)
+    scope: Mapped[str] = mapped_column(sa.String(80), default="private")

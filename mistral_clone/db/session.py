@@ -1,0 +1,111 @@
+"""Engines and transactions.
+
+One SQLAlchemy engine per process, built from ``[database] connection``.
+Work is done in explicit transactions (``transaction()``), never through a
+thread-local session: the session is passed to the query functions.
+
+SQLite (the embedded default) allows one writer at a time; write transactions
+there start with ``BEGIN IMMEDIATE`` and wait on the busy timeout instead of
+failing half-way. PostgreSQL needs none of that: concurrency is per row lock.
+"""
+
+import contextlib
+import threading
+
+import sqlalchemy as sa
+from sqlalchemy import event, orm
+
+from mistral_clone import config
+
+_lock = threading.Lock()
+_engine = None
+_sessionmaker = None
+
+
+def _configure_sqlite(engine):
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy's "begin" event issue BEGIN itself.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql("BEGIN " + mode)
+
+
+def create_engine(url):
+    conf = config.CONF.database
+    kwargs = {"echo": conf.connection_debug, "future": True}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 60}
+        kwargs["poolclass"] = sa.pool.QueuePool
+        kwargs["pool_size"] = 5
+        kwargs["max_overflow"] = 20
+    else:
+        kwargs["pool_size"] = conf.max_pool_size
+        kwargs["max_overflow"] = conf.max_overflow
+        kwargs["pool_timeout"] = conf.pool_timeout
+        kwargs["pool_recycle"] = conf.connection_recycle_time
+        kwargs["pool_pre_ping"] = True
+    engine = sa.create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        _configure_sqlite(engine)
+    return engine
+
+
+def get_engine():
+    global _engine, _sessionmaker
+    if _engine is None:
+        with _lock:
+            if _engine is None:
+                _engine = create_engine(config.database_url())
+                _sessionmaker = orm.sessionmaker(
+                    bind=_engine, expire_on_commit=False, future=True)
+    return _engine
+
+
+def dispose():
+    """Forget the engine (tests switch databases; forked children)."""
+    global _engine, _sessionmaker
+    with _lock:
+        if _engine is not None:
+            _engine.dispose()
+        _engine = None
+        _sessionmaker = None
+
+
+@contextlib.contextmanager
+def transaction():
+    """A session in one transaction: committed on success, rolled back on
+    any error."""
+    get_engine()
+    session = _sessionmaker()
+    try:
+        with session.begin():
+            yield session
+    finally:
+        session.close()
+
+
+@contextlib.contextmanager
+def read_only():
+    """A session for reads; on SQLite it does not take the write lock."""
+    engine = get_engine()
+    session = _sessionmaker(bind=engine.execution_options(
+        sqlite_begin="DEFERRED"))
+    try:
+        with session.begin():
+            yield session
+    finally:
+        session.close()
+
+
+def is_postgresql():
+    return get_engine().dialect.name == "postgresql"

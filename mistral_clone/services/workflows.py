@@ -1,0 +1,158 @@
+"""Workflow definitions: create, update and delete from DSL text.
+
+Parsing and validation happen before anything is written; all the workflows
+of one text are stored in one transaction, so a bad one stores none.
+"""
+
+import hashlib
+
+import sqlalchemy as sa
+
+from mistral_clone import exceptions as exc
+from mistral_clone import lang
+from mistral_clone.db import lookup
+from mistral_clone.db import models
+from mistral_clone.db import session as db_session
+
+SCOPES = ("private", "public")
+
+
+def check_scope(scope):
+    if scope not in SCOPES:
+        raise exc.InputError(
+            "Scope must be one of the following: {'public', 'private'}; "
+            "actual: %s" % scope)
+
+
+def checksum(text: str) -> str:
+    return hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+def parse(definition, validate=True):
+    if not definition or not definition.strip():
+        raise exc.DSLParsingError("Definition could not be parsed: the "
+                                  "definition is empty")
+    return lang.parse_workflows(definition, validate=validate)
+
+
+def _wf_definition_texts(definition, wf_list_spec):
+    specs = wf_list_spec.workflows
+    if len(specs) == 1:
+        return [(specs[0], definition)]
+    return [(spec, lang.cut_workflow_definition(definition, spec.name))
+            for spec in specs]
+
+
+def _fill(row, spec, text, scope, namespace, workbook_name=None):
+    row.name = spec.name
+    row.namespace = namespace or ""
+    row.scope = scope
+    row.definition = text
+    row.checksum = checksum(text)
+    row.tags = list(spec.tags or [])
+    row.input = spec.input_str()
+    row.interface = spec.interface()
+    row.workbook_name = workbook_name
+    return row
+
+
+def _duplicate(name, namespace, project_id):
+    return ("Duplicate entry for WorkflowDefinition ['name', 'namespace', "
+            "'project_id']: %s, %s, %s" % (name, namespace or "", project_id))
+
+
+def create_in_session(session, ctx, definition, scope="private",
+                      namespace="", validate=True, workbook_name=None,
+                      wf_list_spec=None, name_prefix=""):
+    wf_list_spec = wf_list_spec or parse(definition, validate)
+    rows = []
+    for spec, text in _wf_definition_texts(definition, wf_list_spec):
+        row = _fill(models.WorkflowDefinition(project_id=ctx.project_id),
+                    spec, text, scope, namespace, workbook_name)
+        row.name = name_prefix + spec.name
+        lookup.insert(session, row,
+                      _duplicate(row.name, namespace, ctx.project_id))
+        rows.append(row)
+    return rows
+
+
+def create_workflows(ctx, definition, scope="private", namespace="",
+                     validate=True):
+    check_scope(scope)
+    wf_list_spec = parse(definition, validate)
+    with db_session.transaction() as session:
+        return create_in_session(session, ctx, definition, scope, namespace,
+                                 validate, wf_list_spec=wf_list_spec)
+
+
+def update_workflows(ctx, definition, scope="private", identifier=None,
+                     namespace="", validate=True):
+    check_scope(scope)
+    wf_list_spec = parse(definition, validate)
+    pairs = _wf_definition_texts(definition, wf_list_spec)
+    if identifier and len(pairs) > 1:
+        raise exc.InputError(
+            "More than one workflows are not supported for update with "
+            "identifier. [identifier: %s]" % identifier)
+    rows = []
+    with db_session.transaction() as session:
+        for spec, text in pairs:
+            ident = identifier or spec.name
+            row = lookup.by_name_or_id(session, models.WorkflowDefinition,
+                                       ctx, ident, namespace,
+                                       for_update=True, include_public=False)
+            if row is None:
+                raise exc.NotFoundError(
+                    "Workflow not found [workflow_identifier=%s, "
+                    "namespace=%s]" % (ident, namespace or ""))
+            _check_owned(row, ctx, "update")
+            if row.is_system:
+                raise exc.InvalidModelError(
+                    "Attempt to modify a system workflow: %s" % row.name)
+            _fill(row, spec, text, scope, row.namespace, row.workbook_name)
+            rows.append(row)
+        session.flush()
+    return rows
+
+
+def _check_owned(row, ctx, verb):
+    if row.project_id != ctx.project_id and not ctx.is_admin:
+        raise exc.NotAllowedError(
+            "Can not %s a resource of another project [id=%s]"
+            % (verb, row.id))
+
+
+def get_workflow(ctx, identifier, namespace=""):
+    with db_session.read_only() as session:
+        row = lookup.by_name_or_id(session, models.WorkflowDefinition, ctx,
+                                   identifier, namespace)
+        if row is None:
+            raise exc.NotFoundError(
+                "Workflow not found [workflow_identifier=%s, namespace=%s]"
+                % (identifier, namespace or ""))
+        row.definition  # load the deferred column inside the session
+        return row
+
+
+def delete_workflow(ctx, identifier, namespace=""):
+    with db_session.transaction() as session:
+        row = lookup.by_name_or_id(session, models.WorkflowDefinition, ctx,
+                                   identifier, namespace, for_update=True)
+        if row is None:
+            raise exc.NotFoundError(
+                "Workflow not found [workflow_identifier=%s, namespace=%s]"
+                % (identifier, namespace or ""))
+        _check_owned(row, ctx, "delete")
+        if row.is_system:
+            raise exc.InvalidModelError(
+                "Attempt to delete a system workflow: %s" % identifier)
+        trigger_ids = session.execute(
+            sa.select(models.CronTrigger.id).where(
+                models.CronTrigger.workflow_id == row.id)).scalars().all()
+        if trigger_ids:
+            raise exc.WorkflowError(
+                "Can't delete workflow that has cron triggers associated. "
+                "[workflow_identifier=%s, namespace=%s], "
+                "[cron_trigger_id(s)=%s]"
+                % (identifier, namespace or "", ", ".join(trigger_ids)))
+        session.delete(row)

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: makes the venv (.venv), and
+# where it can (root with apt-get) installs and starts PostgreSQL and RabbitMQ
+# for the tests that need them; those tests are skipped when neither is here.
+# Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${MISTRAL_CLONE_VENV:-.venv}
+if [ ! -x "$VENV/bin/pytest" ] || [ setup.cfg -nt "$VENV/.installed" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip >/dev/null
+  "$VENV/bin/pip" install -q -e '.[test]'
+  touch "$VENV/.installed"
+fi
+
+if [ "$(id -u)" = 0 ] && [ "${MISTRAL_CLONE_NO_SERVERS:-0}" != 1 ]; then
+  if ! command -v pg_ctlcluster >/dev/null || ! command -v rabbitmqctl >/dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      postgresql rabbitmq-server >/dev/null) || echo "could not install PostgreSQL/RabbitMQ"
+  fi
+  if command -v pg_ctlcluster >/dev/null; then
+    pg_ctlcluster "$(ls /etc/postgresql | sort -n | tail -1)" main start 2>/dev/null || true
+    for _ in $(seq 30); do su postgres -c "psql -tAc 'select 1'" >/dev/null 2>&1 && break; sleep 1; done
+    su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='mistral_clone'\"" | grep -q 1 || \
+      su postgres -c "psql -qc \"CREATE USER mistral_clone WITH PASSWORD 'mistral_clone' SUPERUSER\""
+    su postgres -c "psql -lqt" | cut -d'|' -f1 | grep -qw mistral_clone_test || \
+      su postgres -c "createdb -O mistral_clone mistral_clone_test"
+    export MISTRAL_CLONE_TEST_PG_URL=${MISTRAL_CLONE_TEST_PG_URL:-postgresql+psycopg://mistral_clone:mistral_clone@127.0.0.1/mistral_clone_test}
+  fi
+  if command -v rabbitmqctl >/dev/null; then
+    service rabbitmq-server start >/dev/null 2>&1 || true
+    for _ in $(seq 60); do rabbitmqctl status >/dev/null 2>&1 && break; sleep 1; done
+    rabbitmqctl list_users 2>/dev/null | grep -q '^mistral_clone' || \
+      rabbitmqctl add_user mistral_clone mistral_clone >/dev/null 2>&1 || true
+    rabbitmqctl list_vhosts 2>/dev/null | grep -qx mistral_clone_test || \
+      rabbitmqctl add_vhost mistral_clone_test >/dev/null 2>&1 || true
+    rabbitmqctl set_permissions -p mistral_clone_test mistral_clone '.*' '.*' '.*' >/dev/null 2>&1 || true
+    export MISTRAL_CLONE_TEST_RABBIT_URL=${MISTRAL_CLONE_TEST_RABBIT_URL:-rabbit://mistral_clone:mistral_clone@127.0.0.1:5672/mistral_clone_test}
+  fi
+fi
+
+exec "$VENV/bin/pytest" -q -n 2 "$@"
