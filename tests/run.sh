@@ -14,9 +14,11 @@ if [ ! -x "$VENV/bin/pytest" ] || [ setup.cfg -nt "$VENV/.installed" ]; then
 fi
 
 if [ "$(id -u)" = 0 ] && [ "${MISTRAL_CLONE_NO_SERVERS:-0}" != 1 ]; then
-  if ! command -v pg_ctlcluster >/dev/null || ! command -v rabbitmqctl >/dev/null; then
+  if ! command -v pg_ctlcluster >/dev/null || ! command -v rabbitmqctl >/dev/null \
+      || [ ! -x /usr/sbin/sshd ] || ! command -v nc >/dev/null; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-      postgresql rabbitmq-server >/dev/null) || echo "could not install PostgreSQL/RabbitMQ"
+      postgresql rabbitmq-server openssh-server netcat-openbsd >/dev/null) \
+      || echo "could not install PostgreSQL/RabbitMQ/sshd"
   fi
   if command -v pg_ctlcluster >/dev/null; then
     pg_ctlcluster "$(ls /etc/postgresql | sort -n | tail -1)" main start 2>/dev/null || true

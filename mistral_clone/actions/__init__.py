@@ -1,0 +1,62 @@
+"""Python actions: the std.* set, plugins, and how the executor runs them.
+
+The contract the executor relies on
+-----------------------------------
+``run_action(name, input, ctx) -> ActionResult`` is the single entry point.
+It finds the class, checks the input, constructs the action, runs it and
+never raises: every failure is an ``ActionResult`` whose ``error`` is the
+message for the user. ``result.sync`` is False for asynchronous actions
+(std.async_noop, std.mistral_http): then a successful result is not final,
+the real one arrives later through ``PUT /v2/action_executions/<id>``; an
+error result is final either way.
+
+Pieces, for callers that need them separately:
+
+* ``Action`` -- base class. Its input is the keyword arguments of
+  ``__init__``; a missing or unknown argument raises
+  ``InvalidActionError('Invalid input [name=..., class=..., missing=[...],
+  unexpected=[...]]')`` at construction. ``run(ctx)`` returns any
+  JSON-serializable value or an ``ActionResult``; it fails by raising
+  (``ActionError`` or any exception) or by returning
+  ``ActionResult(error=...)``. ``is_sync()`` and ``test(ctx)`` as in Mistral.
+* ``ActionResult(data=None, error=None, cancel=False)`` with
+  ``is_error()``, ``is_success()``, ``is_cancel()``, ``to_dict()``.
+* ``ActionContext`` -- workflow_execution_id, task_execution_id,
+  action_execution_id, workflow_name, callback_url, with_items_index,
+  task_rerun_no, workflow_propagated_headers, security (a mapping).
+* ``SYSTEM_ACTIONS`` / ``list_actions()`` / ``find_action(name)`` --
+  ``ActionDescriptor`` (name, input_str, description, tags, action_class,
+  is_system, scope; ``as_resource()`` is the ``GET /v2/actions`` shape).
+* ``get_action_class(name)``, ``get_action_signature(name) -> (required,
+  defaults)``, ``instantiate_action(name, input)``.
+* Options: ``mistral_clone.actions.opts.list_opts()`` / ``register_opts``.
+
+Plugins: a package declares ``[options.entry_points] mistral_clone.actions =
+my.action = my_pkg.module:MyAction``; the class follows the ``Action``
+contract (subclassing ``Action`` is recommended, not required).
+"""
+
+from mistral_clone.actions.base import Action, ActionContext, ActionResult
+from mistral_clone.actions.registry import (
+    SYSTEM_ACTIONS,
+    ActionDescriptor,
+    find_action,
+    get_action_class,
+    get_action_signature,
+    list_actions,
+)
+from mistral_clone.actions.runner import instantiate_action, run_action
+
+__all__ = [
+    'Action',
+    'ActionContext',
+    'ActionDescriptor',
+    'ActionResult',
+    'SYSTEM_ACTIONS',
+    'find_action',
+    'get_action_class',
+    'get_action_signature',
+    'instantiate_action',
+    'list_actions',
+    'run_action',
+]

@@ -1,0 +1,55 @@
+"""The executor's entry point: resolve, instantiate and run an action.
+
+Every failure becomes an error :class:`ActionResult` carrying the message a
+user sees, worded as real Mistral words it: an unknown name or a bad input
+gives the plain message (``Invalid input [...]``); an exception raised while
+running gives ``The action raised an exception [action=..., action_ex_id=...,
+msg='...']``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping, Optional
+
+from mistral_clone import exceptions as exc
+from mistral_clone.actions import registry, signature
+from mistral_clone.actions.base import ActionContext, ActionResult
+
+LOG = logging.getLogger(__name__)
+
+
+def instantiate_action(name: str, action_input: Optional[Mapping[str, Any]]):
+    """A ready-to-run action; raises InvalidActionError (unknown or bad
+    input) or whatever the action's constructor raises (ActionError)."""
+    action_cls = registry.get_action_class(name)
+    action_input = dict(action_input or {})
+    signature.check_input(action_cls, action_input)
+    return action_cls(**action_input)
+
+
+def run_action(name: str, action_input: Optional[Mapping[str, Any]],
+               ctx: Optional[ActionContext] = None) -> ActionResult:
+    """Run action ``name`` with ``action_input``; never raises."""
+    ctx = ctx or ActionContext()
+    try:
+        action = instantiate_action(name, action_input)
+    except Exception as e:
+        LOG.warning('Cannot start action %s: %s', name, e)
+        return ActionResult(error=str(e))
+
+    try:
+        sync = bool(action.is_sync())
+        result = action.run(ctx)
+    except BaseException as e:
+        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+            raise
+        msg = ("The action raised an exception [action=%r, action_ex_id=%s, "
+               "msg='%s']" % (action, ctx.action_execution_id, e))
+        LOG.warning(msg, exc_info=not isinstance(e, exc.MistralError))
+        return ActionResult(error=msg)
+
+    if not isinstance(result, ActionResult):
+        result = ActionResult(data=result)
+    result.sync = sync
+    return result
