@@ -1,0 +1,279 @@
+"""Workflows (direct and reverse) and files of workflows."""
+
+import uuid
+from typing import Optional
+
+from mistral_clone import exceptions as exc
+from mistral_clone.lang import _checks
+from mistral_clone.lang import _schemas
+from mistral_clone.lang.tasks import TaskDefaultsSpec
+from mistral_clone.lang.tasks import TaskSpec
+from mistral_clone.lang.transitions import ENGINE_COMMANDS
+
+DIRECT = "direct"
+REVERSE = "reverse"
+WORKFLOW_TYPES = (DIRECT, REVERSE)
+DSL_VERSION = "2.0"
+
+
+class _Required:
+    """Marks a workflow/action input without a default value."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self):
+        return "REQUIRED"
+
+    def __reduce__(self):
+        return (_Required, ())
+
+
+REQUIRED = _Required()
+
+
+def input_dict(entries) -> dict:
+    """``[a, {b: 1}]`` -> ``{"a": REQUIRED, "b": 1}`` (ordered)."""
+    out = {}
+    for entry in entries or []:
+        if isinstance(entry, dict):
+            out.update(entry)
+        else:
+            out[entry] = REQUIRED
+    return out
+
+
+def _is_uuid_like(value: str) -> bool:
+    try:
+        parsed = uuid.UUID(value)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    cleaned = value.lower()
+    for prefix in ("urn:", "uuid:"):
+        cleaned = cleaned.replace(prefix, "")
+    cleaned = cleaned.strip("{}").replace("-", "")
+    return parsed.hex == cleaned
+
+
+class WorkflowSpec:
+    """One workflow.
+
+    Attributes: name, type ('direct'|'reverse'), description, tags, input
+    (ordered dict name -> default, ``REQUIRED`` when none), output,
+    output_on_error, vars (dicts), task_defaults (TaskDefaultsSpec or None),
+    tasks (ordered dict name -> TaskSpec), version.
+    Treat a spec as read-only: ``get_workflow_spec`` shares it.
+    """
+
+    def __init__(self, data: dict, path, validate: bool):
+        self._data = data
+        self.name = data["name"]
+        self.version = data.get("version", DSL_VERSION)
+        self.type = data.get("type", DIRECT)
+        if self.type not in WORKFLOW_TYPES:
+            raise _checks.invalid(
+                "Failed to find a specification class to instantiate "
+                "[spec_cls=WorkflowSpec, data=%s]" % data, path,
+                cls=exc.DSLParsingError)
+        if validate:
+            _schemas.check("workflow", data, path)
+            if not data.get("tasks"):
+                raise _checks.invalid(
+                    "Workflow doesn't have any tasks [data=%s]" % data, path)
+            _checks.expressions(data.get("output", {}),
+                                list(path) + ["output"])
+            _checks.expressions(data.get("vars", {}), list(path) + ["vars"])
+
+        self.description = data.get("description")
+        self.tags = data.get("tags", [])
+        self.input = input_dict(data.get("input"))
+        self.output = data.get("output") or {}
+        self.output_on_error = data.get("output-on-error") or {}
+        self.vars = data.get("vars") or {}
+        self.task_defaults: Optional[TaskDefaultsSpec] = None
+        if data.get("task-defaults") is not None:
+            self.task_defaults = TaskDefaultsSpec(
+                data["task-defaults"], list(path) + ["task-defaults"],
+                validate)
+
+        self.tasks = {}
+        tasks_path = list(path) + ["tasks"]
+        for task_name, task_data in data["tasks"].items():
+            if not isinstance(task_data, dict):
+                raise _checks.invalid(
+                    "Invalid DSL: %r is not of type 'object'" % (task_data,),
+                    tasks_path + [task_name])
+            # Injected as Mistral does, so to_dict() matches its 'spec'.
+            task_data["type"] = self.type
+            task_data["name"] = task_name
+            task_data["version"] = DSL_VERSION
+            self.tasks[task_name] = TaskSpec(
+                task_data, tasks_path + [task_name], validate,
+                self.task_defaults)
+
+        if self.type == DIRECT:
+            self._inbound = {name: [] for name in self.tasks}
+            for task in self.tasks.values():
+                for target in task.next_task_names():
+                    if target in self._inbound and \
+                            task.name not in self._inbound[target]:
+                        self._inbound[target].append(task.name)
+
+        if validate:
+            self._validate_semantics(path)
+
+    # -- semantics ----------------------------------------------------------
+
+    def _validate_semantics(self, path):
+        if _is_uuid_like(self.name):
+            raise _checks.invalid(
+                "Workflow name cannot be in the format of UUID.", path)
+        if self.type == DIRECT:
+            self._validate_direct(path)
+        else:
+            for task in self.tasks.values():
+                for required in task.requires:
+                    if required not in self.tasks:
+                        raise _checks.invalid(
+                            "Task '%s' not found." % required,
+                            list(path) + ["tasks", task.name, "requires"])
+
+    def _validate_direct(self, path):
+        if not self.start_task_names():
+            raise _checks.invalid(
+                "Failed to find start tasks in direct workflow. There must "
+                "be at least one task without inbound transition."
+                "[workflow_name=%s]" % self.name, path,
+                cls=exc.DSLParsingError)
+        for task in self.tasks.values():
+            for key, clause in task.clauses():
+                for name in clause.task_names():
+                    if name not in self.tasks and \
+                            name not in ENGINE_COMMANDS:
+                        raise _checks.invalid(
+                            "Task '%s' not found." % name,
+                            list(path) + ["tasks", task.name, key])
+        problems = []
+        for task in self.tasks.values():
+            if not task.join:
+                continue
+            inbound = len(self._inbound[task.name])
+            if task.join == "all":
+                if inbound == 0:
+                    problems.append(
+                        "No inbound tasks for task with 'join: all' "
+                        "[task_name=%s]" % task.name)
+                continue
+            needed = 1 if task.join == "one" else task.join
+            if inbound < needed:
+                problems.append(
+                    "Not enough inbound tasks for task with 'join' "
+                    "[task_name=%s, join=%s, inbound_tasks=%s]"
+                    % (task.name, needed, inbound))
+        if problems:
+            raise _checks.invalid("\n".join(problems), path)
+
+    # -- direct workflows ---------------------------------------------------
+
+    def start_task_names(self) -> list:
+        """Direct: tasks without inbound transitions. Reverse: none."""
+        if self.type != DIRECT:
+            return []
+        return [n for n, inbound in self._inbound.items() if not inbound]
+
+    def inbound_task_names(self, task_name: str) -> list:
+        """Direct: names of tasks with a transition to ``task_name``."""
+        return list(self._inbound.get(task_name, []))
+
+    # -- reverse workflows --------------------------------------------------
+
+    def tasks_required_for(self, target: str) -> list:
+        """Reverse: ``target`` and everything it needs, dependencies first.
+
+        Raises InputError if ``target`` is not a task of this workflow.
+        """
+        if target not in self.tasks:
+            raise exc.InputError(
+                "Task '%s' not found in workflow '%s'." % (target, self.name))
+        ordered, seen = [], set()
+
+        def visit(name, stack):
+            if name in seen:
+                return
+            if name in stack:
+                raise exc.InvalidModelError(
+                    "Cycle in 'requires' of workflow '%s' at task '%s'."
+                    % (self.name, name))
+            stack.add(name)
+            for required in self.tasks[name].requires:
+                visit(required, stack)
+            stack.discard(name)
+            seen.add(name)
+            ordered.append(name)
+
+        visit(target, set())
+        return ordered
+
+    # -- API views ------------------------------------------------------------
+
+    def input_str(self) -> str:
+        """The ``input`` field of a workflow resource: ``a, b="1"``.
+
+        Like Mistral, every default is shown as ``name="<Python str()>"``
+        (so ``None``, ``True``, ``[1, 2]``, ``{'k': 'v'}``).
+        """
+        parts = []
+        for entry in self._data.get("input") or []:
+            if isinstance(entry, dict):
+                parts.extend('%s="%s"' % (k, v) for k, v in entry.items())
+            else:
+                parts.append(entry)
+        return ", ".join(parts)
+
+    def interface(self) -> dict:
+        """``{"input": <raw input list>, "output": [output names]}``."""
+        return {
+            "input": list(self._data.get("input") or []),
+            "output": list(self._data.get("output") or {}),
+        }
+
+    def get_task(self, name: str) -> Optional[TaskSpec]:
+        return self.tasks.get(name)
+
+    def to_dict(self) -> dict:
+        """The parsed definition, with ``name``/``version`` (and each task's
+        ``type``/``name``/``version``) injected as Mistral stores it."""
+        return self._data
+
+    def __repr__(self):
+        return "WorkflowSpec(%r)" % self.name
+
+
+class WorkflowListSpec:
+    """A file of workflows: ``.version``, ``.workflows`` (list)."""
+
+    def __init__(self, data, validate: bool):
+        if validate:
+            _schemas.check("item_list", data, [])
+            if len(data) < 2:
+                raise _checks.invalid(
+                    "At least one item must be in the list [data=%s]." % data,
+                    [])
+        self.version = data.get("version")
+        self.workflows = []
+        for name, wf_data in data.items():
+            if name == "version":
+                continue
+            wf_data["name"] = name
+            wf_data["version"] = DSL_VERSION
+            self.workflows.append(WorkflowSpec(wf_data, [name], validate))
+
+    def __iter__(self):
+        return iter(self.workflows)
+
+    def __len__(self):
+        return len(self.workflows)
