@@ -6,6 +6,7 @@ import urllib.parse
 
 import pecan
 import sqlalchemy as sa
+from sqlalchemy import orm as sa_orm
 
 from mistral_clone import config
 from mistral_clone import exceptions as exc
@@ -39,6 +40,21 @@ def _filter_link_value(flt):
     return "%s:%s" % (flt.op, flt.value)
 
 
+def check_fields(resource_cls, fields):
+    """The ``fields`` asked for, with ``id`` first; 400 for unknown ones."""
+    fields = list(fields or [])
+    if fields:
+        resource_fields = resource_cls.field_names()
+        invalid = [f for f in fields if f not in resource_fields]
+        if invalid:
+            raise exc.InputError(
+                "Some fields do not exist  [%s], please choose from [%s]"
+                % (", ".join(invalid), ", ".join(resource_fields)))
+        if "id" not in fields:
+            fields.insert(0, "id")
+    return fields
+
+
 def make_spec(model, resource_cls, limit=None, marker=None, sort_keys=None,
               sort_dirs=None, fields=None, all_projects=False, **filters):
     """Validate the standard list parameters; returns (ListSpec, fields)."""
@@ -62,15 +78,7 @@ def make_spec(model, resource_cls, limit=None, marker=None, sort_keys=None,
     for key in sort_keys:
         if key not in columns or key not in resource_fields:
             raise exc.InputError("Sort key supplied is invalid: %s" % key)
-    fields = list(fields or [])
-    if fields:
-        invalid = [f for f in fields if f not in resource_fields]
-        if invalid:
-            raise exc.InputError(
-                "Some fields do not exist  [%s], please choose from [%s]"
-                % (", ".join(invalid), ", ".join(resource_fields)))
-        if "id" not in fields:
-            fields.insert(0, "id")
+    fields = check_fields(resource_cls, fields)
     parsed = []
     for column, raw in filters.items():
         flt = parse_filter(column, raw)
@@ -87,6 +95,9 @@ def fetch_page(model, spec, ctx, to_values, marker_not_found,
     """Rows of one page, turned into dicts by ``to_values(row)``."""
     with db_session.read_only() as session:
         stmt = base_stmt if base_stmt is not None else sa.select(model)
+        if base_stmt is None and "definition" in sa.inspect(model).attrs:
+            # Lists show the definition: one query, not one per row.
+            stmt = stmt.options(sa_orm.undefer(model.definition))
         stmt = dbq.guard(stmt, model, ctx, spec.all_projects, include_public)
         for flt in spec.filters:
             stmt = dbq.apply_filter(stmt, model, flt)

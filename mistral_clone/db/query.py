@@ -3,6 +3,7 @@ Mistral's filter operators, sorting and keyset pagination by marker."""
 
 import dataclasses
 import datetime
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -81,14 +82,17 @@ def _is_json_list(column):
 
 def _tag_clause(column, tag):
     """Tags are a JSON list in text: match the quoted element."""
-    return column.like('%%"%s"%%' % tag.replace('"', '\\"'))
+    # type_coerce: the pattern must not go through the JSON bind processor.
+    text = sa.type_coerce(column, sa.Text)
+    return text.contains(json.dumps(tag), autoescape=True)
 
 
 def apply_filter(stmt, model, flt: Filter):
     column = getattr(model, flt.column)
     prop = column.property.columns[0]
     if _is_json_list(prop):
-        values = flt.value if isinstance(flt.value, list) else [flt.value]
+        values = flt.value if isinstance(flt.value, list) else \
+            str(flt.value).split(",")  # tags=a,b: both tags, as Mistral
         clauses = [_tag_clause(column, str(v)) for v in values]
         if flt.op in ("eq", "has", "in"):
             combine = sa.and_ if flt.op != "in" else sa.or_

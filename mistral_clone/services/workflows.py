@@ -29,9 +29,6 @@ def checksum(text: str) -> str:
 
 
 def parse(definition, validate=True):
-    if not definition or not definition.strip():
-        raise exc.DSLParsingError("Definition could not be parsed: the "
-                                  "definition is empty")
     return lang.parse_workflows(definition, validate=validate)
 
 
@@ -43,7 +40,7 @@ def _wf_definition_texts(definition, wf_list_spec):
             for spec in specs]
 
 
-def _fill(row, spec, text, scope, namespace, workbook_name=None):
+def fill(row, spec, text, scope, namespace, workbook_name=None):
     row.name = spec.name
     row.namespace = namespace or ""
     row.scope = scope
@@ -57,8 +54,9 @@ def _fill(row, spec, text, scope, namespace, workbook_name=None):
 
 
 def _duplicate(name, namespace, project_id):
+    # Mistral 23 prints None: the row's project is set after the message.
     return ("Duplicate entry for WorkflowDefinition ['name', 'namespace', "
-            "'project_id']: %s, %s, %s" % (name, namespace or "", project_id))
+            "'project_id']: %s, %s, None" % (name, namespace or ""))
 
 
 def create_in_session(session, ctx, definition, scope="private",
@@ -67,8 +65,8 @@ def create_in_session(session, ctx, definition, scope="private",
     wf_list_spec = wf_list_spec or parse(definition, validate)
     rows = []
     for spec, text in _wf_definition_texts(definition, wf_list_spec):
-        row = _fill(models.WorkflowDefinition(project_id=ctx.project_id),
-                    spec, text, scope, namespace, workbook_name)
+        row = fill(models.WorkflowDefinition(project_id=ctx.project_id),
+                   spec, text, scope, namespace, workbook_name)
         row.name = name_prefix + spec.name
         lookup.insert(session, row,
                       _duplicate(row.name, namespace, ctx.project_id))
@@ -105,17 +103,17 @@ def update_workflows(ctx, definition, scope="private", identifier=None,
                 raise exc.NotFoundError(
                     "Workflow not found [workflow_identifier=%s, "
                     "namespace=%s]" % (ident, namespace or ""))
-            _check_owned(row, ctx, "update")
+            check_owned(row, ctx, "update")
             if row.is_system:
                 raise exc.InvalidModelError(
                     "Attempt to modify a system workflow: %s" % row.name)
-            _fill(row, spec, text, scope, row.namespace, row.workbook_name)
+            fill(row, spec, text, scope, row.namespace, row.workbook_name)
             rows.append(row)
         session.flush()
     return rows
 
 
-def _check_owned(row, ctx, verb):
+def check_owned(row, ctx, verb):
     if row.project_id != ctx.project_id and not ctx.is_admin:
         raise exc.NotAllowedError(
             "Can not %s a resource of another project [id=%s]"
@@ -142,7 +140,7 @@ def delete_workflow(ctx, identifier, namespace=""):
             raise exc.NotFoundError(
                 "Workflow not found [workflow_identifier=%s, namespace=%s]"
                 % (identifier, namespace or ""))
-        _check_owned(row, ctx, "delete")
+        check_owned(row, ctx, "delete")
         if row.is_system:
             raise exc.InvalidModelError(
                 "Attempt to delete a system workflow: %s" % identifier)

@@ -28,6 +28,11 @@ _RESOURCES = [
 
 
 class Controller(rest.RestController):
+    @pecan.expose()
+    def get_one(self, *remainder):
+        """An unknown resource is 404 (pecan would answer 405)."""
+        pecan.abort(404)
+
     @wsme_pecan.wsexpose(RootResource)
     def index(self):
         return RootResource(uri="%s/v2" % pecan.request.application_url)

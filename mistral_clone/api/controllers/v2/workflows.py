@@ -23,7 +23,9 @@ class Workflow(resources.Resource):
     name = wtypes.text
     namespace = wtypes.text
     input = wtypes.text
-    interface = types.jsontype
+    # A JSON string in GET answers, an object in POST/PUT ones (as in
+    # Mistral 23, whose POST/PUT bodies skip WSME).
+    interface = types.jsontext
     definition = wtypes.text
     checksum = wtypes.text
     tags = [wtypes.text]
@@ -79,7 +81,7 @@ class WorkflowsController(rest.RestController):
         ctx = hooks.request_context()
         policy.enforce("workflows:get", ctx)
         row = wf_service.get_workflow(ctx, identifier, namespace)
-        fields = list(fields or [])
+        fields = list(fields or [])  # unknown ones are ignored, as there
         if fields and "id" not in fields:
             fields.insert(0, "id")
         return Workflow.from_row(row, fields or None)
@@ -96,9 +98,10 @@ class WorkflowsController(rest.RestController):
         rows = wf_service.create_workflows(
             ctx, text, scope=scope, namespace=namespace,
             validate=validation_allowed(skip))
-        return json_response(
-            {"workflows": [Workflow.from_row(r).to_dict() for r in rows]},
-            201)
+        items = [Workflow.from_row(r).to_dict() for r in rows]
+        for item in items:  # Mistral's create answer has no updated_at
+            item.pop("updated_at", None)
+        return json_response({"workflows": items}, 201)
 
     @pecan.expose()
     @errors.renders_errors
@@ -125,7 +128,7 @@ class WorkflowsController(rest.RestController):
     @wsme_pecan.wsexpose(Workflows, types.uuid_type, int, types.uniquelist,
                          types.list_type, types.uniquelist, wtypes.text,
                          wtypes.text, wtypes.text, wtypes.text, wtypes.text,
-                         wtypes.text, wtypes.text, wtypes.text, bool,
+                         types.uuid_type, wtypes.text, wtypes.text, bool,
                          wtypes.text)
     def get_all(self, marker=None, limit=None, sort_keys=None,
                 sort_dirs=None, fields=None, name=None, input=None,

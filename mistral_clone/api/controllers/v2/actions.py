@@ -1,0 +1,152 @@
+"""``/v2/actions``: ad-hoc actions and the std.* catalogue.
+
+The catalogue is stored as ``is_system`` rows but shown as Mistral 23 shows
+its Python actions: the name as id, ``is_system`` false, no scope, project,
+definition or dates. Changing or deleting one answers 404, as there.
+"""
+
+import pecan
+from pecan import rest
+from wsme import types as wtypes
+import wsmeext.pecan as wsme_pecan
+
+from mistral_clone.api import errors
+from mistral_clone.api import hooks
+from mistral_clone.api import listing
+from mistral_clone.api import policy
+from mistral_clone.api import resources
+from mistral_clone.api import types
+from mistral_clone.api.controllers.v2 import validation
+from mistral_clone.api.controllers.v2 import workflows as wf_api
+from mistral_clone.db import lookup
+from mistral_clone.db import models
+from mistral_clone.db import session as db_session
+from mistral_clone.services import actions as action_service
+from mistral_clone.services import workflows as wf_service
+
+
+class Action(resources.Resource):
+    id = wtypes.text
+    name = wtypes.text
+    is_system = bool
+    input = wtypes.text
+    description = wtypes.text
+    tags = [wtypes.text]
+    definition = wtypes.text
+    scope = wtypes.text
+    project_id = wtypes.text
+    created_at = wtypes.text
+    updated_at = wtypes.text
+    namespace = wtypes.text
+
+
+class Actions(resources.Collection):
+    actions = [Action]
+    _items_name = "actions"
+
+
+def row_values(row, created=False):
+    """What the API shows of an action row; ``created`` for the body of a
+    POST/PUT, which Mistral builds from the row itself."""
+    if row.is_system:
+        return {"id": row.name, "name": row.name, "is_system": False,
+                "input": row.input or "", "description": row.description,
+                "tags": None, "definition": "", "scope": None,
+                "project_id": None, "created_at": "", "updated_at": "",
+                "namespace": ""}
+    values = {name: getattr(row, name) for name in Action.field_names()}
+    values["is_system"] = False
+    if created and not values["input"]:
+        values["input"] = None  # Mistral's POST/PUT body: null, not ""
+    return values
+
+
+def _stored_values(rows, with_updated_at=True):
+    items = []
+    for row in rows:
+        item = Action.from_values(row_values(row, created=True)).to_dict()
+        if not with_updated_at:
+            item.pop("updated_at", None)
+        items.append(item)
+    return {"actions": items}
+
+
+def _resolve_marker(ctx, marker):
+    """Markers are ids, or names for the catalogue (whose id is its name)."""
+    if not marker or lookup.is_uuid(marker):
+        return marker
+    with db_session.read_only() as session:
+        row = action_service.find(session, ctx, marker)
+    if row is None:
+        raise action_service.not_found(marker, "")
+    return row.id
+
+
+class ActionsController(rest.RestController):
+    validate = validation.SpecValidationController("actions")
+
+    @wsme_pecan.wsexpose(Action, wtypes.text, wtypes.text)
+    def get(self, identifier, namespace=""):
+        ctx = hooks.request_context()
+        policy.enforce("actions:get", ctx)
+        row = action_service.get_action(ctx, identifier, namespace)
+        return Action.from_values(row_values(row))
+
+    @pecan.expose()
+    @errors.renders_errors
+    def post(self, namespace=""):
+        ctx = hooks.request_context()
+        policy.enforce("actions:create", ctx)
+        text, scope, _skip = wf_api.definition_request()
+        wf_service.check_scope(scope)
+        if scope == "public":
+            policy.enforce("actions:publicize", ctx)
+        rows = action_service.create_actions(ctx, text, scope=scope,
+                                             namespace=namespace)
+        return wf_api.json_response(_stored_values(rows, False), 201)
+
+    @pecan.expose()
+    @errors.renders_errors
+    def put(self, identifier=None, namespace=""):
+        ctx = hooks.request_context()
+        policy.enforce("actions:update", ctx)
+        text, scope, _skip = wf_api.definition_request()
+        wf_service.check_scope(scope)
+        if scope == "public":
+            policy.enforce("actions:publicize", ctx)
+        rows = action_service.update_actions(
+            ctx, text, scope=scope, identifier=identifier,
+            namespace=namespace)
+        return wf_api.json_response(_stored_values(rows))
+
+    @wsme_pecan.wsexpose(None, wtypes.text, wtypes.text, status_code=204)
+    def delete(self, identifier, namespace=""):
+        ctx = hooks.request_context()
+        policy.enforce("actions:delete", ctx)
+        action_service.delete_action(ctx, identifier, namespace)
+
+    @wsme_pecan.wsexpose(Actions, wtypes.text, int, types.uniquelist,
+                         types.list_type, types.uniquelist, wtypes.text,
+                         wtypes.text, wtypes.text, wtypes.text, wtypes.text,
+                         wtypes.text, wtypes.text, wtypes.text, wtypes.text,
+                         wtypes.text)
+    def get_all(self, marker=None, limit=None, sort_keys=None,
+                sort_dirs=None, fields=None, created_at=None, name=None,
+                scope=None, tags=None, updated_at=None, description=None,
+                definition=None, is_system=None, input=None,
+                namespace=None):
+        ctx = hooks.request_context()
+        policy.enforce("actions:list", ctx)
+        spec, fields = listing.make_spec(
+            models.ActionDefinition, Action, limit,
+            _resolve_marker(ctx, marker), sort_keys or ["name"], sort_dirs,
+            fields, False, created_at=created_at, name=name, scope=scope,
+            tags=tags, updated_at=updated_at, description=description,
+            definition=definition, is_system=is_system, input=input,
+            namespace=namespace)
+        items = listing.fetch_page(
+            models.ActionDefinition, spec, ctx, row_values,
+            "Action definition not found [action_name=%s, namespace=]")
+        link = listing.next_link("actions", spec, fields, items)
+        return Actions.build(
+            [Action.from_values(v, fields or None) for v in items], link)

@@ -1,0 +1,127 @@
+"""Ad-hoc action definitions: create, update and delete from DSL text.
+
+Actions created through ``/v2/actions`` store the whole text they came in
+(as Mistral does); workbook actions store their own cut block (see
+``services.workbooks``). The std.* catalogue lives in the same table as
+``is_system`` rows (``services.system_actions``) and cannot be changed here.
+"""
+
+import hashlib
+
+from mistral_clone import exceptions as exc
+from mistral_clone import lang
+from mistral_clone.db import lookup
+from mistral_clone.db import models
+from mistral_clone.db import session as db_session
+from mistral_clone.services import workflows as wf_service
+
+
+def parse(definition: str, validate: bool = True) -> list:
+    return lang.parse_actions(definition, validate=validate)
+
+
+def not_found(identifier, namespace) -> exc.NotFoundError:
+    return exc.NotFoundError(
+        "Action definition not found [action_name=%s, namespace=%s]"
+        % (identifier, namespace or ""))
+
+
+def _duplicate(name, namespace):
+    # Mistral 23 prints None: the row's project is set after the message.
+    return ("Duplicate entry for Action ['name', 'namespace', "
+            "'project_id']: %s, %s, None" % (name, namespace or ""))
+
+
+def fill(row, spec, text, scope, namespace, name=None, workbook_name=None):
+    """Copy what the API shows of ``spec`` onto ``row``."""
+    row.name = name or spec.name
+    row.namespace = namespace or ""
+    row.scope = scope
+    row.description = spec.description
+    row.tags = list(spec.tags or [])
+    row.input = spec.input_str() or ""
+    row.definition = text
+    row.checksum = hashlib.md5(text.encode("utf-8")).hexdigest()
+    row.is_system = False
+    row.workbook_name = workbook_name
+    return row
+
+
+def insert(session, ctx, spec, text, scope, namespace, name=None,
+           workbook_name=None):
+    row = fill(models.ActionDefinition(project_id=ctx.project_id), spec,
+               text, scope, namespace, name, workbook_name)
+    return lookup.insert(session, row,
+                         _duplicate(row.name, namespace))
+
+
+def find(session, ctx, identifier, namespace="", for_update=False,
+         include_public=True):
+    """By id, or by name in ``namespace`` and then in the default one (as
+    Mistral looks actions up); None when absent."""
+    row = lookup.by_name_or_id(session, models.ActionDefinition, ctx,
+                               identifier, namespace or "",
+                               for_update=for_update,
+                               include_public=include_public)
+    if row is None and namespace:
+        row = lookup.by_name_or_id(session, models.ActionDefinition, ctx,
+                                   identifier, "", for_update=for_update,
+                                   include_public=include_public)
+    return row
+
+
+def create_actions(ctx, definition, scope="private", namespace="",
+                   validate=True) -> list:
+    wf_service.check_scope(scope)
+    specs = parse(definition, validate)
+    with db_session.transaction() as session:
+        return [insert(session, ctx, spec, definition, scope, namespace)
+                for spec in specs]
+
+
+def _refuse_system(row, identifier, namespace):
+    """Mistral 23 keeps its std.* actions out of its table, so changing one
+    answers 404 there; the same answer here."""
+    if row is None or row.is_system:
+        raise not_found(identifier, namespace)
+
+
+def update_actions(ctx, definition, scope="private", identifier=None,
+                   namespace="", validate=True) -> list:
+    wf_service.check_scope(scope)
+    specs = parse(definition, validate)
+    if identifier and len(specs) > 1:
+        raise exc.InputError(
+            "More than one actions are not supported for update with "
+            "identifier. [identifier: %s]" % identifier)
+    rows = []
+    with db_session.transaction() as session:
+        for spec in specs:
+            ident = identifier or spec.name
+            row = find(session, ctx, ident, namespace, for_update=True,
+                       include_public=False)
+            _refuse_system(row, ident, namespace)
+            wf_service.check_owned(row, ctx, "update")
+            fill(row, spec, definition, scope, namespace)
+            rows.append(row)
+        session.flush()
+    return rows
+
+
+def get_action(ctx, identifier, namespace=""):
+    with db_session.read_only() as session:
+        row = find(session, ctx, identifier, namespace)
+        if row is None:
+            raise exc.NotFoundError(
+                "Action not found [name=%s, namespace=%s]"
+                % (identifier, namespace or ""))
+        row.definition  # load the deferred column inside the session
+        return row
+
+
+def delete_action(ctx, identifier, namespace=""):
+    with db_session.transaction() as session:
+        row = find(session, ctx, identifier, namespace, for_update=True)
+        _refuse_system(row, identifier, namespace)
+        wf_service.check_owned(row, ctx, "delete")
+        session.delete(row)

@@ -1,0 +1,182 @@
+"""Workbooks: one text holding workflows and ad-hoc actions.
+
+A workbook's workflows and actions are stored as their own rows, named
+``<workbook>.<name>`` with ``workbook_name`` set, in the same transaction as
+the workbook. Unlike Mistral 23, an update removes the workflows and actions
+the new text no longer has, and deleting a workbook deletes them too (Mistral
+leaves them behind, orphaned).
+"""
+
+import hashlib
+
+import sqlalchemy as sa
+
+from mistral_clone import exceptions as exc
+from mistral_clone import lang
+from mistral_clone.db import lookup
+from mistral_clone.db import models
+from mistral_clone.db import session as db_session
+from mistral_clone.services import actions as action_service
+from mistral_clone.services import workflows as wf_service
+
+
+def parse(definition: str, validate: bool = True):
+    return lang.parse_workbook(definition, validate=validate)
+
+
+def _fill(row, wb_spec, definition, scope, namespace):
+    row.name = wb_spec.name
+    row.namespace = namespace or ""
+    row.scope = scope
+    row.tags = list(wb_spec.tags or [])
+    row.definition = definition
+    row.checksum = hashlib.md5(definition.encode("utf-8")).hexdigest()
+    return row
+
+
+def _owned_rows(session, model, wb_row):
+    return session.execute(sa.select(model).where(
+        model.workbook_name == wb_row.name,
+        model.namespace == wb_row.namespace,
+        model.project_id == wb_row.project_id)).scalars().all()
+
+
+def _by_name(session, model, name, wb_row):
+    return session.execute(sa.select(model).where(
+        model.name == name, model.namespace == wb_row.namespace,
+        model.project_id == wb_row.project_id)).scalars().first()
+
+
+def _refuse_if_triggered(session, wf_row):
+    trigger_ids = session.execute(
+        sa.select(models.CronTrigger.id).where(
+            models.CronTrigger.workflow_id == wf_row.id)).scalars().all()
+    if trigger_ids:
+        raise exc.WorkflowError(
+            "Can't delete workflow that has cron triggers associated. "
+            "[workflow_identifier=%s, namespace=%s], "
+            "[cron_trigger_id(s)=%s]"
+            % (wf_row.name, wf_row.namespace, ", ".join(trigger_ids)))
+
+
+def _sync_members(session, ctx, wb_row, wb_spec, definition):
+    """Create or update the workbook's actions and workflows; drop those
+    the definition no longer has."""
+    kept_actions, kept_wfs = set(), set()
+    for spec in wb_spec.actions:
+        name = "%s.%s" % (wb_row.name, spec.name)
+        text = lang.workbook_action_definition(definition, spec.name)
+        row = _by_name(session, models.ActionDefinition, name, wb_row)
+        if row is None:
+            row = action_service.insert(session, ctx, spec, text,
+                                        wb_row.scope, wb_row.namespace,
+                                        name=name, workbook_name=wb_row.name)
+        else:
+            action_service.fill(row, spec, text, wb_row.scope,
+                                wb_row.namespace, name=name,
+                                workbook_name=wb_row.name)
+        kept_actions.add(row.id)
+    for spec in wb_spec.workflows:
+        name = "%s.%s" % (wb_row.name, spec.name)
+        text = lang.workbook_workflow_definition(definition, spec.name)
+        row = _by_name(session, models.WorkflowDefinition, name, wb_row)
+        if row is None:
+            row = models.WorkflowDefinition(id=models.new_id(),
+                                            project_id=wb_row.project_id)
+            wf_service.fill(row, spec, text, wb_row.scope, wb_row.namespace,
+                            wb_row.name)
+            row.name = name
+            session.add(row)
+        else:
+            wf_service.fill(row, spec, text, wb_row.scope, wb_row.namespace,
+                            wb_row.name)
+            row.name = name
+        kept_wfs.add(row.id)
+    session.flush()
+    _delete_members(session, wb_row, kept_actions, kept_wfs)
+
+
+def _delete_members(session, wb_row, kept_actions=(), kept_wfs=()):
+    for row in _owned_rows(session, models.ActionDefinition, wb_row):
+        if row.id not in kept_actions:
+            session.delete(row)
+    for row in _owned_rows(session, models.WorkflowDefinition, wb_row):
+        if row.id not in kept_wfs:
+            _refuse_if_triggered(session, row)
+            session.delete(row)
+
+
+def _duplicate(name, namespace):
+    # Mistral 23 prints None: the row's project is set after the message.
+    return ("Duplicate entry for WorkbookDefinition ['name', 'namespace', "
+            "'project_id']: %s, %s, None" % (name, namespace or ""))
+
+
+def create_workbook(ctx, definition, scope="private", namespace="",
+                    validate=True):
+    wf_service.check_scope(scope)
+    wb_spec = parse(definition, validate)
+    with db_session.transaction() as session:
+        row = _fill(models.Workbook(project_id=ctx.project_id), wb_spec,
+                    definition, scope, namespace)
+        lookup.insert(session, row, _duplicate(row.name, namespace))
+        _sync_members(session, ctx, row, wb_spec, definition)
+        return row
+
+
+def _find(session, ctx, name, namespace, for_update=False,
+          include_public=True):
+    stmt = sa.select(models.Workbook).where(
+        models.Workbook.name == name,
+        models.Workbook.namespace == (namespace or ""))
+    if not ctx.is_admin:
+        own = models.Workbook.project_id == ctx.project_id
+        stmt = stmt.where(sa.or_(own, models.Workbook.scope == "public")
+                          if include_public else own)
+    if for_update:
+        stmt = stmt.with_for_update()
+    rows = session.execute(stmt).scalars().all()
+    own_rows = [r for r in rows if r.project_id == ctx.project_id]
+    return (own_rows or rows or [None])[0]
+
+
+def update_workbook(ctx, definition, scope="private", namespace="",
+                    validate=True):
+    wf_service.check_scope(scope)
+    wb_spec = parse(definition, validate)
+    with db_session.transaction() as session:
+        row = _find(session, ctx, wb_spec.name, namespace, for_update=True,
+                    include_public=False)
+        if row is None:
+            raise exc.NotFoundError(
+                "Workbook not found [name=%s, namespace=%s]"
+                % (wb_spec.name, namespace or ""))
+        wf_service.check_owned(row, ctx, "update")
+        _fill(row, wb_spec, definition, scope, namespace)
+        _sync_members(session, ctx, row, wb_spec, definition)
+        session.flush()
+        return row
+
+
+def get_workbook(ctx, name, namespace=""):
+    with db_session.read_only() as session:
+        row = _find(session, ctx, name, namespace)
+        if row is None:
+            raise exc.NotFoundError(
+                "Workbook not found [name=%s, namespace=%s]"
+                % (name, namespace or ""))
+        row.definition  # load the deferred column inside the session
+        return row
+
+
+def delete_workbook(ctx, name, namespace=""):
+    with db_session.transaction() as session:
+        row = _find(session, ctx, name, namespace, for_update=True,
+                    include_public=False)
+        if row is None:
+            raise exc.NotFoundError(
+                "Workbook not found [workbook_name=%s, namespace=%s]"
+                % (name, namespace or ""))
+        wf_service.check_owned(row, ctx, "delete")
+        _delete_members(session, row)
+        session.delete(row)

@@ -1,0 +1,103 @@
+"""Alembic migrations: upgrade head, downgrade base and upgrade again, on
+SQLite and (when MISTRAL_CLONE_TEST_PG_URL is set) on PostgreSQL; the
+migrated schema matches the models; every filter and sort column of the
+definition list endpoints has an index."""
+
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from mistral_clone import config
+from mistral_clone.db import migration
+from mistral_clone.db import models
+from mistral_clone.db import session as db_session
+
+PG_URL = os.environ.get("MISTRAL_CLONE_TEST_PG_URL")
+
+URLS = ["sqlite"] + ([PG_URL] if PG_URL else [])
+
+
+@pytest.fixture(params=URLS, ids=lambda u: u.split(":")[0])
+def database(request, tmp_path):
+    url = request.param
+    if url == "sqlite":
+        url = "sqlite:///%s" % (tmp_path / "migrations.sqlite")
+    config.parse_args([])
+    config.CONF.set_override("connection", url, "database")
+    db_session.dispose()
+    if url.startswith("postgresql"):
+        migration.downgrade("base")  # a clean start after a failed run
+    yield url
+    if url.startswith("postgresql"):
+        migration.downgrade("base")
+    db_session.dispose()
+    config.CONF.clear_override("connection", "database")
+
+
+def _tables():
+    return set(sa.inspect(db_session.get_engine()).get_table_names()) - \
+        {"alembic_version"}
+
+
+def test_upgrade_downgrade_upgrade(database):
+    migration.upgrade()
+    head = migration.current()
+    assert head is not None
+    assert set(models.Base.metadata.tables) <= _tables()
+    migration.downgrade("base")
+    assert migration.current() is None
+    assert not (set(models.Base.metadata.tables) & _tables())
+    migration.upgrade()
+    assert migration.current() == head
+
+
+def test_schema_matches_the_models(database):
+    migration.upgrade()
+    inspector = sa.inspect(db_session.get_engine())
+    for name, table in models.Base.metadata.tables.items():
+        columns = {c["name"] for c in inspector.get_columns(name)}
+        assert columns == {c.name for c in table.columns}, name
+
+
+# Columns the definition list endpoints filter or sort on.
+LISTED = {
+    "workflow_definitions": ["name", "namespace", "scope", "project_id",
+                             "created_at", "updated_at"],
+    "workbooks": ["name", "namespace", "scope", "project_id", "created_at",
+                  "updated_at"],
+    "action_definitions": ["name", "namespace", "scope", "project_id",
+                           "created_at", "updated_at", "is_system"],
+}
+
+
+def _leading_columns(inspector, table):
+    """Columns that lead an index or unique constraint (usable alone)."""
+    leading = set()
+    for index in inspector.get_indexes(table):
+        leading.add(index["column_names"][0])
+    for unique in inspector.get_unique_constraints(table):
+        leading.add(unique["column_names"][0])
+    leading.update(inspector.get_pk_constraint(table)["constrained_columns"])
+    return leading
+
+
+# Text/JSON columns (definition, input, description, tags) are filtered
+# with LIKE, which a b-tree index does not serve: they are left out.
+SCOPE_GAP = pytest.mark.xfail(
+    strict=True, reason="scope is indexed only after project_id "
+    "(ix_<table>_project_scope); the guard's `scope = 'public'` needs an "
+    "index of its own: a migration must add it")
+
+
+@pytest.mark.parametrize("table", sorted(LISTED))
+@pytest.mark.parametrize("column", [
+    "name", "namespace", "project_id", "created_at", "updated_at",
+    pytest.param("scope", marks=SCOPE_GAP), "is_system"])
+def test_listed_columns_have_an_index(database, table, column):
+    if column not in LISTED[table]:
+        pytest.skip("not listed on %s" % table)
+    migration.upgrade()
+    inspector = sa.inspect(db_session.get_engine())
+    assert column in _leading_columns(inspector, table), \
+        "%s: no index leads with %s" % (table, column)
