@@ -41,6 +41,7 @@ def upgrade():
         batch_op.create_index('ix_action_definitions_name', ['name'], unique=False)
         batch_op.create_index('ix_action_definitions_namespace', ['namespace'], unique=False)
         batch_op.create_index('ix_action_definitions_project_scope', ['project_id', 'scope'], unique=False)
+        batch_op.create_index('ix_action_definitions_scope', ['scope'], unique=False)
         batch_op.create_index('ix_action_definitions_updated_at', ['updated_at'], unique=False)
 
     op.create_table('delayed_calls',
@@ -92,6 +93,7 @@ def upgrade():
         batch_op.create_index('ix_workbooks_name', ['name'], unique=False)
         batch_op.create_index('ix_workbooks_namespace', ['namespace'], unique=False)
         batch_op.create_index('ix_workbooks_project_scope', ['project_id', 'scope'], unique=False)
+        batch_op.create_index('ix_workbooks_scope', ['scope'], unique=False)
         batch_op.create_index('ix_workbooks_updated_at', ['updated_at'], unique=False)
 
     op.create_table('workflow_definitions',
@@ -117,6 +119,7 @@ def upgrade():
         batch_op.create_index('ix_workflow_definitions_name', ['name'], unique=False)
         batch_op.create_index('ix_workflow_definitions_namespace', ['namespace'], unique=False)
         batch_op.create_index('ix_workflow_definitions_project_scope', ['project_id', 'scope'], unique=False)
+        batch_op.create_index('ix_workflow_definitions_scope', ['scope'], unique=False)
         batch_op.create_index('ix_workflow_definitions_updated_at', ['updated_at'], unique=False)
 
     op.create_table('workflow_executions',
@@ -288,6 +291,7 @@ def downgrade():
     with op.batch_alter_table('workflow_definitions', schema=None) as batch_op:
         batch_op.drop_index('ix_workflow_definitions_updated_at')
         batch_op.drop_index('ix_workflow_definitions_project_scope')
+        batch_op.drop_index('ix_workflow_definitions_scope')
         batch_op.drop_index('ix_workflow_definitions_namespace')
         batch_op.drop_index('ix_workflow_definitions_name')
         batch_op.drop_index('ix_workflow_definitions_created_at')
@@ -296,6 +300,7 @@ def downgrade():
     with op.batch_alter_table('workbooks', schema=None) as batch_op:
         batch_op.drop_index('ix_workbooks_updated_at')
         batch_op.drop_index('ix_workbooks_project_scope')
+        batch_op.drop_index('ix_workbooks_scope')
         batch_op.drop_index('ix_workbooks_namespace')
         batch_op.drop_index('ix_workbooks_name')
         batch_op.drop_index('ix_workbooks_created_at')
@@ -314,6 +319,7 @@ def downgrade():
     with op.batch_alter_table('action_definitions', schema=None) as batch_op:
         batch_op.drop_index('ix_action_definitions_updated_at')
         batch_op.drop_index('ix_action_definitions_project_scope')
+        batch_op.drop_index('ix_action_definitions_scope')
         batch_op.drop_index('ix_action_definitions_namespace')
         batch_op.drop_index('ix_action_definitions_name')
         batch_op.drop_index('ix_action_definitions_is_system')

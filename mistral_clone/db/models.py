@@ -47,6 +47,7 @@ def _definition_indexes(table):
         sa.UniqueConstraint("name", "namespace", "project_id",
                             name="uq_%s_name_ns_project" % table),
         sa.Index("ix_%s_project_scope" % table, "project_id", "scope"),
+        sa.Index("ix_%s_scope" % table, "scope"),
         sa.Index("ix_%s_created_at" % table, "created_at", "id"),
         sa.Index("ix_%s_updated_at" % table, "updated_at"),
         sa.Index("ix_%s_name" % table, "name"),
