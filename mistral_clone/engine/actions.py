@@ -1,0 +1,177 @@
+"""Action executions: create them, send them to an executor after the
+commit, and store their results when they come back."""
+
+import logging
+from typing import Optional
+
+import sqlalchemy as sa
+
+from mistral_clone import actions as std_actions
+from mistral_clone import exceptions as exc
+from mistral_clone.actions import signature
+from mistral_clone.db import models
+from mistral_clone.engine import adhoc
+from mistral_clone.engine import dataflow
+from mistral_clone.engine import states
+
+LOG = logging.getLogger(__name__)
+
+
+def row_dict(row) -> dict:
+    """Every column of a row, deferred ones included (in its session)."""
+    return {c.key: getattr(row, c.key)
+            for c in sa.inspect(type(row)).column_attrs}
+
+
+def exec_context(action_ex, wf_ex=None, task_ex=None, index=0) -> dict:
+    """What the executor hands to the action as its ActionContext."""
+    return {
+        "workflow_execution_id": wf_ex.id if wf_ex else None,
+        "task_execution_id": task_ex.id if task_ex else None,
+        "action_execution_id": action_ex.id,
+        "workflow_name": wf_ex.workflow_name if wf_ex else None,
+        "callback_url": "/v2/action_executions/%s" % action_ex.id,
+        "with_items_index": index,
+    }
+
+
+def check_python_input(python_name: str, action_input: dict) -> None:
+    signature.check_input(std_actions.get_action_class(python_name),
+                          action_input)
+
+
+def schedule(step, wf_ex, task_ex, task_spec, task_input: dict, index: int,
+             view: dict) -> models.ActionExecution:
+    """Create an action execution of the task and send it after commit."""
+    action_name = dataflow.evaluate(task_spec.action, view)
+    wb_name = (wf_ex.runtime_context or {}).get("wb_name")
+    resolved = adhoc.resolve(step.session, action_name,
+                             wf_ex.workflow_namespace, wb_name,
+                             wf_ex.project_id)
+    base_input = adhoc.base_input(
+        resolved, task_input, (wf_ex.params or {}).get("env"),
+        {"id": wf_ex.id})
+    check_python_input(resolved.python_name, base_input)
+    safe_rerun = bool(dataflow.evaluate(task_spec.safe_rerun, view))
+    target = dataflow.evaluate(task_spec.target, view) \
+        if task_spec.target else None
+    action_ex = models.ActionExecution(
+        id=models.new_id(),
+        project_id=wf_ex.project_id,
+        name=resolved.name,
+        workflow_name=wf_ex.workflow_name,
+        workflow_namespace=wf_ex.workflow_namespace,
+        task_execution_id=task_ex.id,
+        state=states.RUNNING,
+        accepted=False,
+        is_sync=True,
+        index=index,
+        input=task_input if resolved.is_adhoc else base_input,
+        runtime_context={"index": index, "safe_rerun": safe_rerun,
+                         "adhoc": resolved.is_adhoc,
+                         "target": target},
+    )
+    step.session.add(action_ex)
+    send(step, action_ex.id, resolved.python_name, base_input,
+         exec_context(action_ex, wf_ex, task_ex, index), target)
+    return action_ex
+
+
+def send(step, action_ex_id, python_name, base_input, exec_ctx,
+         target=None) -> None:
+    from mistral_clone.rpc import clients
+    step.after_commit(
+        lambda: clients.get_executor_client(target).run_action(
+            step.ctx, action_ex_id, python_name, base_input, exec_ctx))
+
+
+def cancel_running(step, task_ex) -> None:
+    model = models.ActionExecution
+    step.session.execute(
+        sa.update(model).where(model.task_execution_id == task_ex.id,
+                               model.state == states.RUNNING)
+        .values(state=states.CANCELLED, updated_at=models.utcnow()))
+
+
+def drop_outputs(step, task_ex) -> None:
+    """``keep-result: false``: the results are not kept once published."""
+    model = models.ActionExecution
+    step.session.execute(
+        sa.update(model).where(model.task_execution_id == task_ex.id)
+        .values(output={}))
+
+
+def discard_results(step, task_ex, failed_only: bool) -> None:
+    """Before a rerun: the old results no longer count."""
+    model = models.ActionExecution
+    stmt = sa.update(model).where(model.task_execution_id == task_ex.id)
+    if failed_only:
+        stmt = stmt.where(model.state == states.ERROR)
+    step.session.execute(stmt.values(accepted=False))
+
+
+def _final_state(result: dict) -> str:
+    if result.get("cancel"):
+        return states.CANCELLED
+    if result.get("error") is not None:
+        return states.ERROR
+    return states.SUCCESS
+
+
+def store_result(step, action_ex, result: dict, wf_ex=None):
+    """Store a final result on the action execution; returns (state,
+    value) as the task sees them (ad-hoc output applied)."""
+    state = _final_state(result)
+    value = result.get("error") if state == states.ERROR \
+        else result.get("data")
+    if state == states.SUCCESS and \
+            (action_ex.runtime_context or {}).get("adhoc"):
+        try:
+            resolved = adhoc.resolve(
+                step.session, action_ex.name,
+                action_ex.workflow_namespace,
+                ((wf_ex.runtime_context or {}).get("wb_name")
+                 if wf_ex is not None else None),
+                action_ex.project_id)
+            value = adhoc.transform_output(resolved, value)
+        except exc.MistralError as e:
+            state, value = states.ERROR, str(e)
+    action_ex.state = state
+    action_ex.output = {"result": value}
+    action_ex.accepted = True
+    action_ex.updated_at = models.utcnow()
+    return state, value
+
+
+def is_async_ack(result: dict) -> bool:
+    """An asynchronous action started fine: its result comes later."""
+    return result.get("sync") is False and result.get("error") is None \
+        and not result.get("cancel")
+
+
+def create_standalone(step, action_name: str, action_input: dict,
+                      description: Optional[str], namespace: str,
+                      save: bool):
+    """An action execution outside any workflow (POST
+    /v2/action_executions); returns (row or None, resolved, base input)."""
+    resolved = adhoc.resolve(step.session, action_name, namespace, None,
+                             step.ctx.project_id)
+    base_input = adhoc.base_input(resolved, action_input)
+    check_python_input(resolved.python_name, base_input)
+    if not save:
+        return None, resolved, base_input
+    action_ex = models.ActionExecution(
+        id=models.new_id(),
+        project_id=step.ctx.project_id,
+        name=resolved.name,
+        description=description or "",
+        workflow_namespace=namespace or "",
+        state=states.RUNNING,
+        accepted=False,
+        is_sync=True,
+        input=action_input if resolved.is_adhoc else base_input,
+        runtime_context={"adhoc": resolved.is_adhoc},
+    )
+    step.session.add(action_ex)
+    step.session.flush()
+    return action_ex, resolved, base_input

@@ -1,0 +1,159 @@
+"""Which Python action runs for an action name, and how ad-hoc actions
+transform input and output on the way.
+
+An ad-hoc action is ``base`` (another action, ad-hoc or Python) with
+``base-input`` evaluated over the ad-hoc action's own input, and an optional
+``output`` evaluated over the base's result. Resolution walks the chain down
+to a Python action.
+"""
+
+import dataclasses
+import hashlib
+from typing import Optional
+
+import sqlalchemy as sa
+
+from mistral_clone import actions
+from mistral_clone import exceptions as exc
+from mistral_clone import expressions
+from mistral_clone import lang
+from mistral_clone.db import models
+from mistral_clone.engine import dataflow
+
+MAX_DEPTH = 10
+
+
+@dataclasses.dataclass
+class Layer:
+    """One ad-hoc action of the chain (outermost first)."""
+
+    name: str
+    spec: object   # lang ActionSpec
+
+
+@dataclasses.dataclass
+class ResolvedAction:
+    name: str                 # the name the task asked for
+    python_name: str          # the Python action that runs
+    layers: list              # ad-hoc layers, outermost first
+
+    @property
+    def is_adhoc(self) -> bool:
+        return bool(self.layers)
+
+
+def _find_definition(session, name: str, namespace: str, project_id):
+    model = models.ActionDefinition
+    for ns in dict.fromkeys([namespace or "", ""]):
+        stmt = sa.select(model).where(model.name == name,
+                                      model.namespace == ns)
+        if project_id is not None:
+            stmt = stmt.where(sa.or_(model.project_id == project_id,
+                                     model.scope == "public",
+                                     model.is_system.is_(True)))
+        row = session.execute(stmt).scalars().first()
+        if row is not None:
+            return row
+    return None
+
+
+def resolve(session, name: str, namespace: str = "",
+            workbook_name: Optional[str] = None,
+            project_id: Optional[str] = None) -> ResolvedAction:
+    """Raises InvalidActionError when the name leads to no action."""
+    layers = []
+    current = name
+    wb = workbook_name
+    for _ in range(MAX_DEPTH):
+        row = None
+        if wb:
+            row = _find_definition(session, "%s.%s" % (wb, current),
+                                   namespace, project_id)
+        if row is None:
+            row = _find_definition(session, current, namespace, project_id)
+        if row is None or row.is_system or not row.definition:
+            descriptor = actions.find_action(current)
+            if descriptor is None:
+                raise exc.InvalidActionError(
+                    "Failed to find action [action_name=%s, namespace=%s]"
+                    % (current, namespace or ""))
+            return ResolvedAction(name, current, layers)
+        spec = _action_spec(row)
+        layers.append(Layer(row.name, spec))
+        wb = row.workbook_name
+        current = spec.base
+    raise exc.InvalidActionError(
+        "Ad-hoc action chain too deep [action_name=%s]" % name)
+
+
+_spec_cache = {}
+_SPEC_CACHE_SIZE = 1024
+
+
+def _action_spec(row):
+    """The spec of a stored ad-hoc action, cached by (text, name). A text
+    created through /v2/actions may hold several actions."""
+    key = (hashlib.sha256(row.definition.encode("utf-8")).hexdigest(),
+           row.name)
+    spec = _spec_cache.get(key)
+    if spec is not None:
+        return spec
+    try:
+        spec = lang.parse_action(row.definition)
+    except exc.DSLParsingError:
+        short = row.name.split(".", 1)[1] if row.workbook_name else row.name
+        found = [s for s in lang.parse_actions(row.definition, False)
+                 if s.name in (row.name, short)]
+        if not found:
+            raise exc.InvalidActionError(
+                "Failed to find action [action_name=%s]" % row.name)
+        spec = found[0]
+    if len(_spec_cache) >= _SPEC_CACHE_SIZE:
+        _spec_cache.clear()
+    _spec_cache[key] = spec
+    return spec
+
+
+def check_input(layer: Layer, action_input: dict) -> dict:
+    """The input of an ad-hoc action with defaults filled in; raises
+    InputError naming what is missing or unexpected."""
+    expected = layer.spec.input
+    missing = [k for k, v in expected.items()
+               if v is lang.REQUIRED and k not in action_input]
+    unexpected = [k for k in action_input if k not in expected]
+    if missing or unexpected:
+        msg = "Invalid input [name=%s, class=AdHocAction" % layer.name
+        if missing:
+            msg += ", missing=%s" % missing
+        if unexpected:
+            msg += ", unexpected=%s" % unexpected
+        raise exc.InputError(msg + "]")
+    full = {k: v for k, v in expected.items() if v is not lang.REQUIRED}
+    full.update(action_input)
+    return full
+
+
+def base_input(resolved: ResolvedAction, action_input: dict,
+               env: Optional[dict] = None,
+               execution: Optional[dict] = None) -> dict:
+    """The input of the Python action at the bottom of the chain."""
+    current = dict(action_input or {})
+    for layer in resolved.layers:
+        full = check_input(layer, current)
+        ctx = dict(full)
+        ctx[dataflow.ENV_KEY] = env or {}
+        if execution:
+            ctx[dataflow.EXECUTION_KEY] = execution
+        current = dataflow.evaluate(dict(layer.spec.base_input), ctx) \
+            if layer.spec.base_input else {}
+    return current
+
+
+def transform_output(resolved: ResolvedAction, result):
+    """The result as the task sees it: each layer's ``output`` evaluated
+    over the result below it (``$`` is that result), innermost first."""
+    for layer in reversed(resolved.layers):
+        if layer.spec.output is not None:
+            result = expressions.evaluate_recursively(layer.spec.output,
+                                                      result)
+    return result

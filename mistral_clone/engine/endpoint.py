@@ -1,0 +1,250 @@
+"""The engine's RPC endpoint: each method is one engine step (or two for a
+synchronous stand-alone action, which waits for the executor between
+them)."""
+
+import logging
+
+import oslo_messaging as messaging
+import sqlalchemy as sa
+
+from mistral_clone import exceptions as exc
+from mistral_clone.db import models
+from mistral_clone.engine import actions as action_handler
+from mistral_clone.engine import specs
+from mistral_clone.engine import states
+from mistral_clone.engine import step as step_mod
+from mistral_clone.engine import tasks as task_handler
+from mistral_clone.engine import workflows as wf_handler
+
+LOG = logging.getLogger(__name__)
+
+_expected = messaging.expected_exceptions(exc.MistralError)
+
+
+def _wf_ex_dict(session, wf_ex) -> dict:
+    session.flush()
+    return action_handler.row_dict(wf_ex)
+
+
+def _task_ex(session, task_ex_id):
+    task_ex = session.get(models.TaskExecution, task_ex_id)
+    if task_ex is None:
+        raise exc.NotFoundError("Task execution not found [id=%s]"
+                                % task_ex_id)
+    return task_ex
+
+
+class EngineEndpoint:
+    target = messaging.Target(version="1.0")
+
+    # -- workflows ---------------------------------------------------------
+
+    @_expected
+    def start_workflow(self, ctx, wf_identifier, wf_namespace="",
+                       wf_ex_id=None, wf_input=None, description="",
+                       params=None):
+        with step_mod.step(ctx) as step:
+            if wf_ex_id:
+                existing = step.session.get(models.WorkflowExecution,
+                                            wf_ex_id)
+                if existing is not None:
+                    return _wf_ex_dict(step.session, existing)
+            wf_def = wf_handler.find_definition(
+                step.session, ctx, wf_identifier, wf_namespace)
+            wf_def.definition  # noqa: B018 - load the deferred column
+            wf_ex = wf_handler.start(step, wf_def, wf_input or {},
+                                     description, params or {}, wf_ex_id)
+            return _wf_ex_dict(step.session, wf_ex)
+
+    @_expected
+    def pause_workflow(self, ctx, wf_ex_id):
+        with step_mod.step(ctx) as step:
+            wf_ex = step_mod.lock_workflow(step.session, wf_ex_id)
+            if wf_ex.state != states.PAUSED:
+                if wf_ex.state != states.RUNNING:
+                    raise exc.WorkflowError(
+                        "Can't change workflow execution state from %s to "
+                        "%s. [workflow=%s, execution_id=%s]"
+                        % (wf_ex.state, states.PAUSED, wf_ex.workflow_name,
+                           wf_ex.id))
+                wf_handler.pause(step, wf_ex)
+            return _wf_ex_dict(step.session, wf_ex)
+
+    @_expected
+    def resume_workflow(self, ctx, wf_ex_id, env=None):
+        with step_mod.step(ctx) as step:
+            wf_ex = step_mod.lock_workflow(step.session, wf_ex_id)
+            wf_handler.resume(step, wf_ex, env)
+            return _wf_ex_dict(step.session, wf_ex)
+
+    @_expected
+    def stop_workflow(self, ctx, wf_ex_id, state, message=None):
+        with step_mod.step(ctx) as step:
+            wf_ex = step_mod.lock_workflow(step.session, wf_ex_id)
+            wf_handler.stop(step, wf_ex, state, message)
+            return _wf_ex_dict(step.session, wf_ex)
+
+    @_expected
+    def continue_workflow(self, ctx, wf_ex_id):
+        with step_mod.step(ctx) as step:
+            wf_ex = step_mod.lock_workflow(step.session, wf_ex_id)
+            if wf_ex.state == states.RUNNING:
+                wf_handler.check_and_complete(
+                    step, wf_ex, specs.workflow_spec(wf_ex))
+
+    # -- tasks -------------------------------------------------------------
+
+    def _locked_task(self, step, task_ex_id):
+        task_ex = _task_ex(step.session, task_ex_id)
+        wf_ex = step_mod.lock_workflow(step.session,
+                                       task_ex.workflow_execution_id)
+        step.session.refresh(task_ex)
+        return wf_ex, task_ex
+
+    def _rerun_parents(self, step, wf_ex):
+        """A rerun inside a sub-workflow makes its parents run again."""
+        while wf_ex.task_execution_id:
+            parent_task = _task_ex(step.session, wf_ex.task_execution_id)
+            parent_wf = step_mod.lock_workflow(
+                step.session, parent_task.workflow_execution_id)
+            step.session.refresh(parent_task)
+            if parent_task.state == states.ERROR:
+                parent_task.state = states.RUNNING
+                parent_task.state_info = None
+                parent_task.finished_at = None
+                parent_task.processed = False
+                parent_task.error_handled = False
+            if parent_wf.state in (states.ERROR, states.CANCELLED):
+                wf_handler.set_state(step, parent_wf, states.RUNNING)
+            wf_ex = parent_wf
+
+    @_expected
+    def rerun_workflow(self, ctx, task_ex_id, reset=True, env=None):
+        with step_mod.step(ctx) as step:
+            wf_ex, task_ex = self._locked_task(step, task_ex_id)
+            if wf_ex.state not in (states.ERROR, states.PAUSED,
+                                   states.CANCELLED):
+                raise exc.WorkflowError(
+                    "Workflow execution must be in ERROR, PAUSED or "
+                    "CANCELLED state to rerun [id=%s, state=%s]"
+                    % (wf_ex.id, wf_ex.state))
+            wf_handler.update_env(wf_ex, env)
+            if wf_ex.state != states.RUNNING:
+                wf_handler.set_state(step, wf_ex, states.RUNNING)
+            self._rerun_parents(step, wf_ex)
+            task_handler.rerun(step, wf_ex, specs.workflow_spec(wf_ex),
+                               task_ex, reset)
+            return _wf_ex_dict(step.session, wf_ex)
+
+    @_expected
+    def skip_task(self, ctx, task_ex_id):
+        with step_mod.step(ctx) as step:
+            wf_ex, task_ex = self._locked_task(step, task_ex_id)
+            if wf_ex.state in (states.ERROR, states.CANCELLED):
+                wf_handler.set_state(step, wf_ex, states.RUNNING)
+                self._rerun_parents(step, wf_ex)
+            task_handler.skip(step, wf_ex, specs.workflow_spec(wf_ex),
+                              task_ex)
+            step.session.flush()
+            return action_handler.row_dict(task_ex)
+
+    # -- actions -----------------------------------------------------------
+
+    @_expected
+    def on_action_complete(self, ctx, action_ex_id, result, wf_action=False):
+        """A result delivered through the API (or a sub-workflow's, with
+        ``wf_action``)."""
+        if wf_action:
+            self.report_subworkflow_result(ctx, action_ex_id)
+            return None
+        return self._complete_action(ctx, action_ex_id, dict(result or {}),
+                                     internal=False)
+
+    @_expected
+    def report_action_result(self, ctx, action_ex_id, result):
+        """A result sent by an executor."""
+        self._complete_action(ctx, action_ex_id, dict(result or {}),
+                              internal=True)
+
+    def _complete_action(self, ctx, action_ex_id, result, internal):
+        with step_mod.step(ctx) as step:
+            session = step.session
+            action_ex = session.get(models.ActionExecution, action_ex_id)
+            if action_ex is None:
+                raise exc.NotFoundError(
+                    "ActionExecution not found [id=%s]" % action_ex_id)
+            wf_ex = task_ex = None
+            if action_ex.task_execution_id:
+                task_ex = _task_ex(session, action_ex.task_execution_id)
+                wf_ex = step_mod.lock_workflow(
+                    session, task_ex.workflow_execution_id)
+                session.refresh(action_ex)
+                session.refresh(task_ex)
+            if states.is_completed(action_ex.state) or \
+                    action_ex.accepted:
+                if internal:
+                    return None
+                raise exc.WorkflowError(
+                    "Action execution is already completed [id=%s, "
+                    "state=%s]" % (action_ex.id, action_ex.state))
+            if internal and action_handler.is_async_ack(result):
+                action_ex.is_sync = False
+                return None
+            state, value = action_handler.store_result(step, action_ex,
+                                                       result, wf_ex)
+            if task_ex is not None:
+                task_handler.on_execution_done(
+                    step, wf_ex, specs.workflow_spec(wf_ex), task_ex,
+                    state, value, value, action_ex.index)
+            session.flush()
+            return action_handler.row_dict(action_ex)
+
+    @_expected
+    def report_subworkflow_result(self, ctx, wf_ex_id):
+        with step_mod.step(ctx) as step:
+            session = step.session
+            child = session.get(models.WorkflowExecution, wf_ex_id)
+            if child is None or not child.task_execution_id or \
+                    not states.is_completed(child.state):
+                return
+            task_ex = _task_ex(session, child.task_execution_id)
+            wf_ex = step_mod.lock_workflow(session,
+                                           task_ex.workflow_execution_id)
+            session.refresh(task_ex)
+            if states.is_completed(task_ex.state):
+                return
+            info = None
+            if child.state == states.ERROR:
+                info = child.state_info or \
+                    "Failed subworkflow [execution_id=%s]" % child.id
+            elif child.state == states.CANCELLED:
+                info = child.state_info or \
+                    "Cancelled subworkflow [execution_id=%s]" % child.id
+            index = (child.runtime_context or {}).get("index", 0)
+            task_handler.on_execution_done(
+                step, wf_ex, specs.workflow_spec(wf_ex), task_ex,
+                child.state, child.output, info, index)
+
+    @_expected
+    def start_action(self, ctx, action_name, action_input,
+                     description=None, namespace="", params=None):
+        from mistral_clone.engine import standalone
+        return standalone.start_action(ctx, action_name, action_input,
+                                       description, namespace,
+                                       params or {})
+
+
+def completed_children_of_running_tasks(session) -> list:
+    """Recovery: sub-workflows that finished while their parent task still
+    runs (the report to the parent was lost)."""
+    child = models.WorkflowExecution
+    task = models.TaskExecution
+    stmt = sa.select(child.id).join(
+        task, task.id == child.task_execution_id).where(
+        task.state == states.RUNNING,
+        child.state.in_((states.SUCCESS, states.ERROR, states.CANCELLED)),
+        task.type == "WORKFLOW")
+    return list(session.execute(stmt).scalars())
+
+
+__all__ = ["EngineEndpoint", "completed_children_of_running_tasks"]

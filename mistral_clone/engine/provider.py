@@ -1,0 +1,193 @@
+"""The expressions' data provider over the database (``task()``,
+``tasks()``, ``execution()``, ``executions()``, ``global()``).
+
+It reads through the session of the engine step that evaluates, so an
+expression sees what this step has written and not yet committed.
+"""
+
+import datetime
+from typing import Any, Optional
+
+import sqlalchemy as sa
+
+from mistral_clone.db import models
+
+
+def _ts(value: Optional[datetime.datetime]) -> Optional[str]:
+    return value.isoformat(" ") if value is not None else None
+
+
+def task_dict(task_ex: models.TaskExecution) -> dict:
+    return {
+        "id": task_ex.id,
+        "name": task_ex.name,
+        "spec": task_ex.spec,
+        "state": task_ex.state,
+        "state_info": task_ex.state_info,
+        "result": task_ex.result,
+        "published": task_ex.published,
+        "type": task_ex.type,
+        "workflow_execution_id": task_ex.workflow_execution_id,
+        "created_at": _ts(task_ex.created_at),
+        "updated_at": _ts(task_ex.updated_at),
+    }
+
+
+def execution_dict(wf_ex: models.WorkflowExecution) -> dict:
+    return {
+        "id": wf_ex.id,
+        "name": wf_ex.workflow_name,
+        "spec": _spec_dict(wf_ex),
+        "input": wf_ex.input,
+        "params": wf_ex.params,
+        "created_at": _ts(wf_ex.created_at),
+        "updated_at": _ts(wf_ex.updated_at),
+        "root_execution_id": wf_ex.root_execution_id,
+    }
+
+
+def _spec_dict(wf_ex) -> dict:
+    from mistral_clone.engine import specs
+    try:
+        return specs.workflow_spec(wf_ex).to_dict()
+    except Exception:  # noqa: BLE001 - a spec view is best effort
+        return {}
+
+
+def full_execution_dict(wf_ex: models.WorkflowExecution) -> dict:
+    return {
+        "id": wf_ex.id,
+        "name": wf_ex.workflow_name,
+        "workflow_name": wf_ex.workflow_name,
+        "workflow_id": wf_ex.workflow_id,
+        "workflow_namespace": wf_ex.workflow_namespace,
+        "description": wf_ex.description,
+        "spec": _spec_dict(wf_ex),
+        "input": wf_ex.input,
+        "output": wf_ex.output,
+        "params": wf_ex.params,
+        "context": wf_ex.context,
+        "state": wf_ex.state,
+        "state_info": wf_ex.state_info,
+        "tags": wf_ex.tags,
+        "runtime_context": wf_ex.runtime_context,
+        "accepted": wf_ex.accepted,
+        "scope": wf_ex.scope,
+        "project_id": wf_ex.project_id,
+        "task_execution_id": wf_ex.task_execution_id,
+        "root_execution_id": wf_ex.root_execution_id,
+        "created_at": _ts(wf_ex.created_at),
+        "updated_at": _ts(wf_ex.updated_at),
+    }
+
+
+class DbDataProvider:
+    """Implements ``mistral_clone.expressions.provider.DataProvider``."""
+
+    def __init__(self, session, project_id: Optional[str] = None):
+        self._session = session
+        self._project_id = project_id
+
+    def _guard(self, stmt, model):
+        if self._project_id is not None:
+            stmt = stmt.where(model.project_id == self._project_id)
+        return stmt
+
+    def task_info(self, task_execution_id: str) -> Optional[dict]:
+        task_ex = self._session.get(models.TaskExecution, task_execution_id)
+        return task_dict(task_ex) if task_ex is not None else None
+
+    def find_task_info(self, workflow_execution_id: str,
+                       name: str) -> Optional[dict]:
+        stmt = sa.select(models.TaskExecution).where(
+            models.TaskExecution.workflow_execution_id ==
+            workflow_execution_id,
+            models.TaskExecution.name == name,
+        ).order_by(models.TaskExecution.created_at.desc()).limit(1)
+        task_ex = self._session.execute(stmt).scalars().first()
+        return task_dict(task_ex) if task_ex is not None else None
+
+    def _tasks_of(self, wf_ex_id, state):
+        stmt = sa.select(models.TaskExecution).where(
+            models.TaskExecution.workflow_execution_id == wf_ex_id)
+        if state:
+            stmt = stmt.where(models.TaskExecution.state == state)
+        return self._session.execute(
+            stmt.order_by(models.TaskExecution.created_at)).scalars().all()
+
+    def _children_of(self, task_ex_ids):
+        if not task_ex_ids:
+            return []
+        stmt = sa.select(models.WorkflowExecution).where(
+            models.WorkflowExecution.task_execution_id.in_(task_ex_ids))
+        return self._session.execute(stmt).scalars().all()
+
+    def tasks_info(self, workflow_execution_id: Optional[str] = None,
+                   recursive: bool = False, state: Optional[str] = None,
+                   flat: bool = False) -> list:
+        if workflow_execution_id is None:
+            stmt = self._guard(sa.select(models.TaskExecution),
+                               models.TaskExecution)
+            if state:
+                stmt = stmt.where(models.TaskExecution.state == state)
+            rows = self._session.execute(
+                stmt.order_by(models.TaskExecution.created_at)
+            ).scalars().all()
+            return [task_dict(t) for t in rows]
+        result = []
+        pending = [workflow_execution_id]
+        while pending:
+            wf_ex_id = pending.pop(0)
+            all_tasks = self._tasks_of(wf_ex_id, None)
+            wf_tasks = [t for t in all_tasks if t.type == "WORKFLOW"]
+            children = {c.task_execution_id: c
+                        for c in self._children_of([t.id for t in wf_tasks])}
+            for t in all_tasks:
+                if state and t.state != state:
+                    continue
+                child = children.get(t.id)
+                if flat and t.type == "WORKFLOW" and child is not None and \
+                        child.state == t.state:
+                    continue
+                result.append(task_dict(t))
+            if recursive:
+                pending.extend(c.id for c in children.values())
+        return result
+
+    def execution_info(self, execution_id: str) -> Optional[dict]:
+        wf_ex = self._session.get(models.WorkflowExecution, execution_id)
+        return execution_dict(wf_ex) if wf_ex is not None else None
+
+    def executions_info(self, id: Optional[str] = None,
+                        root_execution_id: Optional[str] = None,
+                        state: Optional[str] = None,
+                        from_time: Optional[str] = None,
+                        to_time: Optional[str] = None) -> list:
+        model = models.WorkflowExecution
+        stmt = self._guard(sa.select(model), model)
+        if id:
+            stmt = stmt.where(model.id == id)
+        if root_execution_id:
+            stmt = stmt.where(model.root_execution_id == root_execution_id)
+        if state:
+            stmt = stmt.where(model.state == state)
+        if from_time:
+            stmt = stmt.where(model.created_at >= _parse_time(from_time))
+        if to_time:
+            stmt = stmt.where(model.created_at < _parse_time(to_time))
+        rows = self._session.execute(
+            stmt.order_by(model.created_at)).scalars().all()
+        return [full_execution_dict(r) for r in rows]
+
+    def global_var(self, execution_id: str, name: str) -> Any:
+        wf_ex = self._session.get(models.WorkflowExecution, execution_id)
+        if wf_ex is None:
+            return None
+        return (wf_ex.context or {}).get(name)
+
+
+def _parse_time(value):
+    if isinstance(value, datetime.datetime):
+        return value
+    return datetime.datetime.fromisoformat(str(value).replace("Z", ""))
+

@@ -1,0 +1,176 @@
+"""RPC clients: how the API and the services ask the engine, the executor
+and the notifier to act.
+
+``EngineClient`` is the contract the REST API codes against. Its calls block
+until the engine has committed (``call``); the engine's own wake-ups
+(results, continuations) are fire-and-forget (``cast``). Errors raised by
+the engine arrive as the same ``mistral_clone.exceptions`` class with the
+same message, so the API answers 400/404 as the engine meant.
+"""
+
+import threading
+from typing import Any, Optional
+
+from mistral_clone import config
+from mistral_clone import exceptions as exc
+from mistral_clone.rpc import transport
+
+_lock = threading.Lock()
+_clients = {}
+
+
+def _clean_error(error: exc.MistralError) -> exc.MistralError:
+    """oslo.messaging rebuilds a remote error as a subclass named
+    ``<Class>_Remote`` whose str() carries the remote traceback; give the
+    caller the plain class and message instead."""
+    for cls in type(error).__mro__:
+        if cls.__module__ == exc.__name__:
+            return cls(getattr(error, "message", str(error)))
+    return error
+
+
+class _Client:
+    def __init__(self, topic: str, timeout: Optional[int] = None):
+        self._client = transport.get_client(topic, timeout=timeout)
+
+    def _call(self, ctx, method: str, timeout: Optional[int] = None,
+              **kwargs) -> Any:
+        client = self._client.prepare(timeout=timeout) if timeout \
+            else self._client
+        try:
+            return client.call(ctx, method, **kwargs)
+        except exc.MistralError as e:
+            raise _clean_error(e) from None
+
+    def _cast(self, ctx, method: str, **kwargs) -> None:
+        self._client.cast(ctx, method, **kwargs)
+
+
+class EngineClient(_Client):
+    """Calls on the ``[engine] topic``."""
+
+    def start_workflow(self, ctx, wf_identifier: str, wf_namespace: str = "",
+                       wf_ex_id: Optional[str] = None,
+                       wf_input: Optional[dict] = None,
+                       description: str = "", **params) -> dict:
+        return self._call(ctx, "start_workflow", wf_identifier=wf_identifier,
+                          wf_namespace=wf_namespace or "", wf_ex_id=wf_ex_id,
+                          wf_input=wf_input or {},
+                          description=description or "", params=params)
+
+    def start_action(self, ctx, action_name: str, action_input: dict,
+                     description: Optional[str] = None, namespace: str = "",
+                     **params) -> dict:
+        return self._call(ctx, "start_action", action_name=action_name,
+                          action_input=action_input or {},
+                          description=description, namespace=namespace or "",
+                          params=params, timeout=_sync_timeout())
+
+    def on_action_complete(self, ctx, action_ex_id: str, result: dict,
+                           wf_action: bool = False,
+                           async_: bool = False) -> Optional[dict]:
+        if async_:
+            self._cast(ctx, "on_action_complete", action_ex_id=action_ex_id,
+                       result=result, wf_action=wf_action)
+            return None
+        return self._call(ctx, "on_action_complete",
+                          action_ex_id=action_ex_id, result=result,
+                          wf_action=wf_action)
+
+    def pause_workflow(self, ctx, wf_ex_id: str) -> dict:
+        return self._call(ctx, "pause_workflow", wf_ex_id=wf_ex_id)
+
+    def resume_workflow(self, ctx, wf_ex_id: str,
+                        env: Optional[dict] = None) -> dict:
+        return self._call(ctx, "resume_workflow", wf_ex_id=wf_ex_id, env=env)
+
+    def stop_workflow(self, ctx, wf_ex_id: str, state: str,
+                      message: Optional[str] = None) -> dict:
+        return self._call(ctx, "stop_workflow", wf_ex_id=wf_ex_id,
+                          state=state, message=message)
+
+    def rerun_workflow(self, ctx, task_ex_id: str, reset: bool = True,
+                       env: Optional[dict] = None) -> dict:
+        return self._call(ctx, "rerun_workflow", task_ex_id=task_ex_id,
+                          reset=reset, env=env)
+
+    def skip_task(self, ctx, task_ex_id: str) -> dict:
+        return self._call(ctx, "skip_task", task_ex_id=task_ex_id)
+
+    # Wake-ups between services (no answer awaited).
+
+    def report_subworkflow_result(self, ctx, wf_ex_id: str) -> None:
+        self._cast(ctx, "report_subworkflow_result", wf_ex_id=wf_ex_id)
+
+    def continue_workflow(self, ctx, wf_ex_id: str) -> None:
+        self._cast(ctx, "continue_workflow", wf_ex_id=wf_ex_id)
+
+
+class ExecutorClient(_Client):
+    """Calls on the ``[executor] topic`` (or a task's ``target``)."""
+
+    def __init__(self, topic: str):
+        super().__init__(topic)
+        self.topic = topic
+
+    def run_action(self, ctx, action_ex_id: str, action_name: str,
+                   action_input: dict, exec_ctx: dict,
+                   reply: bool = True) -> None:
+        """Run asynchronously; the result goes back to an engine."""
+        self._cast(ctx, "run_action", action_ex_id=action_ex_id,
+                   action_name=action_name, action_input=action_input,
+                   exec_ctx=exec_ctx, reply=reply)
+
+    def run_action_sync(self, ctx, action_ex_id: Optional[str],
+                        action_name: str, action_input: dict,
+                        exec_ctx: dict) -> dict:
+        """Run and wait: the result as ``{"data", "error", "cancel",
+        "sync"}``."""
+        return self._call(ctx, "run_action_sync", action_ex_id=action_ex_id,
+                          action_name=action_name, action_input=action_input,
+                          exec_ctx=exec_ctx, timeout=_sync_timeout())
+
+
+class NotifierClient(_Client):
+    def notify(self, ctx, ex_id: str, data: dict, event: str, timestamp: str,
+               publishers: list) -> None:
+        self._cast(ctx, "notify", ex_id=ex_id, data=data, event=event,
+                   timestamp=timestamp, publishers=publishers)
+
+
+def _sync_timeout() -> int:
+    # Synchronous actions may run long; wait as long as RPC allows.
+    return max(int(getattr(config.CONF, "rpc_response_timeout", 60)), 60)
+
+
+def _cached(key, factory):
+    with _lock:
+        client = _clients.get(key)
+        if client is None:
+            client = factory()
+            _clients[key] = client
+        return client
+
+
+def get_engine_client() -> EngineClient:
+    topic = config.CONF.engine.topic
+    return _cached(("engine", transport.transport_url(), topic),
+                   lambda: EngineClient(topic))
+
+
+def get_executor_client(target: Optional[str] = None) -> ExecutorClient:
+    topic = target or config.CONF.executor.topic
+    return _cached(("executor", transport.transport_url(), topic),
+                   lambda: ExecutorClient(topic))
+
+
+def get_notifier_client() -> NotifierClient:
+    topic = config.CONF.notifier.topic
+    return _cached(("notifier", transport.transport_url(), topic),
+                   lambda: NotifierClient(topic))
+
+
+def cleanup() -> None:
+    with _lock:
+        _clients.clear()
+    transport.cleanup()

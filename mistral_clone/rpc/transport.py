@@ -1,0 +1,76 @@
+"""One oslo.messaging transport per process, and the RPC servers on it.
+
+``[DEFAULT] transport_url`` chooses the broker; without it the
+``default_transport_url`` (``fake:/``) keeps every service in this process.
+The transport is shared: with ``fake:/`` the clients and servers of one
+process must use the same transport object to see each other.
+"""
+
+import socket
+import threading
+
+import oslo_messaging as messaging
+from oslo_config import cfg
+from oslo_messaging import transport as _messaging_transport
+
+from mistral_clone import config
+from mistral_clone.rpc import serializer as rpc_serializer
+
+ALLOWED_REMOTE_EXMODS = ["mistral_clone.exceptions"]
+
+_lock = threading.Lock()
+_transports = {}
+
+
+def transport_url(conf: cfg.ConfigOpts = config.CONF) -> str:
+    """``[DEFAULT] transport_url`` when set, else ``default_transport_url``.
+
+    oslo.messaging's own default (``rabbit://``) is dropped on purpose: an
+    unconfigured server must stay in-process, never reach for a broker."""
+    conf.register_opts(_messaging_transport._transport_opts)
+    conf.set_default("transport_url", None)
+    return conf.transport_url or conf.default_transport_url
+
+
+def get_transport(conf: cfg.ConfigOpts = config.CONF):
+    url = transport_url(conf)
+    with _lock:
+        transport = _transports.get(url)
+        if transport is None:
+            transport = messaging.get_rpc_transport(
+                conf, url=url, allowed_remote_exmods=ALLOWED_REMOTE_EXMODS)
+            _transports[url] = transport
+        return transport
+
+
+def cleanup() -> None:
+    """Drop the transports (tests; forked children)."""
+    with _lock:
+        for transport in _transports.values():
+            try:
+                transport.cleanup()
+            except Exception:  # noqa: BLE001 - best effort at shutdown
+                pass
+        _transports.clear()
+
+
+def server_name(host: str) -> str:
+    """A unique server name: several services of one kind may share a host
+    (and, with ``fake:/``, one process)."""
+    base = host if host and host != "0.0.0.0" else socket.gethostname()
+    return "%s-%s" % (base, threading.get_ident())
+
+
+def get_server(topic: str, host: str, endpoints: list, workers=None):
+    target = messaging.Target(topic=topic, server=server_name(host))
+    return messaging.get_rpc_server(
+        get_transport(), target, endpoints, executor="threading",
+        serializer=rpc_serializer.ContextSerializer(),
+        access_policy=messaging.DefaultRPCAccessPolicy)
+
+
+def get_client(topic: str, timeout=None):
+    target = messaging.Target(topic=topic)
+    return messaging.get_rpc_client(
+        get_transport(), target, serializer=rpc_serializer.ContextSerializer(),
+        timeout=timeout)

@@ -1,0 +1,62 @@
+"""Full workflows in one process: engine, executor and notifier on the
+``fake:/`` transport, a fresh SQLite database per test, and a bounded wait
+for states (no bare sleeps)."""
+
+import time
+
+import pytest
+
+from mistral_clone import context as mc_context
+
+
+@pytest.fixture(scope="session")
+def _running_services():
+    """Engine, executor and notifier servers, started once: they keep no
+    state of their own, each test brings its own database."""
+    from mistral_clone import config
+    from mistral_clone.engine import service as engine_service
+    from mistral_clone.executor import service as executor_service
+    from mistral_clone.notifier import service as notifier_service
+    from mistral_clone.rpc import clients
+    config.parse_args([])
+    started = [engine_service.start(recover=False), executor_service.start(),
+               notifier_service.start()]
+    yield
+    for service in reversed(started):
+        service.stop()
+    clients.cleanup()
+
+
+@pytest.fixture
+def services(db, conf, _running_services):
+    yield
+
+
+@pytest.fixture
+def ctx():
+    return mc_context.RequestContext()
+
+
+@pytest.fixture
+def engine(services):
+    from mistral_clone.rpc import clients
+    return clients.get_engine_client()
+
+
+@pytest.fixture
+def create_workflows(db, ctx):
+    from mistral_clone.services import workflows
+    return lambda text, namespace="": workflows.create_workflows(
+        ctx, text, namespace=namespace)
+
+
+def wait_for(predicate, timeout=15.0, interval=0.01):
+    """Poll ``predicate`` until it returns a truthy value (bounded)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("Condition not met in %ss" % timeout)
+        time.sleep(interval)

@@ -1,0 +1,112 @@
+"""The pure parts of the engine: spec + state -> decisions."""
+
+from mistral_clone import lang
+from mistral_clone.engine import commands
+from mistral_clone.engine import dataflow
+from mistral_clone.engine import direct
+from mistral_clone.engine import reverse
+from mistral_clone.engine import states
+
+WF = """
+version: '2.0'
+wf:
+  tasks:
+    a:
+      action: std.noop
+      on-success:
+        - b: <% $.go %>
+        - c
+      on-error: e
+      on-complete: d
+    b: {action: std.noop, on-success: j}
+    c: {action: std.noop, on-success: j}
+    d: {action: std.noop}
+    e: {action: std.noop, on-success: fail msg="boom"}
+    j: {join: all, action: std.noop}
+"""
+
+
+def _spec(text=WF, name="wf"):
+    return [w for w in lang.parse_workflows(text).workflows
+            if w.name == name][0]
+
+
+def _truthy(ctx):
+    return lambda value: dataflow.evaluate(value, ctx)
+
+
+def test_start_tasks_and_transitions_in_mistral_order():
+    spec = _spec()
+    assert direct.start_task_names(spec) == ["a"]
+    got = direct.next_transitions(spec.tasks["a"], states.SUCCESS,
+                                  _truthy({"go": False}))
+    assert [(t.target, t.event) for t in got] == [
+        ("c", "on-success"), ("d", "on-complete")]
+    got = direct.next_transitions(spec.tasks["a"], states.ERROR,
+                                  _truthy({"go": True}))
+    assert [(t.target, t.event) for t in got] == [
+        ("e", "on-error"), ("d", "on-complete")]
+
+
+def test_engine_command_with_message():
+    spec = _spec()
+    transitions = direct.next_transitions(spec.tasks["e"], states.SUCCESS,
+                                          _truthy({"x": 1}))
+    [cmd] = direct.to_commands(spec, "id-e", transitions, {})
+    assert (cmd.kind, cmd.msg) == (commands.FAIL, "boom")
+
+
+def test_rearrange_stops_after_state_change_and_keeps_after_pause():
+    run = commands.run_task("x", {})
+    fail = commands.Command(commands.FAIL)
+    pause = commands.Command(commands.PAUSE)
+    assert commands.rearrange([fail, run]) == [fail]
+    assert commands.rearrange([run, fail, run]) == [run, fail]
+    assert commands.rearrange([pause, run]) == [pause, run]
+
+
+def test_join_states():
+    spec = _spec()
+    join = spec.tasks["j"]
+    fact = direct.InboundFact
+    assert direct.join_state(spec, join, {}).state == states.WAITING
+    both = {"b": fact("1", states.SUCCESS, ["j"], {"j": "on-success"}),
+            "c": fact("2", states.SUCCESS, ["j"], {"j": "on-success"})}
+    assert direct.join_state(spec, join, both).state == states.RUNNING
+    # b never ran and a went elsewhere: the route to j through b is gone.
+    gone = {"a": fact("0", states.SUCCESS, ["c", "d"]),
+            "c": fact("2", states.SUCCESS, ["j"])}
+    result = direct.join_state(spec, join, gone)
+    assert result.state == states.ERROR
+    assert result.state_info == "Failed by tasks: ['b']"
+    assert direct.downstream_joins(spec, "a") == {"j"}
+
+
+def test_reverse_order():
+    spec = _spec("""
+version: '2.0'
+wf:
+  type: reverse
+  tasks:
+    a: {action: std.noop}
+    b: {action: std.noop, requires: [a]}
+    c: {action: std.noop, requires: [a, b]}
+    other: {action: std.noop}
+""")
+    required = reverse.target_task_names(spec, {"task_name": "c"})
+    assert set(required) == {"a", "b", "c"}
+    assert reverse.start_task_names(spec, required) == ["a"]
+    assert reverse.next_task_names(spec, required, "a", {"a"}) == ["b"]
+    assert reverse.next_task_names(spec, required, "b", {"a", "b"}) == ["c"]
+
+
+def test_data_flow_contexts():
+    out = dataflow.outbound_context({"a": 1, "d": {"x": 1}}, {"d": {"y": 2}})
+    assert out == {"a": 1, "d": {"y": 2}}
+    merged = dataflow.upstream_context([{"d": {"x": 1}}, {"d": {"y": 2}}])
+    assert merged == {"d": {"x": 1, "y": 2}}
+    view = dataflow.eval_context({"i": 1, "v": 0}, {"v": 2}, {"e": 3},
+                                 {"v": 4}, {"id": "t", "name": "n"})
+    assert dataflow.evaluate("<% [$.i, $.v, env().e] %>", view) == [1, 4, 3]
+    assert states.is_valid_transition(states.ERROR, states.RUNNING)
+    assert not states.is_valid_transition(states.SUCCESS, states.ERROR)
