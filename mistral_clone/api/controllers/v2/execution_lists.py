@@ -1,0 +1,69 @@
+"""Execution lists shared by several resources: ``/v2/executions``,
+``/v2/tasks/{id}/workflow_executions`` and the sub-execution trees
+(``/v2/executions/{id}/executions``, ``/v2/tasks/{id}/executions``)."""
+
+from pecan import rest
+import wsmeext.pecan as wsme_pecan
+
+from mistral_clone import exceptions as exc
+from mistral_clone.api import hooks
+from mistral_clone.api import listing
+from mistral_clone.api import policy
+from mistral_clone.api import types
+from mistral_clone.api.controllers.v2 import runtime_resources as res
+from mistral_clone.db import models
+from mistral_clone.services import executions as ex_service
+
+
+def check_nulls(nulls) -> list:
+    """The ``nulls`` columns must exist and be nullable."""
+    table = models.WorkflowExecution.__table__
+    for name in nulls or []:
+        if name not in table.columns:
+            raise exc.InputError("'%s' is not a valid field name." % name)
+        if not table.columns[name].nullable:
+            raise exc.InputError(
+                "The field '%s' can't hold None value." % name)
+    return list(nulls or [])
+
+
+def list_executions(ctx, path, filters, nulls, marker, limit, sort_keys,
+                    sort_dirs, fields, all_projects=False,
+                    include_output=False):
+    """A page of executions: shared by /v2/executions and
+    /v2/tasks/{id}/workflow_executions."""
+    for name in nulls:
+        if filters.get(name) is None:
+            filters[name] = "null"
+    spec, fields = listing.make_spec(
+        models.WorkflowExecution, res.Execution, limit, marker, sort_keys,
+        sort_dirs, fields, all_projects, **filters)
+    items = listing.fetch_page(
+        models.WorkflowExecution, spec, ctx,
+        ex_service.list_values(include_output),
+        "WorkflowExecution not found [id=%s]",
+        base_stmt=ex_service.list_statement(include_output))
+    link = listing.next_link(path, spec, fields, items)
+    return res.Executions.build(
+        [res.Execution.from_values(v, fields or None) for v in items], link)
+
+
+class SubExecutionsController(rest.RestController):
+    """``GET /v2/executions/{id}/executions`` and
+    ``GET /v2/tasks/{id}/executions``: the execution tree, flattened."""
+
+    def __init__(self, origin):
+        super().__init__()
+        self._origin = origin
+
+    @wsme_pecan.wsexpose(res.Executions, types.uuid_type, res.boolean, int,
+                         res.boolean)
+    def get(self, id, errors_only=False, max_depth=-1, include_output=False):
+        ctx = hooks.request_context()
+        policy.enforce("executions:get", ctx)
+        items = ex_service.sub_executions(
+            ctx, self._origin, id, errors_only=errors_only,
+            max_depth=-1 if max_depth is None else max_depth,
+            include_output=include_output)
+        return res.Executions.build(
+            [res.Execution.from_values(v) for v in items], None)
