@@ -118,6 +118,10 @@ scheduler_opts = [
     cfg.FloatOpt("pickup_job_after", default=60,
                  help="Seconds after which a job left by a dead scheduler "
                       "is picked up."),
+    cfg.IntOpt("workers", default=4, min=1,
+               help="Threads of a scheduler that run due delayed calls; "
+                    "a poll claims no more calls than there are free "
+                    "threads."),
 ]
 
 cron_trigger_opts = [
