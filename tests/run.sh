@@ -41,4 +41,4 @@ if [ "$(id -u)" = 0 ] && [ "${MISTRAL_CLONE_NO_SERVERS:-0}" != 1 ]; then
   fi
 fi
 
-exec "$VENV/bin/pytest" -q -n 2 "$@"
+exec "$VENV/bin/pytest" -q -rs -n 2 "$@"

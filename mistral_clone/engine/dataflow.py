@@ -73,14 +73,67 @@ def evaluate(data: Any, ctx: dict) -> Any:
     return expressions.evaluate_recursively(data, ctx)
 
 
-def publish(publish_spec, ctx: dict):
-    """(branch variables, global variables) of a PublishSpec. ``atomic``
-    variables are published like branch ones (one task run = one atom)."""
+_STATE_PUBLISH = {"SUCCESS": ("publish", "on-success"),
+                  "ERROR": ("publish_on_error", "on-error"),
+                  "SKIPPED": ("publish_on_skip", "on-skip")}
+
+
+def _merge_into(target: dict, source: dict) -> None:
+    """Mistral's PublishSpec.merge: each kind of ``source`` is merged into
+    the same kind of ``target`` only when ``target`` has that kind; a kind
+    ``target`` lacks is dropped."""
+    for kind, values in source.items():
+        if values and target.get(kind):
+            merge_dicts(target[kind], copy.deepcopy(values))
+
+
+def publish_vars(task_spec, state: str) -> Optional[dict]:
+    """What a task ending in ``state`` publishes, as Mistral 23 computes it:
+    ``{"branch": dict or None, "global": dict or None}``, or None.
+
+    Faithful to its merge order and its quirks: the task-level publish
+    (``publish`` / ``publish-on-error`` / ``publish-on-skip``, branch only)
+    absorbs on-complete's *branch* variables (its global ones are then
+    dropped); the clause of the state (on-success / on-error / on-skip),
+    when it publishes, absorbs that for the kinds it has itself. ``atomic``
+    variables are never published (Mistral leaves them unimplemented).
+    """
+    names = _STATE_PUBLISH.get(state)
+    if names is None:
+        return None
+    plain = getattr(task_spec, names[0], None)
+    spec = {"branch": copy.deepcopy(plain)} if plain else None
+    clauses = getattr(task_spec, "own_clauses", None) or {}
+
+    def clause_publish(key):
+        clause = clauses.get(key)
+        pub = getattr(clause, "publish", None) if clause else None
+        if pub is None:
+            return None
+        return {"branch": copy.deepcopy(pub.branch) or None,
+                "global": copy.deepcopy(pub.global_) or None}
+
+    on_complete = clause_publish("on-complete")
+    if on_complete is not None:
+        if spec:
+            _merge_into(spec, on_complete)
+        else:
+            spec = on_complete
+    own = clause_publish(names[1])
+    if own is not None:
+        if spec:
+            _merge_into(own, spec)
+        return own
+    return spec
+
+
+def publish(publish_spec: Optional[dict], ctx: dict):
+    """(branch variables or None, global variables) of ``publish_vars``."""
     if publish_spec is None:
         return {}, {}
-    branch = dict(publish_spec.branch)
-    branch.update(publish_spec.atomic)
-    return evaluate(branch, ctx), evaluate(publish_spec.global_, ctx)
+    branch = publish_spec.get("branch")
+    branch = evaluate(branch, ctx) if branch is not None else None
+    return branch, evaluate(publish_spec.get("global") or {}, ctx)
 
 
 def workflow_output(output_spec: dict, final_ctx: dict, wf_input: dict,

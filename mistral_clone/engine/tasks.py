@@ -17,6 +17,7 @@ from mistral_clone.engine import commands
 from mistral_clone.engine import dataflow
 from mistral_clone.engine import direct
 from mistral_clone.engine import notify
+from mistral_clone.engine import policies
 from mistral_clone.engine import reverse
 from mistral_clone.engine import states
 from mistral_clone.engine import with_items
@@ -77,7 +78,8 @@ def run_task_command(step, wf_ex, wf_spec, cmd) -> None:
         ctx = _reverse_inbound_context(step, wf_ex, wf_spec, task_spec)
     task_ex = _new_task_ex(step, wf_ex, task_spec, states.RUNNING, ctx)
     notify.task_event(step, wf_ex, task_ex, None, states.RUNNING)
-    start(step, wf_ex, wf_spec, task_ex, task_spec)
+    if policies.before_start(step, wf_ex, wf_spec, task_ex, task_spec):
+        start(step, wf_ex, wf_spec, task_ex, task_spec)
 
 
 def _reverse_inbound_context(step, wf_ex, wf_spec, task_spec) -> dict:
@@ -187,7 +189,8 @@ def evaluate_join(step, wf_ex, wf_spec, task_ex, task_spec) -> None:
     task_ex.state_info = None
     task_ex.started_at = models.utcnow()
     notify.task_event(step, wf_ex, task_ex, states.WAITING, states.RUNNING)
-    start(step, wf_ex, wf_spec, task_ex, task_spec)
+    if policies.before_start(step, wf_ex, wf_spec, task_ex, task_spec):
+        start(step, wf_ex, wf_spec, task_ex, task_spec)
 
 
 # -- starting tasks ----------------------------------------------------------
@@ -296,6 +299,8 @@ def complete(step, wf_ex, wf_spec, task_ex, state: str,
         task_ex.result = None
         action_handler.drop_outputs(step, task_ex)
     notify.task_event(step, wf_ex, task_ex, previous, task_ex.state)
+    if policies.after_complete(step, wf_ex, wf_spec, task_ex, task_spec):
+        return  # deferred: wait-after, retry
     after_complete(step, wf_ex, wf_spec, task_ex, task_spec)
 
 
@@ -462,7 +467,8 @@ def rerun(step, wf_ex, wf_spec, task_ex, reset: bool = True) -> None:
         with_items.restart_failed(step, wf_ex, wf_spec, task_ex, task_spec)
     else:
         task_ex.runtime_context = {}
-        start(step, wf_ex, wf_spec, task_ex, task_spec)
+        if policies.before_start(step, wf_ex, wf_spec, task_ex, task_spec):
+            start(step, wf_ex, wf_spec, task_ex, task_spec)
 
 
 def skip(step, wf_ex, wf_spec, task_ex) -> None:

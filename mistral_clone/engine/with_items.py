@@ -58,11 +58,14 @@ def start(step, wf_ex, wf_spec, task_ex, task_spec) -> None:
     values = evaluate_values(task_spec, view)
     count = len(next(iter(values.values()))) if values else 0
     concurrency = _concurrency(task_spec, view)
-    runtime_context = {
+    # Other keys (the policies' state) stay.
+    runtime_context = dict(task_ex.runtime_context or {})
+    runtime_context.update({
         KEY: {"count": count, "capacity": concurrency, "next": 0,
               "done": 0, "errors": 0, "cancels": 0},
         "concurrency": concurrency,
-    }
+    })
+    runtime_context.pop(VALUES_KEY, None)
     if concurrency and count > concurrency:
         runtime_context[VALUES_KEY] = values
     task_ex.runtime_context = runtime_context

@@ -410,6 +410,8 @@ def resume(step, wf_ex, env: Optional[dict] = None) -> None:
         resume(step, step_mod.lock_workflow(step.session, child_id), env)
     wf_spec = specs.workflow_spec(wf_ex)
     cmds = [c for c in _pop_backlog(wf_ex) if c.kind != commands.PAUSE]
+    from mistral_clone.engine import policies
+    policies.run_paused_tasks(step, wf_ex, wf_spec)
     continue_after_task(step, wf_ex, wf_spec, cmds)
 
 

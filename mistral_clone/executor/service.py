@@ -1,28 +1,53 @@
-"""The executor service: an RPC server on ``[executor] topic``."""
+"""The executor service: an RPC server on ``[executor] topic``.
+
+It listens twice on that topic: under a unique server name (its share of
+the topic's work) and under its ``[executor] host`` (the host name when
+that is ``0.0.0.0``), the name a task's ``target:`` routes to, as in
+Mistral.
+"""
 
 import logging
+import socket
+
+import oslo_messaging as messaging
 
 from mistral_clone import config
 from mistral_clone.executor.endpoint import ExecutorEndpoint
+from mistral_clone.rpc import serializer as rpc_serializer
 from mistral_clone.rpc import transport
 
 LOG = logging.getLogger(__name__)
 
 
+def target_name(host: str) -> str:
+    """The server name tasks reach with ``target: <name>``."""
+    return host if host and host != "0.0.0.0" else socket.gethostname()
+
+
 class ExecutorService:
     def __init__(self, topic=None):
         conf = config.CONF.executor
+        topic = topic or conf.topic
         self.endpoint = ExecutorEndpoint(conf.workers)
-        self.server = transport.get_server(topic or conf.topic, conf.host,
+        self.server = transport.get_server(topic, conf.host,
                                            [self.endpoint])
+        self.target_server = messaging.get_rpc_server(
+            transport.get_transport(),
+            messaging.Target(topic=topic, server=target_name(conf.host)),
+            [self.endpoint], executor="threading",
+            serializer=rpc_serializer.ContextSerializer(),
+            access_policy=messaging.DefaultRPCAccessPolicy)
 
     def start(self) -> "ExecutorService":
         self.server.start()
+        self.target_server.start()
         return self
 
     def stop(self) -> None:
-        self.server.stop()
-        self.server.wait()
+        for server in (self.server, self.target_server):
+            server.stop()
+        for server in (self.server, self.target_server):
+            server.wait()
         self.endpoint.shutdown()
 
 

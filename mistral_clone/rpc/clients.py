@@ -107,11 +107,16 @@ class EngineClient(_Client):
 
 
 class ExecutorClient(_Client):
-    """Calls on the ``[executor] topic`` (or a task's ``target``)."""
+    """Calls on the ``[executor] topic``; with a ``server`` (a task's
+    ``target``) only the executors listening under that name (their
+    ``[executor] host``) receive them, as in Mistral."""
 
-    def __init__(self, topic: str):
+    def __init__(self, topic: str, server: Optional[str] = None):
         super().__init__(topic)
         self.topic = topic
+        self.server = server
+        if server:
+            self._client = self._client.prepare(server=server)
 
     def run_action(self, ctx, action_ex_id: str, action_name: str,
                    action_input: dict, exec_ctx: dict,
@@ -159,9 +164,9 @@ def get_engine_client() -> EngineClient:
 
 
 def get_executor_client(target: Optional[str] = None) -> ExecutorClient:
-    topic = target or config.CONF.executor.topic
-    return _cached(("executor", transport.transport_url(), topic),
-                   lambda: ExecutorClient(topic))
+    topic = config.CONF.executor.topic
+    return _cached(("executor", transport.transport_url(), topic, target),
+                   lambda: ExecutorClient(topic, target))
 
 
 def get_notifier_client() -> NotifierClient:
