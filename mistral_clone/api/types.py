@@ -100,8 +100,37 @@ class JsonTextType(wtypes.UserType):
         return json.dumps(value, sort_keys=False)
 
 
+class JsonDictType(wtypes.UserType):
+    """A JSON object: decoded from an object or its text, encoded as text."""
+
+    basetype = wtypes.text
+    name = "json"
+
+    def validate(self, value):
+        if not value:
+            return {}
+        if not isinstance(value, dict):
+            raise exc.InputError(
+                "JsonType field value must be a dictionary [actual=%s]"
+                % (value,))
+        return value
+
+    def frombasetype(self, value):
+        if value is None or isinstance(value, dict):
+            return value
+        try:
+            return json.loads(value)
+        except TypeError as e:
+            # WSME reports a ValueError as "Invalid input for field ...".
+            raise ValueError(e)
+
+    def tobasetype(self, value):
+        return json.dumps(value) if value is not None else None
+
+
 uuid_type = UuidType()
 list_type = ListType()
 uniquelist = UniqueListType()
 jsontype = JsonType()
 jsontext = JsonTextType()
+jsondict = JsonDictType()

@@ -8,7 +8,6 @@ from pecan import rest
 from wsme import types as wtypes
 import wsmeext.pecan as wsme_pecan
 
-from mistral_clone import exceptions as exc
 from mistral_clone.api import hooks
 from mistral_clone.api import listing
 from mistral_clone.api import policy
@@ -20,35 +19,7 @@ from mistral_clone.services import cron_triggers as triggers_service
 SCOPE_TYPES = wtypes.Enum(str, "private", "public")
 
 
-class JsonDictType(wtypes.UserType):
-    """A JSON object: the body may hold it or its JSON text; it is sent back
-    as JSON text. Empty values are ``{}``."""
-
-    basetype = wtypes.text
-    name = "json"
-
-    def validate(self, value):
-        if not value:
-            return {}
-        if not isinstance(value, dict):
-            raise exc.InputError(
-                "JsonType field value must be a dictionary [actual=%s]"
-                % (value,))
-        return value
-
-    def frombasetype(self, value):
-        if value is None or isinstance(value, dict):
-            return value
-        try:
-            return json.loads(value)
-        except TypeError as e:
-            raise ValueError(e)
-
-    def tobasetype(self, value):
-        return None if value is None else json.dumps(value)
-
-
-json_dict = JsonDictType()
+json_dict = types.jsondict
 
 
 class _JsonFilterValue(dict):

@@ -7,41 +7,12 @@ JSON-encoded strings in responses; requests may send an object or its JSON
 text, and anything but an object is refused with Mistral's messages.
 """
 
-import json
 
 import wsme
 from wsme import types as wtypes
 
-from mistral_clone import exceptions as exc
 from mistral_clone.api import resources
-
-
-class JsonDictType(wtypes.UserType):
-    """A JSON object: decoded from an object or its text, encoded as text."""
-
-    basetype = wtypes.text
-    name = "json"
-
-    def validate(self, value):
-        if not value:
-            return {}
-        if not isinstance(value, dict):
-            raise exc.InputError(
-                "JsonType field value must be a dictionary [actual=%s]"
-                % (value,))
-        return value
-
-    def frombasetype(self, value):
-        if value is None or isinstance(value, dict):
-            return value
-        try:
-            return json.loads(value)
-        except TypeError as e:
-            # WSME reports a ValueError as "Invalid input for field ...".
-            raise ValueError(e)
-
-    def tobasetype(self, value):
-        return json.dumps(value) if value is not None else None
+from mistral_clone.api import types
 
 
 class BooleanType(wtypes.UserType):
@@ -68,7 +39,7 @@ class BooleanType(wtypes.UserType):
                              "are: true, false, 1, 0, yes, no" % value)
 
 
-jsondict = JsonDictType()
+jsondict = types.jsondict
 boolean = BooleanType()
 
 SCOPE_TYPES = wtypes.Enum(str, "private", "public")
