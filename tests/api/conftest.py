@@ -20,15 +20,3 @@ def app(db, conf):
 @pytest.fixture
 def admin_headers():
     return {"X-Roles": "admin"}
-
-
-def post_text(app, url, text, status="*", headers=None):
-    hdrs = {"Content-Type": "text/plain"}
-    hdrs.update(headers or {})
-    return app.post(url, text, headers=hdrs, status=status)
-
-
-def put_text(app, url, text, status="*", headers=None):
-    hdrs = {"Content-Type": "text/plain"}
-    hdrs.update(headers or {})
-    return app.put(url, text, headers=hdrs, status=status)

@@ -8,6 +8,8 @@ import pytest
 
 from mistral_clone.actions import registry
 
+from tests.api.helpers import post_text, put_text
+
 ACTIONS = """---
 version: "2.0"
 my_echo:
@@ -31,16 +33,6 @@ FIELDS = ["id", "name", "is_system", "input", "description", "tags",
           "namespace"]
 
 
-def post_text(app, url, text, status="*", headers=None):
-    hdrs = {"Content-Type": "text/plain"}
-    hdrs.update(headers or {})
-    return app.post(url, text, headers=hdrs, status=status)
-
-
-def put_text(app, url, text, status="*", headers=None):
-    hdrs = {"Content-Type": "text/plain"}
-    hdrs.update(headers or {})
-    return app.put(url, text, headers=hdrs, status=status)
 
 
 def fault(resp):

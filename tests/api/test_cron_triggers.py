@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .conftest import post_text
+from tests.api.helpers import post_text
 
 WF = """---
 version: '2.0'

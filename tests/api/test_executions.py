@@ -6,7 +6,7 @@ import json
 import pytest
 
 from mistral_clone import exceptions as exc
-from .conftest import post_text
+from tests.api.helpers import post_text
 from .runtime_rows import (  # noqa: F401
     action_ex, at, engine_fixture, task_ex, wf_ex)
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from .conftest import post_text
+from tests.api.helpers import post_text
 
 WF = """
 version: '2.0'

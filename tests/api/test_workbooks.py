@@ -4,6 +4,8 @@ import uuid
 
 import pytest
 
+from tests.api.helpers import post_text, put_text
+
 WB = """---
 version: "2.0"
 name: wb1
@@ -39,16 +41,6 @@ FIELDS = ["id", "name", "namespace", "definition", "tags", "scope",
           "project_id", "created_at", "updated_at"]
 
 
-def post_text(app, url, text, status="*", headers=None):
-    hdrs = {"Content-Type": "text/plain"}
-    hdrs.update(headers or {})
-    return app.post(url, text, headers=hdrs, status=status)
-
-
-def put_text(app, url, text, status="*", headers=None):
-    hdrs = {"Content-Type": "text/plain"}
-    hdrs.update(headers or {})
-    return app.put(url, text, headers=hdrs, status=status)
 
 
 def fault(resp):

@@ -6,17 +6,9 @@ import uuid
 
 import pytest
 
-
-def post_text(app, url, text, status="*", headers=None):
-    hdrs = {"Content-Type": "text/plain"}
-    hdrs.update(headers or {})
-    return app.post(url, text, headers=hdrs, status=status)
+from tests.api.helpers import post_text, put_text
 
 
-def put_text(app, url, text, status="*", headers=None):
-    hdrs = {"Content-Type": "text/plain"}
-    hdrs.update(headers or {})
-    return app.put(url, text, headers=hdrs, status=status)
 
 
 WF1 = """---
