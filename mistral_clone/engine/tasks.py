@@ -265,9 +265,14 @@ def _start_subworkflow(step, wf_ex, task_ex, task_spec, task_input, view,
             params[key] = wf_ex.params[key]
     try:
         with step.session.begin_nested():
-            wf_def = wf_handler.find_definition(
-                step.session, step.ctx, wf_name, wf_ex.workflow_namespace,
-                wb_name)
+            try:
+                wf_def = wf_handler.find_definition(
+                    step.session, step.ctx, wf_name,
+                    wf_ex.workflow_namespace, wb_name)
+            except exc.NotFoundError:
+                raise exc.WorkflowError(
+                    "Failed to find workflow [name=%s] [namespace=%s]"
+                    % (wf_name, wf_ex.workflow_namespace or "")) from None
             wf_def.definition  # noqa: B018 - load the deferred column
             wf_handler.start(step, wf_def, task_input, "", params,
                              parent_task_ex=task_ex, parent_wf_ex=wf_ex,
@@ -294,7 +299,11 @@ def complete(step, wf_ex, wf_spec, task_ex, state: str,
     task_ex.state = state
     task_ex.state_info = state_info
     task_ex.finished_at = models.utcnow()
-    _publish(step, wf_ex, task_ex, task_spec)
+    try:
+        _publish(step, wf_ex, task_ex, task_spec)
+    except exc.MistralError as e:
+        force_fail(step, wf_ex, wf_spec, task_ex, e)
+        return
     if not _keep_result(task_spec):
         task_ex.result = None
         action_handler.drop_outputs(step, task_ex)
@@ -312,38 +321,53 @@ def _keep_result(task_spec) -> bool:
 
 
 def _publish(step, wf_ex, task_ex, task_spec) -> None:
-    publish_spec = task_spec.get_publish(task_ex.state)
+    """Mistral's publish (``dataflow.publish_vars``); an expression error
+    propagates (the caller force-fails the task, as Mistral does)."""
+    publish_spec = dataflow.publish_vars(task_spec, task_ex.state)
     if publish_spec is None:
         return
-    try:
-        branch, global_ = dataflow.publish(publish_spec,
-                                           task_view(step, wf_ex, task_ex))
-    except exc.MistralError as e:
-        task_ex.state = states.ERROR
-        task_ex.state_info = str(e)
-        task_ex.published = {}
-        return
-    task_ex.published = branch or {}
+    branch, global_ = dataflow.publish(publish_spec,
+                                       task_view(step, wf_ex, task_ex))
+    task_ex.published = branch
     if global_:
         context = dict(wf_ex.context or {})
         dataflow.merge_dicts(context, global_)
         wf_ex.context = context
 
 
+def force_fail(step, wf_ex, wf_spec, task_ex, error) -> None:
+    """Mistral's answer to an error while handling a task's completion
+    (publish, transitions, an engine command): the task and the workflow
+    fail with "Failed to handle action completion [...]"."""
+    spec = wf_spec.tasks.get(task_ex.name)
+    action = (getattr(spec, "workflow", None) or getattr(spec, "action", None)
+              or "std.noop") if spec is not None else ""
+    msg = ("Failed to handle action completion [error=%s, wf=%s, task=%s, "
+           "action=%s]" % (error, wf_ex.workflow_name, task_ex.name, action))
+    LOG.info(msg)
+    previous = task_ex.state
+    task_ex.state = states.ERROR
+    task_ex.state_info = msg
+    task_ex.processed = True
+    task_ex.finished_at = task_ex.finished_at or models.utcnow()
+    if previous != states.ERROR:
+        notify.task_event(step, wf_ex, task_ex, previous, states.ERROR)
+    wf_handler.fail(step, wf_ex, wf_spec, msg)
+
+
 def after_complete(step, wf_ex, wf_spec, task_ex, task_spec) -> None:
     """Take the transitions of a finished task, wake affected joins and
     finish the workflow when nothing is left."""
-    if wf_spec.type == lang.REVERSE:
-        cmds = _reverse_next(step, wf_ex, wf_spec, task_ex)
-    else:
-        try:
+    try:
+        if wf_spec.type == lang.REVERSE:
+            cmds = _reverse_next(step, wf_ex, wf_spec, task_ex)
+        else:
             cmds = _direct_next(step, wf_ex, wf_spec, task_ex, task_spec)
-        except exc.MistralError as e:
-            task_ex.processed = True
-            wf_handler.fail(step, wf_ex, wf_spec, str(e))
-            return
-    task_ex.processed = True
-    wf_handler.dispatch(step, wf_ex, wf_spec, cmds)
+        task_ex.processed = True
+        wf_handler.dispatch(step, wf_ex, wf_spec, cmds, raise_errors=True)
+    except exc.MistralError as e:
+        force_fail(step, wf_ex, wf_spec, task_ex, e)
+        return
     if wf_spec.type != lang.REVERSE:
         _wake_joins(step, wf_ex, wf_spec, task_ex.name)
     wf_handler.check_and_complete(step, wf_ex, wf_spec)
@@ -481,6 +505,10 @@ def skip(step, wf_ex, wf_spec, task_ex) -> None:
     task_ex.state_info = None
     task_ex.finished_at = models.utcnow()
     task_ex.error_handled = False
-    _publish(step, wf_ex, task_ex, task_spec)
+    try:
+        _publish(step, wf_ex, task_ex, task_spec)
+    except exc.MistralError as e:
+        force_fail(step, wf_ex, wf_spec, task_ex, e)
+        return
     notify.task_event(step, wf_ex, task_ex, states.ERROR, states.SKIPPED)
     after_complete(step, wf_ex, wf_spec, task_ex, task_spec)

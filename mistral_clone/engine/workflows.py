@@ -151,9 +151,12 @@ def start_commands(wf_ex, wf_spec) -> list:
 
 # -- commands ----------------------------------------------------------------
 
-def dispatch(step, wf_ex, wf_spec, cmds: list) -> None:
+def dispatch(step, wf_ex, wf_spec, cmds: list,
+             raise_errors: bool = False) -> None:
     """Carry out commands in Mistral's order; while the workflow is paused
-    they wait in its backlog."""
+    they wait in its backlog. With ``raise_errors`` a ``succeed`` whose
+    output cannot be evaluated raises (the caller fails the task that
+    issued it, as Mistral does)."""
     from mistral_clone.engine import tasks as task_handler
     for cmd in commands.rearrange(cmds):
         if states.is_completed(wf_ex.state):
@@ -166,7 +169,7 @@ def dispatch(step, wf_ex, wf_spec, cmds: list) -> None:
         elif cmd.kind == commands.FAIL:
             fail(step, wf_ex, wf_spec, cmd.msg)
         elif cmd.kind == commands.SUCCEED:
-            succeed(step, wf_ex, wf_spec, cmd.msg)
+            succeed(step, wf_ex, wf_spec, cmd.msg, raise_errors=raise_errors)
         elif cmd.kind == commands.PAUSE:
             set_state(step, wf_ex, states.PAUSED, cmd.msg)
 
@@ -302,7 +305,11 @@ def _env(wf_ex) -> dict:
     return (wf_ex.params or {}).get("env") or {}
 
 
-def succeed(step, wf_ex, wf_spec, msg: Optional[str] = None) -> None:
+def succeed(step, wf_ex, wf_spec, msg: Optional[str] = None,
+            raise_errors: bool = False) -> None:
+    """Complete the workflow. An error in its output fails it with
+    Mistral's "Failed to check and complete" message, or propagates with
+    ``raise_errors``."""
     if states.is_completed(wf_ex.state):
         return
     final_ctx = final_context(step.session, wf_ex)
@@ -311,7 +318,11 @@ def succeed(step, wf_ex, wf_spec, msg: Optional[str] = None) -> None:
             wf_spec.output, final_ctx, wf_ex.input, wf_ex.context,
             _env(wf_ex), step.provider)
     except exc.MistralError as e:
-        fail(step, wf_ex, wf_spec, str(e), final_ctx=final_ctx)
+        if raise_errors:
+            raise
+        fail(step, wf_ex, wf_spec,
+             "Failed to check and complete [wf_ex_id=%s, wf_name=%s]: %s"
+             % (wf_ex.id, wf_ex.workflow_name, e), final_ctx=final_ctx)
         return
     set_state(step, wf_ex, states.SUCCESS, msg)
     wf_ex.output = output

@@ -10,7 +10,10 @@ from mistral_clone import exceptions as exc
 from mistral_clone.db import models
 from mistral_clone.db import query as dbq
 from mistral_clone.db import session as db_session
+from mistral_clone.engine import dataflow
+from mistral_clone.engine import specs as engine_specs
 from mistral_clone.engine import states
+from mistral_clone.engine.provider import DbDataProvider
 
 TaskEx = models.TaskExecution
 
@@ -95,7 +98,58 @@ def get_task(ctx, task_id) -> dict:
                       undefer=LIST_BLOBS + ("result", "spec"))
         result = values(row)
         result["result"] = json.dumps(task_result(session, row))
+        published_global = _published_global(session, row)
+        if published_global:
+            result["published_global"] = published_global
         return result
+
+
+class _DetachedTaskProvider(DbDataProvider):
+    """Mistral 23 evaluates a task's global publish again for
+    ``GET /v2/tasks/{id}``, and there ``task()`` fails: the task row it
+    reads is detached from its session. The same 400 answer here."""
+
+    def task_info(self, task_execution_id: str):
+        raise exc.ExpressionEvaluationError(_DETACHED % id(self))
+
+    def find_task_info(self, workflow_execution_id: str, name: str):
+        raise exc.ExpressionEvaluationError(_DETACHED % id(self))
+
+
+_DETACHED = ("Parent instance <TaskExecution at 0x%x> is not bound to a "
+             "Session; deferred load operation of attribute 'spec' cannot "
+             "proceed (Background on this error at: "
+             "https://sqlalche.me/e/21/bhk3)")
+
+
+def _published_global(session, row):
+    """The task's global publish evaluated now, as Mistral's task GET
+    does (None when it publishes nothing global)."""
+    if row.state not in (states.SUCCESS, states.ERROR):
+        return None
+    wf_ex = session.execute(
+        sa.select(models.WorkflowExecution)
+        .options(*[orm.undefer(getattr(models.WorkflowExecution, n))
+                   for n in ("input", "context", "params",
+                             "spec_definition")])
+        .where(models.WorkflowExecution.id == row.workflow_execution_id)
+    ).scalars().first()
+    if wf_ex is None or not wf_ex.spec_definition:
+        return None
+    try:
+        task_spec = engine_specs.workflow_spec(wf_ex).tasks.get(row.name)
+    except exc.MistralError:
+        return None
+    publish_spec = dataflow.publish_vars(task_spec, row.state) \
+        if task_spec is not None else None
+    global_vars = (publish_spec or {}).get("global")
+    if not global_vars:
+        return None
+    provider = _DetachedTaskProvider(session)
+    view = dataflow.eval_context(
+        wf_ex.input, wf_ex.context, (wf_ex.params or {}).get("env"),
+        row.in_context, {"id": row.id, "name": row.name}, provider)
+    return dataflow.evaluate(global_vars, view)
 
 
 def check_rerun(ctx, task_id, requested: dict) -> str:
