@@ -90,6 +90,15 @@ engine_opts = [
                     "workflow context."),
     cfg.IntOpt("rpc_workers", default=8,
                help="Threads of an engine's RPC server."),
+    cfg.ListOpt("inline_actions", default=[], item_type=str,
+                help="Python actions the engine runs itself, in the "
+                     "transaction that starts them, instead of sending them "
+                     "to an executor: for instant, side-effect-free actions "
+                     "only (std.noop, std.echo, std.fail). Saves two "
+                     "messages and a transaction per action; a task's "
+                     "'target' still goes to its executor. Empty: "
+                     "std.noop, std.echo and std.fail when [executor] "
+                     "type = local, else none (Mistral's behaviour)."),
 ]
 
 executor_opts = [

@@ -200,7 +200,7 @@ def upgrade():
     sa.Column('finished_at', sa.DateTime(), nullable=True),
     sa.Column('spec', sa.Text(), nullable=False),
     sa.Column('in_context', sa.Text(), nullable=False),
-    sa.Column('published', sa.Text(), nullable=False),
+    sa.Column('published', sa.Text(), nullable=True),
     sa.Column('runtime_context', sa.Text(), nullable=False),
     sa.Column('next_tasks', sa.Text(), nullable=False),
     sa.Column('result', sa.Text(), nullable=True),

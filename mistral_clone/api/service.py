@@ -14,6 +14,10 @@ class APIService:
         self._server = waitress_server.create_server(
             api_app.setup_app(), host=conf.host, port=conf.port,
             threads=max(4, conf.api_workers * 8), ident="mistral_api",
+            # waitress' defaults (100 open connections, listen backlog
+            # 1024) stop accepting when a client pool of 100 plus one poller
+            # connects at once; idle keep-alive connections cost a socket.
+            connection_limit=1000, backlog=1024,
             clear_untrusted_proxy_headers=True)
         self.port = self._server.effective_port
         self._thread = threading.Thread(target=self._server.run,

@@ -36,6 +36,7 @@ def main(argv=None):
     elif args.command == "populate":
         from mistral_clone.services import system_actions
         count = system_actions.register()
+        system_actions.register_shipped_adhoc()
         print("Registered %d system actions" % count)
     return 0
 

@@ -44,6 +44,7 @@ def prepare_database():
     migration.upgrade()
     from mistral_clone.services import system_actions
     system_actions.register()
+    system_actions.register_shipped_adhoc()
 
 
 def start_services(names):

@@ -200,8 +200,9 @@ class TaskExecution(_Common, Base):
     spec: Mapped[dict] = mapped_column(JsonDict, default=dict, deferred=True)
     in_context: Mapped[dict] = mapped_column(JsonDict, default=dict,
                                              deferred=True)
-    published: Mapped[dict] = mapped_column(JsonDict, default=dict,
-                                            deferred=True)
+    # NULL when the task's publish has global variables only (Mistral 23).
+    published: Mapped[dict | None] = mapped_column(
+        JsonValue, default=dict, deferred=True, nullable=True)
     runtime_context: Mapped[dict] = mapped_column(JsonDict, default=dict,
                                                   deferred=True)
     next_tasks: Mapped[list] = mapped_column(JsonList, default=list,

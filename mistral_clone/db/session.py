@@ -6,7 +6,15 @@ thread-local session: the session is passed to the query functions.
 
 SQLite (the embedded default) allows one writer at a time; write transactions
 there start with ``BEGIN IMMEDIATE`` and wait on the busy timeout instead of
-failing half-way. PostgreSQL needs none of that: concurrency is per row lock.
+failing half-way. Inside one process the writers also queue on a lock taken
+*before* a connection is checked out: SQLite's own busy handler polls with
+sleeps of up to 100 ms (a released lock sits idle while the waiters sleep),
+and a waiting writer would hold a pooled connection for nothing. The busy
+timeout still covers other processes (``mistral-clone-db-manage``).
+PostgreSQL needs none of that: concurrency is per row lock.
+
+Pool sizes come from ``[database] max_pool_size``, ``max_overflow`` and
+``pool_timeout`` on every backend.
 """
 
 import contextlib
@@ -20,6 +28,9 @@ from mistral_clone import config
 _lock = threading.Lock()
 _engine = None
 _sessionmaker = None
+# The in-process writer lock of a SQLite database (None on other backends).
+# Re-entrant: a thread that nests transactions must not wait for itself.
+_sqlite_writer = None
 
 
 def _configure_sqlite(engine):
@@ -43,15 +54,13 @@ def _configure_sqlite(engine):
 def create_engine(url):
     conf = config.CONF.database
     kwargs = {"echo": conf.connection_debug, "future": True}
+    kwargs["pool_size"] = conf.max_pool_size
+    kwargs["max_overflow"] = conf.max_overflow
+    kwargs["pool_timeout"] = conf.pool_timeout
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 60}
         kwargs["poolclass"] = sa.pool.QueuePool
-        kwargs["pool_size"] = 5
-        kwargs["max_overflow"] = 20
     else:
-        kwargs["pool_size"] = conf.max_pool_size
-        kwargs["max_overflow"] = conf.max_overflow
-        kwargs["pool_timeout"] = conf.pool_timeout
         kwargs["pool_recycle"] = conf.connection_recycle_time
         kwargs["pool_pre_ping"] = True
     engine = sa.create_engine(url, **kwargs)
@@ -61,24 +70,28 @@ def create_engine(url):
 
 
 def get_engine():
-    global _engine, _sessionmaker
+    global _engine, _sessionmaker, _sqlite_writer
     if _engine is None:
         with _lock:
             if _engine is None:
-                _engine = create_engine(config.database_url())
+                engine = create_engine(config.database_url())
+                _sqlite_writer = threading.RLock() \
+                    if engine.dialect.name == "sqlite" else None
                 _sessionmaker = orm.sessionmaker(
-                    bind=_engine, expire_on_commit=False, future=True)
+                    bind=engine, expire_on_commit=False, future=True)
+                _engine = engine
     return _engine
 
 
 def dispose():
     """Forget the engine (tests switch databases; forked children)."""
-    global _engine, _sessionmaker
+    global _engine, _sessionmaker, _sqlite_writer
     with _lock:
         if _engine is not None:
             _engine.dispose()
         _engine = None
         _sessionmaker = None
+        _sqlite_writer = None
 
 
 @contextlib.contextmanager
@@ -86,6 +99,15 @@ def transaction():
     """A session in one transaction: committed on success, rolled back on
     any error."""
     get_engine()
+    writer = _sqlite_writer
+    if writer is None:
+        yield from _transaction()
+        return
+    with writer:
+        yield from _transaction()
+
+
+def _transaction():
     session = _sessionmaker()
     try:
         with session.begin():

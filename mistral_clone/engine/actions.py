@@ -72,9 +72,61 @@ def schedule(step, wf_ex, task_ex, task_spec, task_input: dict, index: int,
                          "target": target},
     )
     step.session.add(action_ex)
-    send(step, action_ex.id, resolved.python_name, base_input,
-         exec_context(action_ex, wf_ex, task_ex, index), target)
+    exec_ctx = exec_context(action_ex, wf_ex, task_ex, index)
+    if step.runs_inline and not target and \
+            resolved.python_name in inline_action_names():
+        step.run_inline(_inline_job(step, wf_ex, task_ex, action_ex,
+                                    resolved.python_name, base_input,
+                                    exec_ctx))
+    else:
+        send(step, action_ex.id, resolved.python_name, base_input,
+             exec_ctx, target)
     return action_ex
+
+
+# Instant, side-effect-free actions: what ``[executor] type = local`` runs
+# in the engine itself when ``[engine] inline_actions`` is not set.
+TRIVIAL_ACTIONS = ("std.noop", "std.echo", "std.fail")
+
+
+def inline_action_names() -> frozenset:
+    """Actions the engine runs in the step that starts them, instead of
+    sending them to an executor: ``[engine] inline_actions``, else the
+    trivial std actions when ``[executor] type = local``, else none."""
+    from mistral_clone.config import CONF
+    names = CONF.engine.inline_actions
+    if not names and CONF.executor.type == "local":
+        names = TRIVIAL_ACTIONS
+    key = tuple(names or ())
+    cached = _inline_names_cache.get(key)
+    if cached is None:
+        cached = _inline_names_cache[key] = frozenset(key)
+    return cached
+
+
+_inline_names_cache = {}
+
+
+def _inline_job(step, wf_ex, task_ex, action_ex, python_name, base_input,
+                exec_ctx):
+    """Run the action in this step and take its result as an executor's
+    (``run_here``), or send it to an executor after all."""
+    def job(run_here: bool) -> None:
+        if not run_here:
+            send(step, action_ex.id, python_name, base_input, exec_ctx)
+            return
+        if states.is_completed(action_ex.state) or action_ex.accepted:
+            return
+        from mistral_clone.engine import specs
+        from mistral_clone.engine import tasks as task_handler
+        from mistral_clone.executor import endpoint as executor_endpoint
+        result = executor_endpoint.run(step.ctx, action_ex.id, python_name,
+                                       base_input, exec_ctx)
+        state, value = store_result(step, action_ex, result, wf_ex)
+        task_handler.on_execution_done(
+            step, wf_ex, specs.workflow_spec(wf_ex), task_ex, state, value,
+            value, action_ex.index)
+    return job
 
 
 def send(step, action_ex_id, python_name, base_input, exec_ctx,
@@ -154,8 +206,15 @@ def create_standalone(step, action_name: str, action_input: dict,
                       save: bool):
     """An action execution outside any workflow (POST
     /v2/action_executions); returns (row or None, resolved, base input)."""
-    resolved = adhoc.resolve(step.session, action_name, namespace, None,
-                             step.ctx.project_id)
+    try:
+        resolved = adhoc.resolve(step.session, action_name, namespace, None,
+                                 step.ctx.project_id)
+    except exc.InvalidActionError as e:
+        if not str(e).startswith("Failed to find action"):
+            raise
+        # Mistral's message here names no namespace.
+        raise exc.InvalidActionError(
+            "Failed to find action [action_name=%s]" % action_name) from None
     base_input = adhoc.base_input(resolved, action_input)
     check_python_input(resolved.python_name, base_input)
     if not save:

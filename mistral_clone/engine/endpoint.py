@@ -6,14 +6,18 @@ import logging
 
 import oslo_messaging as messaging
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from mistral_clone import exceptions as exc
 from mistral_clone.db import models
+from mistral_clone.db import retry
 from mistral_clone.engine import actions as action_handler
+from mistral_clone.engine import completions
 from mistral_clone.engine import specs
 from mistral_clone.engine import states
 from mistral_clone.engine import step as step_mod
 from mistral_clone.engine import tasks as task_handler
+from mistral_clone.engine import updates
 from mistral_clone.engine import workflows as wf_handler
 
 LOG = logging.getLogger(__name__)
@@ -36,6 +40,10 @@ def _task_ex(session, task_ex_id):
 
 class EngineEndpoint:
     target = messaging.Target(version="1.0")
+
+    def __init__(self):
+        # Executors' results, absorbed in batches per workflow execution.
+        self.completions = completions.CompletionQueue(self._complete_batch)
 
     # -- workflows ---------------------------------------------------------
 
@@ -161,12 +169,94 @@ class EngineEndpoint:
                                      internal=False)
 
     @_expected
-    def report_action_result(self, ctx, action_ex_id, result):
-        """A result sent by an executor."""
+    def report_action_result(self, ctx, action_ex_id, result,
+                             wf_ex_id=None):
+        """A result sent by an executor; with the id of its workflow
+        execution it joins that execution's next batch."""
+        if wf_ex_id:
+            self.completions.submit(
+                wf_ex_id, (ctx, action_ex_id, dict(result or {})))
+            return
         self._complete_action(ctx, action_ex_id, dict(result or {}),
                               internal=True)
 
+    def _complete_batch(self, wf_ex_id, items) -> None:
+        """Results of one workflow execution's actions in one step; when
+        that step fails for a reason other than a busy database, each
+        result is handled again on its own (and its error stays its own)."""
+        try:
+            leftovers = retry.call(self._complete_batch_step, wf_ex_id,
+                                   items)
+        except Exception:  # noqa: BLE001 - handled one by one below
+            LOG.warning("A batch of %d result(s) of workflow execution %s "
+                        "failed; handling them one by one", len(items),
+                        wf_ex_id, exc_info=True)
+            leftovers = items
+        for ctx, action_ex_id, result in leftovers:
+            try:
+                self._complete_action(ctx, action_ex_id, result,
+                                      internal=True)
+            except exc.MistralError as e:
+                LOG.warning("Result of action execution %s not taken: %s",
+                            action_ex_id, e)
+
+    def _complete_batch_step(self, wf_ex_id, items) -> list:
+        """Returns the items that do not belong to ``wf_ex_id``."""
+        leftovers = []
+        with step_mod.step(items[0][0]) as step:
+            session = step.session
+            wf_ex = step_mod.lock_workflow(session, wf_ex_id)
+            wf_spec = specs.workflow_spec(wf_ex)
+            model = models.ActionExecution
+            rows = session.execute(sa.select(model).where(model.id.in_(
+                {item[1] for item in items})).options(
+                orm.undefer(model.runtime_context))).scalars().all()
+            by_id = {row.id: row for row in rows}
+            task_model = models.TaskExecution
+            task_ids = {r.task_execution_id for r in rows
+                        if r.task_execution_id}
+            tasks = {t.id: t for t in session.execute(
+                sa.select(task_model).where(task_model.id.in_(task_ids))
+                .options(*step_mod.task_ex_step_options())).scalars()
+            } if task_ids else {}
+            for item in items:
+                action_ex = by_id.get(item[1])
+                task_ex = tasks.get(action_ex.task_execution_id) \
+                    if action_ex is not None else None
+                if task_ex is None or \
+                        task_ex.workflow_execution_id != wf_ex_id:
+                    leftovers.append(item)
+                    continue
+                if states.is_completed(action_ex.state) or \
+                        action_ex.accepted:
+                    continue
+                result = item[2]
+                if action_handler.is_async_ack(result):
+                    action_ex.is_sync = False
+                    continue
+                state, value = action_handler.store_result(
+                    step, action_ex, result, wf_ex)
+                task_handler.on_execution_done(
+                    step, wf_ex, wf_spec, task_ex, state, value, value,
+                    action_ex.index)
+            session.flush()
+        return leftovers
+
     def _complete_action(self, ctx, action_ex_id, result, internal):
+        try:
+            return retry.call(self._complete_action_step, ctx, action_ex_id,
+                              result, internal)
+        except exc.MistralError:
+            raise
+        except Exception as e:  # noqa: BLE001 - never leave it RUNNING
+            LOG.exception("Failed to handle the result of action "
+                          "execution %s", action_ex_id)
+            _fail_broken(ctx, e, action_ex_id=action_ex_id)
+            if internal:
+                return None
+            raise exc.EngineError(str(e)) from e
+
+    def _complete_action_step(self, ctx, action_ex_id, result, internal):
         with step_mod.step(ctx) as step:
             session = step.session
             action_ex = session.get(models.ActionExecution, action_ex_id)
@@ -201,6 +291,16 @@ class EngineEndpoint:
 
     @_expected
     def report_subworkflow_result(self, ctx, wf_ex_id):
+        try:
+            retry.call(self._subworkflow_result_step, ctx, wf_ex_id)
+        except exc.MistralError:
+            raise
+        except Exception as e:  # noqa: BLE001 - never leave it RUNNING
+            LOG.exception("Failed to handle the end of sub-workflow %s",
+                          wf_ex_id)
+            _fail_broken(ctx, e, child_wf_ex_id=wf_ex_id)
+
+    def _subworkflow_result_step(self, ctx, wf_ex_id):
         with step_mod.step(ctx) as step:
             session = step.session
             child = session.get(models.WorkflowExecution, wf_ex_id)
@@ -226,12 +326,88 @@ class EngineEndpoint:
                 child.state, child.output, info, index)
 
     @_expected
+    def on_action_update(self, ctx, action_ex_id, state):
+        """``PUT /v2/action_executions/{id}`` with PAUSED or RUNNING."""
+        with step_mod.step(ctx) as step:
+            session = step.session
+            action_ex = session.get(models.ActionExecution, action_ex_id)
+            if action_ex is None:
+                raise exc.NotFoundError(
+                    "ActionExecution not found [id=%s]" % action_ex_id)
+            wf_ex = task_ex = None
+            if action_ex.task_execution_id:
+                task_ex = _task_ex(session, action_ex.task_execution_id)
+                wf_ex = step_mod.lock_workflow(
+                    session, task_ex.workflow_execution_id)
+                session.refresh(action_ex)
+                session.refresh(task_ex)
+            updates.check_action_update(action_ex, state)
+            action_ex.state = state
+            action_ex.updated_at = models.utcnow()
+            if task_ex is not None:
+                updates.on_child_update(step, wf_ex, task_ex, state)
+            session.flush()
+            return action_handler.row_dict(action_ex)
+
+    @_expected
+    def on_subworkflow_update(self, ctx, wf_ex_id, state=None):
+        """The sub-workflow was ``state`` (PAUSED or RUNNING) when it sent
+        this; it may have gone on since (its result follows)."""
+        with step_mod.step(ctx) as step:
+            session = step.session
+            child = session.get(models.WorkflowExecution, wf_ex_id)
+            if child is None or not child.task_execution_id:
+                return
+            task_ex = _task_ex(session, child.task_execution_id)
+            wf_ex = step_mod.lock_workflow(session,
+                                           task_ex.workflow_execution_id)
+            session.refresh(child)
+            session.refresh(task_ex)
+            state = state or child.state
+            if state in updates.UPDATE_STATES:
+                updates.on_child_update(step, wf_ex, task_ex, state)
+
+    @_expected
     def start_action(self, ctx, action_name, action_input,
                      description=None, namespace="", params=None):
         from mistral_clone.engine import standalone
         return standalone.start_action(ctx, action_name, action_input,
                                        description, namespace,
                                        params or {})
+
+
+def _fail_broken(ctx, error, action_ex_id=None, child_wf_ex_id=None):
+    """The safety net: a step that crashed on something unexpected (a
+    database error, a bug) was rolled back; fail its task and workflow in
+    a new transaction so that no execution stays RUNNING forever."""
+    try:
+        with step_mod.step(ctx) as step:
+            session = step.session
+            task_ex_id = None
+            if action_ex_id:
+                action_ex = session.get(models.ActionExecution, action_ex_id)
+                if action_ex is None:
+                    return
+                task_ex_id = action_ex.task_execution_id
+                if not states.is_completed(action_ex.state):
+                    action_ex.state = states.ERROR
+                    action_ex.output = {"result": str(error)}
+                    action_ex.accepted = True
+            if child_wf_ex_id:
+                child = session.get(models.WorkflowExecution, child_wf_ex_id)
+                task_ex_id = child.task_execution_id if child else None
+            if not task_ex_id:
+                return
+            task_ex = _task_ex(session, task_ex_id)
+            wf_ex = step_mod.lock_workflow(session,
+                                           task_ex.workflow_execution_id)
+            session.refresh(task_ex)
+            if states.is_completed(wf_ex.state):
+                return
+            task_handler.force_fail(step, wf_ex, specs.workflow_spec(wf_ex),
+                                    task_ex, error)
+    except Exception:  # noqa: BLE001 - nothing more can be done here
+        LOG.exception("Could not fail the execution after an engine error")
 
 
 def completed_children_of_running_tasks(session) -> list:

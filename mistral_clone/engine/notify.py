@@ -59,10 +59,23 @@ def _publishers(wf_ex, event: str) -> list:
 
 
 def _send(step, ex_id, data, event, updated_at, publishers):
-    from mistral_clone.rpc import clients
+    """Queue the event on the step; all events of one step leave after the
+    commit in one message, so the notifier publishes them in order."""
     data = dict(data, event=event)
-    step.after_commit(clients.get_notifier_client().notify, step.ctx, ex_id,
-                      data, event, _ts(updated_at), publishers)
+    pending = getattr(step, "_pending_notifications", None)
+    if pending is None:
+        pending = step._pending_notifications = []
+        step.after_commit(_flush, step)
+    pending.append({"ex_id": ex_id, "data": data, "event": event,
+                    "timestamp": _ts(updated_at), "publishers": publishers})
+
+
+def _flush(step) -> None:
+    from mistral_clone.rpc import clients
+    events = step._pending_notifications
+    step._pending_notifications = None
+    if events:
+        clients.get_notifier_client().notify_many(step.ctx, events)
 
 
 def workflow_event(step, wf_ex, from_state, to_state) -> None:

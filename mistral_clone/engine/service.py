@@ -18,7 +18,10 @@ class EngineService:
                                            [EngineEndpoint()])
 
     def start(self, recover: bool = True) -> "EngineService":
-        self.server.start()
+        # ``[engine] rpc_workers`` threads, not oslo.messaging's 64: each
+        # busy thread may hold a database connection.
+        self.server.start(
+            override_pool_size=config.CONF.engine.rpc_workers)
         if recover:
             try:
                 recovery.recover()

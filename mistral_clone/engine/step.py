@@ -5,11 +5,13 @@ notifications) are queued on the step and sent only after the commit, so a
 crash can lose a message but never announce a state that was not stored.
 """
 
+import collections
 import contextlib
 import logging
 from typing import Callable
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from mistral_clone import exceptions as exc
 from mistral_clone.db import models
@@ -19,15 +21,45 @@ from mistral_clone.engine.provider import DbDataProvider
 LOG = logging.getLogger(__name__)
 
 
+# Most inline actions (see ``actions.inline_action_names``) one step runs
+# itself; the rest go to an executor, so that a loop of trivial tasks
+# cannot hold the transaction for ever.
+MAX_INLINE_PER_STEP = 1000
+
+
 class Step:
-    def __init__(self, session, ctx):
+    def __init__(self, session, ctx, inline: bool = False):
         self.session = session
         self.ctx = ctx
         self._after_commit = []
         self.provider = DbDataProvider(session)
+        # Jobs ``fn(run_here: bool)`` of actions run in this step before the
+        # commit (None: this step cannot, its owner does not drain them).
+        self._inline = collections.deque() if inline else None
+        # Task executions created in this step (held here: the session
+        # keeps only weak references to unchanged rows).
+        self.new_tasks = []
 
     def after_commit(self, fn: Callable, *args, **kwargs) -> None:
         self._after_commit.append((fn, args, kwargs))
+
+    @property
+    def runs_inline(self) -> bool:
+        return self._inline is not None
+
+    def run_inline(self, job: Callable[[bool], None]) -> None:
+        """Queue an inline action; it runs before this step commits."""
+        self._inline.append(job)
+
+    def drain_inline(self) -> None:
+        """Run the queued inline actions (and those their results start),
+        oldest first, iteratively: a chain of trivial tasks needs no
+        recursion. Past MAX_INLINE_PER_STEP they are sent to an executor."""
+        done = 0
+        while self._inline:
+            job = self._inline.popleft()
+            job(done < MAX_INLINE_PER_STEP)
+            done += 1
 
     def run_after_commit(self) -> None:
         for fn, args, kwargs in self._after_commit:
@@ -41,9 +73,27 @@ class Step:
 def step(ctx):
     """A step in one transaction; the post-commit queue runs after it."""
     with db_session.transaction() as session:
-        current = Step(session, ctx)
+        current = Step(session, ctx, inline=True)
         yield current
+        current.drain_inline()
     current.run_after_commit()
+
+
+# The blobs every step reads (inputs, context, env): loaded with the row in
+# one query instead of one lazy query each.
+_WF_EX_STEP_COLUMNS = ("input", "params", "context", "runtime_context")
+_TASK_EX_STEP_COLUMNS = ("in_context", "published", "runtime_context",
+                         "next_tasks")
+
+
+def wf_ex_step_options() -> list:
+    model = models.WorkflowExecution
+    return [orm.undefer(getattr(model, c)) for c in _WF_EX_STEP_COLUMNS]
+
+
+def task_ex_step_options() -> list:
+    model = models.TaskExecution
+    return [orm.undefer(getattr(model, c)) for c in _TASK_EX_STEP_COLUMNS]
 
 
 def lock_workflow(session, wf_ex_id: str) -> models.WorkflowExecution:
@@ -51,7 +101,8 @@ def lock_workflow(session, wf_ex_id: str) -> models.WorkflowExecution:
     (``SELECT ... FOR UPDATE``; SQLite's write transaction is exclusive)."""
     stmt = sa.select(models.WorkflowExecution).where(
         models.WorkflowExecution.id == wf_ex_id
-    ).with_for_update().execution_options(populate_existing=True)
+    ).with_for_update().options(*wf_ex_step_options()).execution_options(
+        populate_existing=True)
     wf_ex = session.execute(stmt).scalars().first()
     if wf_ex is None:
         raise exc.NotFoundError(

@@ -124,6 +124,8 @@ def start(step, wf_def, wf_input: dict, description: str = "",
         root_execution_id=(
             (parent_wf_ex.root_execution_id or parent_wf_ex.id)
             if parent_wf_ex is not None else None),
+        # Mistral creates the row IDLE and updates it to RUNNING at once.
+        updated_at=models.utcnow(),
     )
     session.add(wf_ex)
     context = {dataflow.EXECUTION_KEY: {"id": wf_ex.id}}
@@ -207,6 +209,10 @@ def set_state(step, wf_ex, state: str, state_info: Optional[str] = None
     wf_ex.accepted = states.is_completed(state)
     wf_ex.updated_at = models.utcnow()
     notify.workflow_event(step, wf_ex, current, state)
+    if state == states.PAUSED or (current == states.PAUSED and
+                                  state == states.RUNNING):
+        from mistral_clone.engine import updates
+        updates.notify_parent_later(step, wf_ex)
 
 
 def _incomplete_task_count(session, wf_ex_id: str) -> int:
@@ -215,6 +221,17 @@ def _incomplete_task_count(session, wf_ex_id: str) -> int:
         model.workflow_execution_id == wf_ex_id,
         model.state.in_(states.INCOMPLETE))
     return session.execute(stmt).scalar_one()
+
+
+def _has_incomplete_task_in_step(step, wf_ex_id: str) -> bool:
+    """A task this step created that is not finished (just started, still
+    waiting) answers "not complete" without a query: the count would see
+    the same row after the autoflush."""
+    for task_ex in step.new_tasks:
+        if task_ex.workflow_execution_id == wf_ex_id and \
+                task_ex.state in states.INCOMPLETE:
+            return True
+    return False
 
 
 def _count(session, wf_ex_id, *conditions) -> int:
@@ -229,7 +246,8 @@ def check_and_complete(step, wf_ex, wf_spec) -> None:
     if states.is_paused_or_completed(wf_ex.state):
         return
     session = step.session
-    if _incomplete_task_count(session, wf_ex.id):
+    if _has_incomplete_task_in_step(step, wf_ex.id) or \
+            _incomplete_task_count(session, wf_ex.id):
         return
     task = models.TaskExecution
     if _count(session, wf_ex.id, task.state == states.CANCELLED):
@@ -440,8 +458,15 @@ def stop(step, wf_ex, state: str, msg: Optional[str] = None) -> None:
     from mistral_clone.engine import step as step_mod
     from mistral_clone.engine import tasks as task_handler
     wf_spec = specs.workflow_spec(wf_ex)
-    if not states.is_valid_transition(wf_ex.state, state) or \
-            wf_ex.state == state:
+    # Mistral 23: cancelling a finished workflow and failing a paused or
+    # finished one are silent no-ops; only SUCCESS checks the transition.
+    if state == states.CANCELLED and states.is_completed(wf_ex.state):
+        return
+    if state == states.ERROR and states.is_paused_or_completed(wf_ex.state):
+        return
+    if state == states.SUCCESS and wf_ex.state == states.SUCCESS:
+        return
+    if not states.is_valid_transition(wf_ex.state, state):
         raise exc.WorkflowError(
             "Can't change workflow execution state from %s to %s. "
             "[workflow=%s, execution_id=%s]"

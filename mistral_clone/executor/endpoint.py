@@ -68,7 +68,8 @@ class ExecutorEndpoint:
         try:
             clients.get_engine_client()._cast(
                 ctx, "report_action_result", action_ex_id=action_ex_id,
-                result=result)
+                result=result,
+                wf_ex_id=(exec_ctx or {}).get("workflow_execution_id"))
         except Exception:  # noqa: BLE001 - logged; recovery resends
             LOG.exception("Cannot report the result of action execution "
                           "%s", action_ex_id)

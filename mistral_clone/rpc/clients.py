@@ -105,6 +105,17 @@ class EngineClient(_Client):
     def continue_workflow(self, ctx, wf_ex_id: str) -> None:
         self._cast(ctx, "continue_workflow", wf_ex_id=wf_ex_id)
 
+    def on_subworkflow_update(self, ctx, wf_ex_id: str, state: str) -> None:
+        """A sub-workflow paused or resumed (``state``): its task and
+        parent follow."""
+        self._cast(ctx, "on_subworkflow_update", wf_ex_id=wf_ex_id,
+                   state=state)
+
+    def on_action_update(self, ctx, action_ex_id: str, state: str) -> dict:
+        """An async action set to PAUSED or RUNNING (no result yet)."""
+        return self._call(ctx, "on_action_update",
+                          action_ex_id=action_ex_id, state=state)
+
 
 class ExecutorClient(_Client):
     """Calls on the ``[executor] topic``; with a ``server`` (a task's
@@ -141,6 +152,11 @@ class NotifierClient(_Client):
                publishers: list) -> None:
         self._cast(ctx, "notify", ex_id=ex_id, data=data, event=event,
                    timestamp=timestamp, publishers=publishers)
+
+    def notify_many(self, ctx, events: list) -> None:
+        """Several events (dicts of ``notify``'s arguments), published in
+        this order."""
+        self._cast(ctx, "notify_many", events=events)
 
 
 def _sync_timeout() -> int:

@@ -20,6 +20,9 @@ ALLOWED_REMOTE_EXMODS = ["mistral_clone.exceptions"]
 
 _lock = threading.Lock()
 _transports = {}
+_registered = set()
+_OSLO_DEFAULT_URL = next(o.default for o in _messaging_transport._transport_opts
+                         if o.name == "transport_url")
 
 
 def transport_url(conf: cfg.ConfigOpts = config.CONF) -> str:
@@ -27,9 +30,18 @@ def transport_url(conf: cfg.ConfigOpts = config.CONF) -> str:
 
     oslo.messaging's own default (``rabbit://``) is dropped on purpose: an
     unconfigured server must stay in-process, never reach for a broker."""
-    conf.register_opts(_messaging_transport._transport_opts)
-    conf.set_default("transport_url", None)
-    return conf.transport_url or conf.default_transport_url
+    if id(conf) not in _registered:
+        # Costly, and this runs for every message sent.
+        conf.register_opts(_messaging_transport._transport_opts)
+        _registered.add(id(conf))
+    url = conf.transport_url
+    if url == _OSLO_DEFAULT_URL:
+        # Not configured (or configured to that same value, which
+        # set_default cannot hide). set_default clears oslo.config's whole
+        # cache, so only when needed (again after a CONF.reset()).
+        conf.set_default("transport_url", None)
+        url = conf.transport_url
+    return url or conf.default_transport_url
 
 
 def get_transport(conf: cfg.ConfigOpts = config.CONF):

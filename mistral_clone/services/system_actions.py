@@ -15,6 +15,49 @@ from mistral_clone.db import models
 from mistral_clone.db import session as db_session
 
 
+# Ad-hoc actions Mistral ships (a plain public row, not ``is_system``),
+# with the definition text its API shows.
+SHIPPED_ADHOC = {
+    "std.wait_ssh": """---
+version: '2.0'
+
+std.wait_ssh:
+    description: Simple SSH command.
+    base: std.ssh
+    base-input:
+      host: <% $.host %>
+      username: <% $.username %>
+      password: <% $.password %>
+      cmd: 'ls -l'
+    input:
+     - host
+     - username
+     - password
+""",
+}
+
+
+def register_shipped_adhoc() -> None:
+    """Create the ad-hoc actions Mistral ships when missing (a user's
+    changes to an existing row are kept). Called with ``register`` by the
+    server's first start and ``populate``."""
+    from mistral_clone.services import actions as action_service
+    ctx = context.RequestContext(project_id=context.DEFAULT_PROJECT_ID)
+    with db_session.transaction() as session:
+        _insert_shipped(session, ctx, action_service)
+
+
+def _insert_shipped(session, ctx, action_service) -> None:
+    for name, text in SHIPPED_ADHOC.items():
+        exists = session.execute(sa.select(models.ActionDefinition.id).where(
+            models.ActionDefinition.name == name,
+            models.ActionDefinition.namespace == "")).first()
+        if exists is not None:
+            continue
+        for spec in action_service.parse(text):
+            action_service.insert(session, ctx, spec, text, "public", "")
+
+
 def register() -> int:
     """Upsert every Python action; returns how many there are."""
     descriptors = {d.name: d for d in registry.list_actions()}

@@ -95,9 +95,8 @@ class ActionExecutionsController(rest.RestController):
                                  % (SUPPORTED_TRANSITION_STATES, state))
         ax_service.check_exists(ctx, id)
         if state in (states.PAUSED, states.RUNNING):
-            raise exc.InputError(
-                "Action execution %s can not be set to %s: only SUCCESS, "
-                "ERROR or CANCELLED deliver a result." % (id, state))
+            values = rpc.get_engine_client().on_action_update(ctx, id, state)
+            return res.ActionExecution.from_values(values)
         output = action_ex.output
         if output is wtypes.Unset:
             output = None

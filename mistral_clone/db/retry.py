@@ -1,0 +1,60 @@
+"""Retry a whole transaction on transient database errors.
+
+Under load a step may find no free pooled connection (``pool_timeout``), a
+SQLite database busy beyond its timeout, a PostgreSQL deadlock or
+serialization failure, or a connection dropped by the server. None of these
+says anything about the work itself: the transaction was rolled back, so
+running the same function again is safe. A result that reaches an engine
+must never be dropped for such a reason; it waits and tries again.
+"""
+
+import logging
+import random
+import time
+from typing import Callable, TypeVar
+
+import sqlalchemy.exc as sa_exc
+
+LOG = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Give up after this long: the database is gone, not busy; the caller's own
+# error handling takes over.
+MAX_WAIT_S = 600.0
+_FIRST_DELAY_S = 0.05
+_MAX_DELAY_S = 2.0
+
+
+def is_transient(error: BaseException) -> bool:
+    """Is ``error`` a database condition that a new attempt may not meet?"""
+    if isinstance(error, sa_exc.TimeoutError):
+        return True            # no free connection in the pool
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        # SQLite "database is locked", PostgreSQL deadlock / serialization
+        # failure / lost connection: all OperationalError.
+        return isinstance(error, sa_exc.OperationalError)
+    return False
+
+
+def call(fn: Callable[..., T], *args, **kwargs) -> T:
+    """``fn(*args, **kwargs)``, run again (with a growing, jittered delay)
+    while it fails on a transient database error. ``fn`` must open its own
+    transaction, so that each attempt starts from committed state."""
+    deadline = time.monotonic() + MAX_WAIT_S
+    delay = _FIRST_DELAY_S
+    attempt = 1
+    while True:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - filtered just below
+            if not is_transient(e) or time.monotonic() >= deadline:
+                raise
+            LOG.warning("Transient database error (attempt %d) in %s, "
+                        "trying again: %s", attempt,
+                        getattr(fn, "__qualname__", fn), e)
+        time.sleep(delay * (0.5 + random.random()))
+        delay = min(delay * 2, _MAX_DELAY_S)
+        attempt += 1
