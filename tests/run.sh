@@ -13,6 +13,16 @@ if [ ! -x "$VENV/bin/pytest" ] || [ setup.cfg -nt "$VENV/.installed" ]; then
   touch "$VENV/.installed"
 fi
 
+# The real python-mistralclient CLI, in a venv of its own (a test tool: the
+# product never imports it), for the CLI tests.
+CLIENT_VENV=${MISTRAL_CLONE_CLIENT_VENV:-.venv-client}
+if [ ! -x "$CLIENT_VENV/bin/mistral" ]; then
+  python3 -m venv "$CLIENT_VENV" && \
+    "$CLIENT_VENV/bin/pip" install -q python-mistralclient >/dev/null 2>&1 || \
+    echo "could not install python-mistralclient: the CLI tests will be skipped"
+fi
+[ -x "$CLIENT_VENV/bin/mistral" ] && export MISTRAL_CLI=${MISTRAL_CLI:-$PWD/$CLIENT_VENV/bin/mistral}
+
 if [ "$(id -u)" = 0 ] && [ "${MISTRAL_CLONE_NO_SERVERS:-0}" != 1 ]; then
   if ! command -v pg_ctlcluster >/dev/null || ! command -v rabbitmqctl >/dev/null \
       || [ ! -x /usr/sbin/sshd ] || ! command -v nc >/dev/null; then

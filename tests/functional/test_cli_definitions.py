@@ -6,16 +6,12 @@ installation); skipped otherwise.
 """
 
 import os
-import shutil
-import socket
 import subprocess
-import sys
-import time
 
 import pytest
 
-CLI = os.environ.get("MISTRAL_CLI") or shutil.which("mistral") or \
-    "/root/ref-mistral/venv/bin/mistral"
+from tests.functional.server import CLI, running_server
+
 
 pytestmark = pytest.mark.skipif(not os.access(CLI, os.X_OK),
                                 reason="python-mistralclient not installed")
@@ -56,45 +52,12 @@ cli_act:
 """
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(port, proc, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("server exited with %s" % proc.returncode)
-        try:
-            with socket.create_connection(("127.0.0.1", port), 0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError("API not listening on %d" % port)
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    state = tmp_path_factory.mktemp("cli_state")
-    port = _free_port()
-    conf = state / "mistral-clone.conf"
-    conf.write_text("[api]\nport = %d\n" % port)
-    env = dict(os.environ, MISTRAL_CLONE_STATE_DIR=str(state))
-    server_bin = os.path.join(os.path.dirname(sys.executable),
-                              "mistral-clone-server")
-    log = open(state / "server.log", "w")
-    proc = subprocess.Popen([server_bin, "--server", "api", "--config-file",
-                             str(conf)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    try:
-        _wait_for_port(port, proc)
-        yield "http://127.0.0.1:%d/v2" % port, state
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+    with running_server(tmp_path_factory.mktemp("cli_state"),
+                        services="api") as srv:
+        yield srv
 
 
 def run(server, *args, ok=True):

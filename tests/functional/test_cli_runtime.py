@@ -9,13 +9,11 @@ installation); skipped otherwise.
 import json
 import os
 import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.functional.test_cli_definitions import (CLI, _free_port,
-                                                   _wait_for_port)
+from tests.functional.server import CLI, running_server
 
 pytestmark = pytest.mark.skipif(not os.access(CLI, os.X_OK),
                                 reason="python-mistralclient not installed")
@@ -53,23 +51,8 @@ variables:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    state = tmp_path_factory.mktemp("cli_rt_state")
-    port = _free_port()
-    conf = state / "mistral-clone.conf"
-    conf.write_text("[api]\nport = %d\n" % port)
-    env = dict(os.environ, MISTRAL_CLONE_STATE_DIR=str(state))
-    server_bin = os.path.join(os.path.dirname(sys.executable),
-                              "mistral-clone-server")
-    log = open(state / "server.log", "w")
-    proc = subprocess.Popen([server_bin, "--config-file", str(conf)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_for_port(port, proc)
-        yield "http://127.0.0.1:%d/v2" % port, state
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+    with running_server(tmp_path_factory.mktemp("cli_rt_state")) as srv:
+        yield srv
 
 
 def cli(server, *args, ok=True):
