@@ -1,21 +1,55 @@
-"""Fixtures shared by every test: a fresh database per test module.
+"""Fixtures shared by every test: a fresh database per test.
 
 Each test gets the embedded configuration on a private SQLite file, migrated
 to head, so tests never share state. ``MISTRAL_CLONE_TEST_DB`` set to a
-PostgreSQL URL runs the same tests there.
+PostgreSQL URL runs every test on PostgreSQL instead; tests marked
+``postgresql`` use PostgreSQL whenever ``MISTRAL_CLONE_TEST_PG_URL`` is set.
+Either way each test gets a database of its own, created from that URL and
+dropped afterwards, so parallel workers never meet.
 """
 
+import contextlib
 import os
+import uuid
 
 import pytest
+import sqlalchemy as sa
 
 from mistral_clone import config
 
+PG_URL = os.environ.get("MISTRAL_CLONE_TEST_PG_URL")
+
+
+@contextlib.contextmanager
+def throwaway_pg_database(base_url):
+    """A new, empty database on the server of ``base_url``; its URL."""
+    base = sa.engine.make_url(base_url)
+    name = "mc_test_%s" % uuid.uuid4().hex[:12]
+    admin = sa.create_engine(base.set(database="postgres"),
+                             isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql('CREATE DATABASE "%s"' % name)
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        from mistral_clone.db import session
+        session.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(
+                'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+        admin.dispose()
+
 
 @pytest.fixture
-def db_url(tmp_path):
-    return os.environ.get("MISTRAL_CLONE_TEST_DB") or \
-        "sqlite:///%s" % (tmp_path / "test.sqlite")
+def db_url(request, tmp_path):
+    base = os.environ.get("MISTRAL_CLONE_TEST_DB")
+    if not base and PG_URL and request.node.get_closest_marker("postgresql"):
+        base = PG_URL
+    if base and base.startswith("postgresql"):
+        with throwaway_pg_database(base) as url:
+            yield url
+        return
+    yield base or "sqlite:///%s" % (tmp_path / "test.sqlite")
 
 
 @pytest.fixture
@@ -34,9 +68,7 @@ def conf(db_url, tmp_path):
 
 @pytest.fixture
 def db(conf):
-    """A migrated, empty database (tables dropped afterwards on PostgreSQL)."""
+    """A migrated, empty database."""
     from mistral_clone.db import migration
     migration.upgrade()
     yield
-    if conf.database.connection.startswith("postgresql"):
-        migration.downgrade("base")

@@ -124,6 +124,7 @@ def test_waits_survive_restart_one_process(tmp_path, db_url, db):
 
 @pytest.mark.skipif(not RABBIT_URL,
                     reason="MISTRAL_CLONE_TEST_RABBIT_URL unset")
+@pytest.mark.postgresql
 def test_waits_survive_restart_separate_processes(tmp_path, db_url, db):
     from mistral_clone import config
     from mistral_clone import context as mc_context

@@ -23,6 +23,7 @@ def _start(service, conf_file, tmp_path):
         stdout=log, stderr=subprocess.STDOUT)
 
 
+@pytest.mark.postgresql
 def test_engine_and_executor_in_their_own_processes(tmp_path, db_url, db):
     from mistral_clone import config
     from mistral_clone import context as mc_context

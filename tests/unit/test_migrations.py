@@ -3,6 +3,7 @@ SQLite and (when MISTRAL_CLONE_TEST_PG_URL is set) on PostgreSQL; the
 migrated schema matches the models; every filter and sort column of the
 definition list endpoints has an index."""
 
+import contextlib
 import os
 
 import pytest
@@ -12,6 +13,7 @@ from mistral_clone import config
 from mistral_clone.db import migration
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
+from tests.conftest import throwaway_pg_database
 
 PG_URL = os.environ.get("MISTRAL_CLONE_TEST_PG_URL")
 
@@ -20,19 +22,18 @@ URLS = ["sqlite"] + ([PG_URL] if PG_URL else [])
 
 @pytest.fixture(params=URLS, ids=lambda u: u.split(":")[0])
 def database(request, tmp_path):
-    url = request.param
-    if url == "sqlite":
-        url = "sqlite:///%s" % (tmp_path / "migrations.sqlite")
-    config.parse_args([])
-    config.CONF.set_override("connection", url, "database")
-    db_session.dispose()
-    if url.startswith("postgresql"):
-        migration.downgrade("base")  # a clean start after a failed run
-    yield url
-    if url.startswith("postgresql"):
-        migration.downgrade("base")
-    db_session.dispose()
-    config.CONF.clear_override("connection", "database")
+    with contextlib.ExitStack() as stack:
+        url = request.param
+        if url == "sqlite":
+            url = "sqlite:///%s" % (tmp_path / "migrations.sqlite")
+        else:
+            url = stack.enter_context(throwaway_pg_database(url))
+        config.parse_args([])
+        config.CONF.set_override("connection", url, "database")
+        db_session.dispose()
+        yield url
+        db_session.dispose()
+        config.CONF.clear_override("connection", "database")
 
 
 def _tables():
