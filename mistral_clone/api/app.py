@@ -6,13 +6,15 @@ from oslo_middleware import sizelimit
 
 from mistral_clone import config
 from mistral_clone.api import hooks
+from mistral_clone.api import pecan_speedups
 
 
 def setup_app(conf=None):
     conf = conf or config.CONF
+    pecan_speedups.install()
     app = pecan.make_app(
         "mistral_clone.api.controllers.root.RootController",
-        hooks=[hooks.ContextHook()],
+        hooks=[hooks.ContextHook(), hooks.JsonBodyHook()],
         debug=conf.pecan.debug,
         force_canonical=False,
         guess_content_type_from_ext=False,

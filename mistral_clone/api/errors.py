@@ -1,7 +1,9 @@
 """Mistral's error body, made in one place.
 
-WSME-exposed methods get it from WSME (it reads ``exc.code``); plain pecan
-endpoints (text/plain definition bodies) use ``@renders_errors``.
+WSME-exposed methods get it from WSME (it reads ``exc.code``):
+``{"faultcode", "faultstring", "debuginfo"}``. Plain pecan endpoints
+(text/plain definition bodies) use ``@renders_errors``, whose body is only
+``{"faultstring": ...}``, as Mistral 23 answers on those endpoints.
 """
 
 import functools
@@ -16,9 +18,8 @@ from mistral_clone import exceptions as exc
 LOG = logging.getLogger(__name__)
 
 
-def fault_body(message, client=True):
-    return {"faultcode": "Client" if client else "Server",
-            "faultstring": message, "debuginfo": None}
+def fault_body(message):
+    return {"faultstring": message}
 
 
 def renders_errors(func):
@@ -31,12 +32,12 @@ def renders_errors(func):
             return func(*args, **kwargs)
         except exc.MistralError as e:
             status = e.http_code
-            body = fault_body(e.message, client=status < 500)
+            body = fault_body(e.message)
         except webob.exc.HTTPException:
             raise
         except Exception as e:  # never an HTML 500 page
             LOG.exception("Unexpected error in %s", func.__name__)
-            status, body = 500, fault_body(str(e), client=False)
+            status, body = 500, fault_body(str(e))
         pecan.response.status = status
         pecan.response.content_type = "application/json"
         pecan.response.text = json.dumps(body)

@@ -35,8 +35,8 @@ def parse_filter(column, raw):
 def _filter_link_value(flt):
     if flt.op in ("in", "nin"):
         return "%s:%s" % (flt.op, ",".join(str(v) for v in flt.value))
-    if flt.op == "eq":
-        return flt.value
+    if flt.op in ("eq", "neq") and flt.value is None:
+        return "%s:null" % flt.op
     return "%s:%s" % (flt.op, flt.value)
 
 
@@ -52,6 +52,19 @@ def check_fields(resource_cls, fields):
                 % (", ".join(invalid), ", ".join(resource_fields)))
         if "id" not in fields:
             fields.insert(0, "id")
+    return fields
+
+
+def check_one_fields(resource_cls, fields):
+    """``fields`` of a single-resource GET that Mistral reads column by
+    column: the first unknown one is named alone."""
+    fields = list(fields or [])
+    known = resource_cls.field_names()
+    for field in fields:
+        if field not in known:
+            raise exc.InputError("Field '%s' does not exist." % field)
+    if fields and "id" not in fields:
+        fields.insert(0, "id")
     return fields
 
 

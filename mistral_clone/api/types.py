@@ -36,16 +36,34 @@ class UniqueListType(ListType):
         return result
 
 
+_FILTER_OPS = ("eq", "neq", "gt", "gte", "lt", "lte", "has", "in", "nin")
+
+
+def _check_uuid(value, shown):
+    try:
+        uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise exc.InputError("Expected a uuid but received %s." % shown)
+
+
 class UuidType(wtypes.UserType):
+    """A uuid, or a filter on uuids (``eq:<uuid>``, ``in:<uuid>,<uuid>``):
+    the value after the operator is checked; the text is kept as given."""
+
     basetype = wtypes.text
     name = "uuid"
 
     @staticmethod
     def validate(value):
-        try:
-            uuid.UUID(str(value))
-        except (TypeError, ValueError, AttributeError):
-            raise exc.InputError("Expected a uuid but received %s." % value)
+        op, sep, rest = str(value).partition(":")
+        if not sep or op not in _FILTER_OPS:
+            _check_uuid(value, value)
+        elif op in ("in", "nin"):
+            items = rest.split(",")
+            for item in items:
+                _check_uuid(item, items)
+        else:
+            _check_uuid(rest, rest)
         return value
 
     def frombasetype(self, value):

@@ -124,7 +124,7 @@ def paginate(stmt, model, spec: ListSpec, marker_row=None):
     dirs = list(spec.sort_dirs)
     if "id" not in keys:
         keys.append("id")
-        dirs.append(dirs[-1] if dirs else "asc")
+        dirs.append("asc")  # Mistral's tie-breaker: id ascending
     columns = [getattr(model, k) for k in keys]
     order = [c.desc() if d == "desc" else c.asc()
              for c, d in zip(columns, dirs)]

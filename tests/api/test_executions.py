@@ -79,7 +79,7 @@ def test_get_execution_fields_and_not_found(app):
     resp = app.get("/v2/executions/nope", status=404)
     assert fault(resp) == "WorkflowExecution not found [id=nope]"
     resp = app.get("/v2/executions/%s?fields=bogus" % ex.id, status=400)
-    assert "Some fields do not exist" in fault(resp)
+    assert fault(resp) == "Field 'bogus' does not exist."  # as Mistral 23
 
 
 def test_list_leaves_output_out_unless_asked(app):

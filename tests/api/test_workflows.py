@@ -324,7 +324,8 @@ def test_list_sort_and_pagination(three):
     resp = three.get("/v2/workflows?sort_keys=name&sort_dirs=desc&limit=2")
     assert names(resp) == ["wf_b", "wf_a"]
     link = resp.json["next"]
-    assert "/v2/workflows?sort_keys=name,id&sort_dirs=desc,desc" in link
+    # Mistral breaks ties by id ascending, whatever the first direction.
+    assert "/v2/workflows?sort_keys=name,id&sort_dirs=desc,asc" in link
     assert "limit=2&marker=" in link
     rest = three.get(link[link.index("/v2/"):])
     assert names(rest) == ["wf1"]

@@ -27,6 +27,12 @@ class APIVersions(wtypes.Base):
 class RootController(rest.RestController):
     v2 = v2_root.Controller()
 
+    @pecan.expose()
+    def get_one(self, *remainder):
+        """An unknown path (``/v3``, ``/foo``) is 404, as in Mistral
+        (pecan's RestController would answer 405)."""
+        pecan.abort(404)
+
     @wsme_pecan.wsexpose(APIVersions)
     def index(self):
         host_url = pecan.request.application_url

@@ -134,7 +134,7 @@ class ActionsController(rest.RestController):
                 sort_dirs=None, fields=None, created_at=None, name=None,
                 scope=None, tags=None, updated_at=None, description=None,
                 definition=None, is_system=None, input=None,
-                namespace=None):
+                namespace=""):
         ctx = hooks.request_context()
         policy.enforce("actions:list", ctx)
         spec, fields = listing.make_spec(

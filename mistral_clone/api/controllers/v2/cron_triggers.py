@@ -116,8 +116,8 @@ class CronTriggersController(rest.RestController):
                          types.uniquelist, types.list_type, types.uniquelist,
                          wtypes.text, wtypes.text, types.uuid_type,
                          json_dict, json_dict, SCOPE_TYPES, wtypes.text,
-                         int, wtypes.text, wtypes.text, wtypes.text,
-                         wtypes.text, wtypes.text, bool)
+                         wtypes.IntegerType(), wtypes.text, wtypes.text,
+                         wtypes.text, wtypes.text, types.uuid_type, bool)
     def get_all(self, marker=None, limit=None, sort_keys=None,
                 sort_dirs=None, fields=None, name=None, workflow_name=None,
                 workflow_id=None, workflow_input=None, workflow_params=None,
@@ -148,7 +148,7 @@ class CronTriggersController(rest.RestController):
             sort_dirs, fields, all_projects or bool(project_id), **filters)
         items = listing.fetch_page(
             models.CronTrigger, spec, ctx, row_values,
-            "Cron trigger not found [id=%s]")
+            "Cron trigger not found [identifier=%s]")
         link = listing.next_link("cron_triggers", spec, fields, items)
         return CronTriggers.build(
             [CronTrigger.from_values(v, fields or None) for v in items],

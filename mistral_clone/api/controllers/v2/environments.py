@@ -52,7 +52,7 @@ class EnvironmentsController(rest.RestController):
             variables=variables, scope=scope)
         items = listing.fetch_page(
             models.Environment, spec, ctx, env_service.values,
-            "Environment not found [id=%s]",
+            "Environment not found [name=%s]",
             base_stmt=env_service.list_statement())
         link = listing.next_link("environments", spec, fields, items)
         return res.Environments.build(

@@ -64,7 +64,7 @@ class ExecutionsController(rest.RestController):
     def get(self, id, fields=None):
         ctx = hooks.request_context()
         policy.enforce("executions:get", ctx)
-        fields = listing.check_fields(res.Execution, fields)
+        fields = listing.check_one_fields(res.Execution, fields)
         return res.Execution.from_values(
             ex_service.get_execution(ctx, id), fields or None)
 
