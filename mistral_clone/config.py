@@ -12,6 +12,9 @@ import os
 
 from oslo_config import cfg
 
+from mistral_clone.actions import opts as actions_opts
+from mistral_clone.expressions import opts as expressions_opts
+
 CONF = cfg.CONF
 
 DEFAULT_STATE_DIR = os.path.join(
@@ -75,21 +78,15 @@ engine_opts = [
     cfg.StrOpt("topic", default="mistral_engine",
                help="RPC topic the engines listen on."),
     cfg.StrOpt("version", default="1.0", help="RPC API version."),
-    cfg.IntOpt("execution_field_size_limit_kb", default=1024,
-               help="Largest input/output/params of an execution or "
-                    "action (-1: no limit)."),
-    cfg.IntOpt("execution_integrity_check_delay", default=20,
-               help="Seconds between checks that RUNNING work still "
-                    "progresses (-1 disables)."),
-    cfg.BoolOpt("start_subworkflows_via_rpc", default=False,
-                help="Start subworkflows with an RPC call instead of in the "
-                     "parent's transaction."),
     cfg.StrOpt("merge_strategy", default="replace",
                choices=["replace", "merge"],
                help="How published variables are merged into the "
                     "workflow context."),
     cfg.IntOpt("rpc_workers", default=8,
                help="Threads of an engine's RPC server."),
+    cfg.IntOpt("action_definition_cache_time", default=60,
+               help="Seconds an engine remembers which Python action an "
+                    "action name leads to (0: look it up every time)."),
     cfg.ListOpt("inline_actions", default=[], item_type=str,
                 help="Python actions the engine runs itself, in the "
                      "transaction that starts them, instead of sending them "
@@ -124,9 +121,6 @@ scheduler_opts = [
     cfg.FloatOpt("captured_job_timeout", default=30,
                  help="Seconds after which a claimed but unfinished call "
                       "is claimed again."),
-    cfg.FloatOpt("pickup_job_after", default=60,
-                 help="Seconds after which a job left by a dead scheduler "
-                      "is picked up."),
     cfg.IntOpt("workers", default=4, min=1,
                help="Threads of a scheduler that run due delayed calls; "
                     "a poll claims no more calls than there are free "
@@ -153,20 +147,6 @@ notifier_opts = [
 ]
 
 
-def _package_opts():
-    """Options owned by sub-packages, gathered lazily so a package that is
-    absent or broken does not stop the others from loading."""
-    opts = []
-    for module_name in ("mistral_clone.actions.opts",
-                        "mistral_clone.expressions.opts"):
-        try:
-            module = __import__(module_name, fromlist=["list_opts"])
-        except ImportError:
-            continue
-        opts.extend(module.list_opts())
-    return opts
-
-
 def list_opts():
     return [
         ("DEFAULT", default_opts),
@@ -178,7 +158,7 @@ def list_opts():
         ("scheduler", scheduler_opts),
         ("cron_trigger", cron_trigger_opts),
         ("notifier", notifier_opts),
-    ] + _package_opts()
+    ] + actions_opts.list_opts() + expressions_opts.list_opts()
 
 
 _registered = False

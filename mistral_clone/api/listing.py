@@ -40,6 +40,14 @@ def _filter_link_value(flt):
     return "%s:%s" % (flt.op, flt.value)
 
 
+def with_id(fields) -> list:
+    """``fields`` with ``id`` first (any ``fields`` answer carries it)."""
+    fields = list(fields or [])
+    if fields and "id" not in fields:
+        fields.insert(0, "id")
+    return fields
+
+
 def check_fields(resource_cls, fields):
     """The ``fields`` asked for, with ``id`` first; 400 for unknown ones."""
     fields = list(fields or [])
@@ -50,9 +58,7 @@ def check_fields(resource_cls, fields):
             raise exc.InputError(
                 "Some fields do not exist  [%s], please choose from [%s]"
                 % (", ".join(invalid), ", ".join(resource_fields)))
-        if "id" not in fields:
-            fields.insert(0, "id")
-    return fields
+    return with_id(fields)
 
 
 def check_one_fields(resource_cls, fields):
@@ -63,9 +69,7 @@ def check_one_fields(resource_cls, fields):
     for field in fields:
         if field not in known:
             raise exc.InputError("Field '%s' does not exist." % field)
-    if fields and "id" not in fields:
-        fields.insert(0, "id")
-    return fields
+    return with_id(fields)
 
 
 def make_spec(model, resource_cls, limit=None, marker=None, sort_keys=None,

@@ -23,7 +23,6 @@ from mistral_clone import exceptions as exc
 from mistral_clone.lang import _checks
 from mistral_clone.lang import _inline
 from mistral_clone.lang import _schemas
-from mistral_clone.lang.policies import POLICY_KEYS
 from mistral_clone.lang.policies import PoliciesSpec
 from mistral_clone.lang.transitions import OnClauseSpec
 from mistral_clone.lang.transitions import PublishSpec

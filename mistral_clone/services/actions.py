@@ -6,14 +6,12 @@ Actions created through ``/v2/actions`` store the whole text they came in
 ``is_system`` rows (``services.system_actions``) and cannot be changed here.
 """
 
-import hashlib
-
 from mistral_clone import exceptions as exc
 from mistral_clone import lang
 from mistral_clone.db import lookup
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
-from mistral_clone.services import workflows as wf_service
+from mistral_clone.services import definitions
 
 
 def parse(definition: str, validate: bool = True) -> list:
@@ -26,12 +24,6 @@ def not_found(identifier, namespace) -> exc.NotFoundError:
         % (identifier, namespace or ""))
 
 
-def _duplicate(name, namespace):
-    # Mistral 23 prints None: the row's project is set after the message.
-    return ("Duplicate entry for Action ['name', 'namespace', "
-            "'project_id']: %s, %s, None" % (name, namespace or ""))
-
-
 def fill(row, spec, text, scope, namespace, name=None, workbook_name=None):
     """Copy what the API shows of ``spec`` onto ``row``."""
     row.name = name or spec.name
@@ -41,7 +33,7 @@ def fill(row, spec, text, scope, namespace, name=None, workbook_name=None):
     row.tags = list(spec.tags or [])
     row.input = spec.input_str() or ""
     row.definition = text
-    row.checksum = hashlib.md5(text.encode("utf-8")).hexdigest()
+    row.checksum = definitions.checksum(text)
     row.is_system = False
     row.workbook_name = workbook_name
     return row
@@ -51,8 +43,8 @@ def insert(session, ctx, spec, text, scope, namespace, name=None,
            workbook_name=None):
     row = fill(models.ActionDefinition(project_id=ctx.project_id), spec,
                text, scope, namespace, name, workbook_name)
-    return lookup.insert(session, row,
-                         _duplicate(row.name, namespace))
+    return lookup.insert(session, row, definitions.duplicate_message(
+        "Action", row.name, namespace))
 
 
 def find(session, ctx, identifier, namespace="", for_update=False,
@@ -72,7 +64,7 @@ def find(session, ctx, identifier, namespace="", for_update=False,
 
 def create_actions(ctx, definition, scope="private", namespace="",
                    validate=True) -> list:
-    wf_service.check_scope(scope)
+    definitions.check_scope(scope)
     specs = parse(definition, validate)
     with db_session.transaction() as session:
         return [insert(session, ctx, spec, definition, scope, namespace)
@@ -88,7 +80,7 @@ def _refuse_system(row, identifier, namespace):
 
 def update_actions(ctx, definition, scope="private", identifier=None,
                    namespace="", validate=True) -> list:
-    wf_service.check_scope(scope)
+    definitions.check_scope(scope)
     specs = parse(definition, validate)
     if identifier and len(specs) > 1:
         raise exc.InputError(
@@ -101,7 +93,7 @@ def update_actions(ctx, definition, scope="private", identifier=None,
             row = find(session, ctx, ident, namespace, for_update=True,
                        include_public=False)
             _refuse_system(row, ident, namespace)
-            wf_service.check_owned(row, ctx, "update")
+            definitions.check_owned(row, ctx, "update")
             fill(row, spec, definition, scope, namespace)
             rows.append(row)
         session.flush()
@@ -115,13 +107,12 @@ def get_action(ctx, identifier, namespace=""):
             raise exc.NotFoundError(
                 "Action not found [name=%s, namespace=%s]"
                 % (identifier, namespace or ""))
-        row.definition  # load the deferred column inside the session
-        return row
+        return definitions.with_definition(row)
 
 
 def delete_action(ctx, identifier, namespace=""):
     with db_session.transaction() as session:
         row = find(session, ctx, identifier, namespace, for_update=True)
         _refuse_system(row, identifier, namespace)
-        wf_service.check_owned(row, ctx, "delete")
+        definitions.check_owned(row, ctx, "delete")
         session.delete(row)

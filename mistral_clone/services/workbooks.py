@@ -7,8 +7,6 @@ the new text no longer has, and deleting a workbook deletes them too (Mistral
 leaves them behind, orphaned).
 """
 
-import hashlib
-
 import sqlalchemy as sa
 
 from mistral_clone import exceptions as exc
@@ -17,6 +15,7 @@ from mistral_clone.db import lookup
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
 from mistral_clone.services import actions as action_service
+from mistral_clone.services import definitions
 from mistral_clone.services import workflows as wf_service
 
 
@@ -30,7 +29,7 @@ def _fill(row, wb_spec, definition, scope, namespace):
     row.scope = scope
     row.tags = list(wb_spec.tags or [])
     row.definition = definition
-    row.checksum = hashlib.md5(definition.encode("utf-8")).hexdigest()
+    row.checksum = definitions.checksum(definition)
     return row
 
 
@@ -45,18 +44,6 @@ def _by_name(session, model, name, wb_row):
     return session.execute(sa.select(model).where(
         model.name == name, model.namespace == wb_row.namespace,
         model.project_id == wb_row.project_id)).scalars().first()
-
-
-def _refuse_if_triggered(session, wf_row):
-    trigger_ids = session.execute(
-        sa.select(models.CronTrigger.id).where(
-            models.CronTrigger.workflow_id == wf_row.id)).scalars().all()
-    if trigger_ids:
-        raise exc.WorkflowError(
-            "Can't delete workflow that has cron triggers associated. "
-            "[workflow_identifier=%s, namespace=%s], "
-            "[cron_trigger_id(s)=%s]"
-            % (wf_row.name, wf_row.namespace, ", ".join(trigger_ids)))
 
 
 def _sync_members(session, ctx, wb_row, wb_spec, definition):
@@ -83,14 +70,9 @@ def _sync_members(session, ctx, wb_row, wb_spec, definition):
         if row is None:
             row = models.WorkflowDefinition(id=models.new_id(),
                                             project_id=wb_row.project_id)
-            wf_service.fill(row, spec, text, wb_row.scope, wb_row.namespace,
-                            wb_row.name)
-            row.name = name
             session.add(row)
-        else:
-            wf_service.fill(row, spec, text, wb_row.scope, wb_row.namespace,
-                            wb_row.name)
-            row.name = name
+        wf_service.fill(row, spec, text, wb_row.scope, wb_row.namespace,
+                        wb_row.name, name=name)
         kept_wfs.add(row.id)
     session.flush()
     _delete_members(session, wb_row, kept_actions, kept_wfs)
@@ -102,24 +84,20 @@ def _delete_members(session, wb_row, kept_actions=(), kept_wfs=()):
             session.delete(row)
     for row in _owned_rows(session, models.WorkflowDefinition, wb_row):
         if row.id not in kept_wfs:
-            _refuse_if_triggered(session, row)
+            wf_service.refuse_if_triggered(session, row, row.name,
+                                           row.namespace)
             session.delete(row)
-
-
-def _duplicate(name, namespace):
-    # Mistral 23 prints None: the row's project is set after the message.
-    return ("Duplicate entry for WorkbookDefinition ['name', 'namespace', "
-            "'project_id']: %s, %s, None" % (name, namespace or ""))
 
 
 def create_workbook(ctx, definition, scope="private", namespace="",
                     validate=True):
-    wf_service.check_scope(scope)
+    definitions.check_scope(scope)
     wb_spec = parse(definition, validate)
     with db_session.transaction() as session:
         row = _fill(models.Workbook(project_id=ctx.project_id), wb_spec,
                     definition, scope, namespace)
-        lookup.insert(session, row, _duplicate(row.name, namespace))
+        lookup.insert(session, row, definitions.duplicate_message(
+            "WorkbookDefinition", row.name, namespace))
         _sync_members(session, ctx, row, wb_spec, definition)
         return row
 
@@ -142,7 +120,7 @@ def _find(session, ctx, name, namespace, for_update=False,
 
 def update_workbook(ctx, definition, scope="private", namespace="",
                     validate=True):
-    wf_service.check_scope(scope)
+    definitions.check_scope(scope)
     wb_spec = parse(definition, validate)
     with db_session.transaction() as session:
         row = _find(session, ctx, wb_spec.name, namespace, for_update=True,
@@ -151,7 +129,7 @@ def update_workbook(ctx, definition, scope="private", namespace="",
             raise exc.NotFoundError(
                 "Workbook not found [name=%s, namespace=%s]"
                 % (wb_spec.name, namespace or ""))
-        wf_service.check_owned(row, ctx, "update")
+        definitions.check_owned(row, ctx, "update")
         _fill(row, wb_spec, definition, scope, namespace)
         _sync_members(session, ctx, row, wb_spec, definition)
         session.flush()
@@ -165,8 +143,7 @@ def get_workbook(ctx, name, namespace=""):
             raise exc.NotFoundError(
                 "Workbook not found [name=%s, namespace=%s]"
                 % (name, namespace or ""))
-        row.definition  # load the deferred column inside the session
-        return row
+        return definitions.with_definition(row)
 
 
 def delete_workbook(ctx, name, namespace=""):
@@ -177,6 +154,6 @@ def delete_workbook(ctx, name, namespace=""):
             raise exc.NotFoundError(
                 "Workbook not found [workbook_name=%s, namespace=%s]"
                 % (name, namespace or ""))
-        wf_service.check_owned(row, ctx, "delete")
+        definitions.check_owned(row, ctx, "delete")
         _delete_members(session, row)
         session.delete(row)

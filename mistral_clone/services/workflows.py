@@ -4,8 +4,6 @@ Parsing and validation happen before anything is written; all the workflows
 of one text are stored in one transaction, so a bad one stores none.
 """
 
-import hashlib
-
 import sqlalchemy as sa
 
 from mistral_clone import exceptions as exc
@@ -13,19 +11,9 @@ from mistral_clone import lang
 from mistral_clone.db import lookup
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
-
-SCOPES = ("private", "public")
-
-
-def check_scope(scope):
-    if scope not in SCOPES:
-        raise exc.InputError(
-            "Scope must be one of the following: {'public', 'private'}; "
-            "actual: %s" % scope)
-
-
-def checksum(text: str) -> str:
-    return hashlib.md5(text.encode("utf-8")).hexdigest()
+from mistral_clone.services import definitions
+from mistral_clone.services.definitions import check_owned
+from mistral_clone.services.definitions import check_scope
 
 
 def parse(definition, validate=True):
@@ -40,12 +28,13 @@ def _wf_definition_texts(definition, wf_list_spec):
             for spec in specs]
 
 
-def fill(row, spec, text, scope, namespace, workbook_name=None):
-    row.name = spec.name
+def fill(row, spec, text, scope, namespace, workbook_name=None, name=None):
+    """Copy what the API shows of ``spec`` onto ``row``."""
+    row.name = name or spec.name
     row.namespace = namespace or ""
     row.scope = scope
     row.definition = text
-    row.checksum = checksum(text)
+    row.checksum = definitions.checksum(text)
     row.tags = list(spec.tags or [])
     row.input = spec.input_str()
     row.interface = spec.interface()
@@ -53,34 +42,19 @@ def fill(row, spec, text, scope, namespace, workbook_name=None):
     return row
 
 
-def _duplicate(name, namespace, project_id):
-    # Mistral 23 prints None: the row's project is set after the message.
-    return ("Duplicate entry for WorkflowDefinition ['name', 'namespace', "
-            "'project_id']: %s, %s, None" % (name, namespace or ""))
-
-
-def create_in_session(session, ctx, definition, scope="private",
-                      namespace="", validate=True, workbook_name=None,
-                      wf_list_spec=None, name_prefix=""):
-    wf_list_spec = wf_list_spec or parse(definition, validate)
-    rows = []
-    for spec, text in _wf_definition_texts(definition, wf_list_spec):
-        row = fill(models.WorkflowDefinition(project_id=ctx.project_id),
-                   spec, text, scope, namespace, workbook_name)
-        row.name = name_prefix + spec.name
-        lookup.insert(session, row,
-                      _duplicate(row.name, namespace, ctx.project_id))
-        rows.append(row)
-    return rows
-
-
 def create_workflows(ctx, definition, scope="private", namespace="",
                      validate=True):
     check_scope(scope)
     wf_list_spec = parse(definition, validate)
+    rows = []
     with db_session.transaction() as session:
-        return create_in_session(session, ctx, definition, scope, namespace,
-                                 validate, wf_list_spec=wf_list_spec)
+        for spec, text in _wf_definition_texts(definition, wf_list_spec):
+            row = fill(models.WorkflowDefinition(project_id=ctx.project_id),
+                       spec, text, scope, namespace)
+            lookup.insert(session, row, definitions.duplicate_message(
+                "WorkflowDefinition", row.name, namespace))
+            rows.append(row)
+    return rows
 
 
 def update_workflows(ctx, definition, scope="private", identifier=None,
@@ -113,13 +87,6 @@ def update_workflows(ctx, definition, scope="private", identifier=None,
     return rows
 
 
-def check_owned(row, ctx, verb):
-    if row.project_id != ctx.project_id and not ctx.is_admin:
-        raise exc.NotAllowedError(
-            "Can not %s a resource of another project [id=%s]"
-            % (verb, row.id))
-
-
 def get_workflow(ctx, identifier, namespace=""):
     with db_session.read_only() as session:
         row = lookup.by_name_or_id(session, models.WorkflowDefinition, ctx,
@@ -128,8 +95,7 @@ def get_workflow(ctx, identifier, namespace=""):
             raise exc.NotFoundError(
                 "Workflow not found [workflow_identifier=%s, namespace=%s]"
                 % (identifier, namespace or ""))
-        row.definition  # load the deferred column inside the session
-        return row
+        return definitions.with_definition(row)
 
 
 def delete_workflow(ctx, identifier, namespace=""):
@@ -144,13 +110,19 @@ def delete_workflow(ctx, identifier, namespace=""):
         if row.is_system:
             raise exc.InvalidModelError(
                 "Attempt to delete a system workflow: %s" % identifier)
-        trigger_ids = session.execute(
-            sa.select(models.CronTrigger.id).where(
-                models.CronTrigger.workflow_id == row.id)).scalars().all()
-        if trigger_ids:
-            raise exc.WorkflowError(
-                "Can't delete workflow that has cron triggers associated. "
-                "[workflow_identifier=%s, namespace=%s], "
-                "[cron_trigger_id(s)=%s]"
-                % (identifier, namespace or "", ", ".join(trigger_ids)))
+        refuse_if_triggered(session, row, identifier, namespace)
         session.delete(row)
+
+
+def refuse_if_triggered(session, row, identifier: str,
+                        namespace: str) -> None:
+    """A workflow that cron triggers start cannot be deleted."""
+    trigger_ids = session.execute(
+        sa.select(models.CronTrigger.id).where(
+            models.CronTrigger.workflow_id == row.id)).scalars().all()
+    if trigger_ids:
+        raise exc.WorkflowError(
+            "Can't delete workflow that has cron triggers associated. "
+            "[workflow_identifier=%s, namespace=%s], "
+            "[cron_trigger_id(s)=%s]"
+            % (identifier, namespace or "", ", ".join(trigger_ids)))

@@ -4,8 +4,6 @@ translation of requests into engine calls are tested without an engine."""
 
 import datetime
 
-import pytest
-
 from mistral_clone.context import DEFAULT_PROJECT_ID
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
@@ -81,11 +79,3 @@ class FakeEngine:
                 kwargs["args"] = args
             return self._record(method, **kwargs)
         return call
-
-
-@pytest.fixture(name="engine")
-def engine_fixture(monkeypatch):
-    fake = FakeEngine()
-    from mistral_clone.rpc import clients
-    monkeypatch.setattr(clients, "get_engine_client", lambda: fake)
-    return fake

@@ -8,7 +8,7 @@ import pytest
 
 from mistral_clone.actions import registry
 
-from tests.api.helpers import post_text, put_text
+from tests.api.helpers import fault, post_text, put_text
 
 ACTIONS = """---
 version: "2.0"
@@ -33,10 +33,6 @@ FIELDS = ["id", "name", "is_system", "input", "description", "tags",
           "namespace"]
 
 
-
-
-def fault(resp):
-    return resp.json["faultstring"]
 
 
 def names(resp):

@@ -2,9 +2,7 @@
 
 import pytest
 
-
-def fault(resp):
-    return resp.json["faultstring"]
+from tests.api.helpers import fault
 
 
 def create(app, body, status=201, headers=None):

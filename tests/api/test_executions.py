@@ -6,9 +6,8 @@ import json
 import pytest
 
 from mistral_clone import exceptions as exc
-from tests.api.helpers import post_text
-from .runtime_rows import (  # noqa: F401
-    action_ex, at, engine_fixture, task_ex, wf_ex)
+from tests.api.helpers import fault, post_text
+from tests.api.runtime_rows import action_ex, at, task_ex, wf_ex
 
 WF = """
 version: '2.0'
@@ -21,10 +20,6 @@ wf:
 """
 
 UUID = "123e4567-e89b-12d3-a456-426655440000"
-
-
-def fault(resp):
-    return resp.json["faultstring"]
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@ engine and executor (``fake:/`` transport, in process), driven and read
 only through the REST API."""
 
 import json
-import time
 
 import pytest
 
 from tests.api.helpers import post_text
+from tests.waiting import wait_for
 
 WF = """
 version: '2.0'
@@ -58,18 +58,6 @@ def services(app):
     for service in reversed(started):
         service.stop()
     clients.cleanup()
-
-
-def wait_for(predicate, timeout=15.0):
-    """Poll ``predicate`` until it returns a truthy value (bounded)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("Condition not met in %ss" % timeout)
-        time.sleep(0.01)
 
 
 def wait_execution(app, ex_id, *wanted):

@@ -2,14 +2,10 @@
 
 import pytest
 
-from .runtime_rows import (  # noqa: F401
-    action_ex, at, engine_fixture, task_ex, wf_ex)
+from tests.api.helpers import fault
+from tests.api.runtime_rows import action_ex, at, task_ex, wf_ex
 
 UUID = "123e4567-e89b-12d3-a456-426655440000"
-
-
-def fault(resp):
-    return resp.json["faultstring"]
 
 
 def test_get_task_with_result_from_its_action(app):

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.api.helpers import post_text, put_text
+from tests.api.helpers import fault, post_text, put_text
 
 WB = """---
 version: "2.0"
@@ -41,10 +41,6 @@ FIELDS = ["id", "name", "namespace", "definition", "tags", "scope",
           "project_id", "created_at", "updated_at"]
 
 
-
-
-def fault(resp):
-    return resp.json["faultstring"]
 
 
 def wf_names(app, query=""):

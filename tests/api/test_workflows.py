@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.api.helpers import post_text, put_text
+from tests.api.helpers import fault, post_text, put_text
 
 
 
@@ -50,10 +50,6 @@ wf_b:
 FIELDS = ["id", "name", "namespace", "input", "interface", "definition",
           "checksum", "tags", "scope", "project_id", "created_at",
           "updated_at"]
-
-
-def fault(resp):
-    return resp.json["faultstring"]
 
 
 def create(app, text=WF1, query="", **kw):

@@ -2,11 +2,13 @@
 ``fake:/`` transport, a fresh SQLite database per test, and a bounded wait
 for states (no bare sleeps)."""
 
-import time
-
 import pytest
 
 from mistral_clone import context as mc_context
+from tests.waiting import wait_for
+
+# Still importable from here, where the policy tests look for it.
+__all__ = ["wait_for"]
 
 
 @pytest.fixture(scope="session")
@@ -50,13 +52,3 @@ def create_workflows(db, ctx):
         ctx, text, namespace=namespace)
 
 
-def wait_for(predicate, timeout=15.0, interval=0.01):
-    """Poll ``predicate`` until it returns a truthy value (bounded)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("Condition not met in %ss" % timeout)
-        time.sleep(interval)

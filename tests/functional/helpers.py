@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
 from mistral_clone.engine import states
-from tests.functional.conftest import wait_for
+from tests.waiting import wait_for
 
 
 def _row_dict(row):

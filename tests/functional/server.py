@@ -56,3 +56,21 @@ def running_server(state_dir, services="all", extra_conf=""):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def run_cli(server, *args, ok=True) -> subprocess.CompletedProcess:
+    """The ``mistral`` CLI against ``server`` (a ``running_server`` value);
+    with ``ok`` it must succeed."""
+    url, _state = server
+    result = subprocess.run([CLI, "--os-mistral-url", url] + list(args),
+                            capture_output=True, text=True, timeout=60)
+    if ok:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def write_file(server, name, text) -> str:
+    """``text`` in a file of the server's state directory; its path."""
+    path = server[1] / name
+    path.write_text(text)
+    return str(path)

@@ -8,12 +8,12 @@ installation); skipped otherwise.
 
 import json
 import os
-import subprocess
 import time
 
 import pytest
 
-from tests.functional.server import CLI, running_server
+from tests.functional.server import (
+    CLI, run_cli, running_server, write_file)
 
 pytestmark = pytest.mark.skipif(not os.access(CLI, os.X_OK),
                                 reason="python-mistralclient not installed")
@@ -55,27 +55,12 @@ def server(tmp_path_factory):
         yield srv
 
 
-def cli(server, *args, ok=True):
-    url, _state = server
-    result = subprocess.run([CLI, "--os-mistral-url", url] + list(args),
-                            capture_output=True, text=True, timeout=60)
-    if ok:
-        assert result.returncode == 0, result.stderr
-    return result
-
-
 def value(server, *args) -> str:
-    return cli(server, *args, "-f", "value").stdout.strip()
+    return run_cli(server, *args, "-f", "value").stdout.strip()
 
 
 def as_json(server, *args) -> dict:
-    return json.loads(cli(server, *args, "-f", "json").stdout)
-
-
-def write(server, name, text):
-    path = server[1] / name
-    path.write_text(text)
-    return str(path)
+    return json.loads(run_cli(server, *args, "-f", "json").stdout)
 
 
 def wait_value(server, expected, *args, timeout=20.0):
@@ -94,36 +79,36 @@ def task_ids(server, ex_id) -> dict:
 
 
 def test_environment_commands(server):
-    got = as_json(server, "environment-create", write(server, "env.yaml", ENV))
+    got = as_json(server, "environment-create", write_file(server, "env.yaml", ENV))
     assert (got["Name"], got["Description"]) == ("cli_env", "cli env")
     assert json.loads(got["Variables"]) == {"a": 1, "b": "two"}
     assert "cli_env" in value(server, "environment-list", "-c", "Name")
     assert as_json(server, "environment-get", "cli_env")["Scope"] == "private"
-    updated = as_json(server, "environment-update", write(
+    updated = as_json(server, "environment-update", write_file(
         server, "env2.yaml", "name: cli_env\nvariables:\n  a: 3\n"))
     assert json.loads(updated["Variables"]) == {"a": 3}
-    cli(server, "environment-delete", "cli_env")
-    missing = cli(server, "environment-get", "cli_env", ok=False)
+    run_cli(server, "environment-delete", "cli_env")
+    missing = run_cli(server, "environment-get", "cli_env", ok=False)
     assert "Environment not found" in missing.stderr
 
 
 def test_execution_task_and_action_commands(server):
-    cli(server, "workflow-create", write(server, "wf.yaml", WF))
-    cli(server, "environment-create", write(server, "env.yaml", ENV))
+    run_cli(server, "workflow-create", write_file(server, "wf.yaml", WF))
+    run_cli(server, "environment-create", write_file(server, "env.yaml", ENV))
     ex = as_json(server, "execution-create", "cli_rt", '{"name": "bob"}',
                  '{"env": "cli_env"}', "-d", "a run")
     assert (ex["State"], ex["Description"]) == ("RUNNING", "a run")
     ex_id = ex["ID"]
-    assert json.loads(cli(server, "execution-get-input", ex_id).stdout) == \
+    assert json.loads(run_cli(server, "execution-get-input", ex_id).stdout) == \
         {"name": "bob", "greeting": "hello"}
     tasks = {}
     deadline = time.monotonic() + 20
     while "t2" not in tasks and time.monotonic() < deadline:
         tasks = task_ids(server, ex_id)
     assert value(server, "task-get", tasks["t1"], "-c", "State") == "SUCCESS"
-    assert cli(server, "task-get-result", tasks["t1"]).stdout.strip() == \
+    assert run_cli(server, "task-get-result", tasks["t1"]).stdout.strip() == \
         '"hello bob"'
-    assert json.loads(cli(server, "task-get-published",
+    assert json.loads(run_cli(server, "task-get-published",
                           tasks["t1"]).stdout) == {"msg": "hello bob"}
     listed = value(server, "execution-list", "--filter",
                    "workflow_name=cli_rt", "-c", "State")
@@ -154,9 +139,9 @@ def test_execution_task_and_action_commands(server):
         "SUCCESS"
     assert wait_value(server, "SUCCESS", "execution-get", ex_id, "-c",
                       "State") == "SUCCESS"
-    assert json.loads(cli(server, "execution-get-output", ex_id).stdout) == \
+    assert json.loads(run_cli(server, "execution-get-output", ex_id).stdout) == \
         {"msg": "hello bob", "env_a": 1}
-    report = cli(server, "execution-get-report", ex_id).stdout
+    report = run_cli(server, "execution-get-report", ex_id).stdout
     assert "workflow 'cli_rt' [SUCCESS] %s" % ex_id in report
 
     # Rerun of a failed task; --resume is for with-items tasks only.
@@ -164,8 +149,8 @@ def test_execution_task_and_action_commands(server):
     assert wait_value(server, "ERROR", "execution-get", fail_id, "-c",
                       "State") == "ERROR"
     f1 = task_ids(server, fail_id)["f1"]
-    cli(server, "task-rerun", f1)
-    refused = cli(server, "task-rerun", f1, "--resume", ok=False)
+    run_cli(server, "task-rerun", f1)
+    refused = run_cli(server, "task-rerun", f1, "--resume", ok=False)
     assert "Only with-items task has the option to not reset." in \
         refused.stderr
     assert wait_value(server, "ERROR", "execution-get", fail_id, "-c",
@@ -175,7 +160,7 @@ def test_execution_task_and_action_commands(server):
     # Cancelling a finished execution changes nothing, as in Mistral.
     assert value(server, "execution-update", fail_id, "-s", "CANCELLED",
                  "-c", "State") == "ERROR"
-    errors = cli(server, "execution-get-report", fail_id,
+    errors = run_cli(server, "execution-get-report", fail_id,
                  "--errors-only").stdout
     assert "task 'f1' [ERROR]" in errors
 
@@ -184,12 +169,12 @@ def test_execution_task_and_action_commands(server):
     assert value(server, "execution-update", cancel_id, "-s", "CANCELLED",
                  "-c", "State") == "CANCELLED"
     for ex in (ex_id, fail_id, cancel_id):
-        cli(server, "execution-delete", ex, "--force")
-    cli(server, "environment-delete", "cli_env")
+        run_cli(server, "execution-delete", ex, "--force")
+    run_cli(server, "environment-delete", "cli_env")
 
 
 def test_run_action(server):
-    assert json.loads(cli(server, "run-action", "std.echo",
+    assert json.loads(run_cli(server, "run-action", "std.echo",
                           '{"output": "x"}').stdout) == {"result": "x"}
     # -s saves it and runs it in the background (RUNNING at first).
     saved = value(server, "run-action", "std.echo", '{"output": "s"}', "-s",
@@ -197,12 +182,12 @@ def test_run_action(server):
     assert saved[1] == "RUNNING"
     assert wait_value(server, "SUCCESS", "action-execution-get", saved[0],
                       "-c", "State") == "SUCCESS"
-    assert json.loads(cli(server, "run-action", "std.echo",
+    assert json.loads(run_cli(server, "run-action", "std.echo",
                           '{"output": "y"}', "--run-sync").stdout) == \
         {"result": "y"}
-    refused = cli(server, "run-action", "std.async_noop", "--run-sync",
+    refused = run_cli(server, "run-action", "std.async_noop", "--run-sync",
                   ok=False)
     assert "Action does not support synchronous execution." in \
         refused.stderr
-    missing = cli(server, "run-action", "std.nope", "{}", ok=False)
+    missing = run_cli(server, "run-action", "std.nope", "{}", ok=False)
     assert "Failed to find action [action_name=std.nope]" in missing.stderr

@@ -17,7 +17,7 @@ from mistral_clone.db import session as db_session
 from mistral_clone.scheduler import service as scheduler_service
 from mistral_clone.services import cron_triggers as triggers_service
 
-from .conftest import wait_for
+from tests.waiting import wait_for
 
 WF = """---
 version: '2.0'

@@ -203,7 +203,7 @@ wf:
         return actions[0] if actions and not actions[0]["is_sync"] \
             else None
 
-    from tests.functional.conftest import wait_for
+    from tests.waiting import wait_for
     action_ex = wait_for(running_action)
     engine.on_action_complete(ctx, action_ex["id"],
                               {"data": "done", "error": None,

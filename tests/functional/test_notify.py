@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from mistral_clone import config
-from tests.functional.conftest import wait_for
+from tests.waiting import wait_for
 from tests.functional.helpers import wait_state
 
 WF = """

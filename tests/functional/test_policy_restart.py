@@ -19,7 +19,7 @@ import urllib.request
 
 import pytest
 
-from tests.functional.conftest import wait_for
+from tests.waiting import wait_for
 from tests.functional.helpers import tasks_of, wait_state
 
 RABBIT_URL = os.environ.get("MISTRAL_CLONE_TEST_RABBIT_URL")

@@ -17,12 +17,14 @@ from mistral_clone.api import policy
 from mistral_clone.api import resources
 from mistral_clone.api import types
 from mistral_clone.api.controllers.v2 import validation
-from mistral_clone.api.controllers.v2 import workflows as wf_api
+from mistral_clone.api.controllers.v2.definition_requests import \
+    definition_request
+from mistral_clone.api.controllers.v2.definition_requests import \
+    json_response
 from mistral_clone.db import lookup
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
 from mistral_clone.services import actions as action_service
-from mistral_clone.services import workflows as wf_service
 
 
 class Action(resources.Resource):
@@ -97,27 +99,22 @@ class ActionsController(rest.RestController):
     def post(self, namespace=""):
         ctx = hooks.request_context()
         policy.enforce("actions:create", ctx)
-        text, scope, _skip = wf_api.definition_request()
-        wf_service.check_scope(scope)
-        if scope == "public":
-            policy.enforce("actions:publicize", ctx)
+        # Mistral validates ad-hoc actions whatever skip_validation says.
+        text, scope, _validate = definition_request(ctx, "actions")
         rows = action_service.create_actions(ctx, text, scope=scope,
                                              namespace=namespace)
-        return wf_api.json_response(_stored_values(rows, False), 201)
+        return json_response(_stored_values(rows, False), 201)
 
     @pecan.expose()
     @errors.renders_errors
     def put(self, identifier=None, namespace=""):
         ctx = hooks.request_context()
         policy.enforce("actions:update", ctx)
-        text, scope, _skip = wf_api.definition_request()
-        wf_service.check_scope(scope)
-        if scope == "public":
-            policy.enforce("actions:publicize", ctx)
+        text, scope, _validate = definition_request(ctx, "actions")
         rows = action_service.update_actions(
             ctx, text, scope=scope, identifier=identifier,
             namespace=namespace)
-        return wf_api.json_response(_stored_values(rows))
+        return json_response(_stored_values(rows))
 
     @wsme_pecan.wsexpose(None, wtypes.text, wtypes.text, status_code=204)
     def delete(self, identifier, namespace=""):

@@ -78,10 +78,8 @@ class CronTriggersController(rest.RestController):
         ctx = hooks.request_context()
         policy.enforce("cron_triggers:get", ctx)
         row = triggers_service.get_cron_trigger(ctx, identifier)
-        fields = list(fields or [])
-        if fields and "id" not in fields:
-            fields.insert(0, "id")
-        return CronTrigger.from_values(row_values(row), fields or None)
+        return CronTrigger.from_values(row_values(row),
+                                       listing.with_id(fields) or None)
 
     @wsme_pecan.wsexpose(CronTrigger, body=CronTriggerBody, status_code=201)
     def post(self, cron_trigger):

@@ -12,10 +12,12 @@ from mistral_clone.api import policy
 from mistral_clone.api import resources
 from mistral_clone.api import types
 from mistral_clone.api.controllers.v2 import validation
-from mistral_clone.api.controllers.v2 import workflows as wf_api
+from mistral_clone.api.controllers.v2.definition_requests import \
+    definition_request
+from mistral_clone.api.controllers.v2.definition_requests import \
+    json_response
 from mistral_clone.db import models
 from mistral_clone.services import workbooks as wb_service
-from mistral_clone.services import workflows as wf_service
 
 
 class Workbook(resources.Resource):
@@ -54,39 +56,29 @@ class WorkbooksController(rest.RestController):
     def get(self, name, namespace="", fields=None):
         ctx = hooks.request_context()
         policy.enforce("workbooks:get", ctx)
-        fields = list(fields or [])  # unknown ones are ignored, as there
-        if fields and "id" not in fields:
-            fields.insert(0, "id")
         row = wb_service.get_workbook(ctx, name, namespace)
-        return Workbook.from_values(row_values(row), fields or None)
+        return Workbook.from_values(row_values(row),
+                                    listing.with_id(fields) or None)
 
     @pecan.expose()
     @errors.renders_errors
     def post(self, namespace=""):
         ctx = hooks.request_context()
         policy.enforce("workbooks:create", ctx)
-        text, scope, skip = wf_api.definition_request()
-        if scope == "public":
-            policy.enforce("workbooks:publicize", ctx)
-        wf_service.check_scope(scope)
+        text, scope, validate = definition_request(ctx, "workbooks")
         row = wb_service.create_workbook(
-            ctx, text, scope=scope, namespace=namespace,
-            validate=wf_api.validation_allowed(skip))
-        return wf_api.json_response(_body(row, False), 201)
+            ctx, text, scope=scope, namespace=namespace, validate=validate)
+        return json_response(_body(row, False), 201)
 
     @pecan.expose()
     @errors.renders_errors
     def put(self, namespace=""):
         ctx = hooks.request_context()
         policy.enforce("workbooks:update", ctx)
-        text, scope, skip = wf_api.definition_request()
-        if scope == "public":
-            policy.enforce("workbooks:publicize", ctx)
-        wf_service.check_scope(scope)
+        text, scope, validate = definition_request(ctx, "workbooks")
         row = wb_service.update_workbook(
-            ctx, text, scope=scope, namespace=namespace,
-            validate=wf_api.validation_allowed(skip))
-        return wf_api.json_response(_body(row))
+            ctx, text, scope=scope, namespace=namespace, validate=validate)
+        return json_response(_body(row))
 
     @wsme_pecan.wsexpose(None, wtypes.text, wtypes.text, status_code=204)
     def delete(self, name, namespace=""):

@@ -1,7 +1,5 @@
 """``/v2/workflows``."""
 
-import json
-
 import pecan
 from pecan import rest
 from wsme import types as wtypes
@@ -14,6 +12,10 @@ from mistral_clone.api import policy
 from mistral_clone.api import resources
 from mistral_clone.api import types
 from mistral_clone.api.controllers.v2 import validation
+from mistral_clone.api.controllers.v2.definition_requests import \
+    definition_request
+from mistral_clone.api.controllers.v2.definition_requests import \
+    json_response
 from mistral_clone.db import models
 from mistral_clone.services import workflows as wf_service
 
@@ -48,30 +50,6 @@ class Workflows(resources.Collection):
     _items_name = "workflows"
 
 
-def definition_request():
-    """(definition text, scope, skip_validation) of a POST/PUT."""
-    scope = pecan.request.GET.get("scope", "private")
-    skip = "skip_validation" in pecan.request.GET
-    return pecan.request.text, scope, skip
-
-
-def json_response(body, status=200):
-    pecan.response.status = status
-    pecan.response.content_type = "application/json"
-    pecan.response.text = json.dumps(body)
-    return pecan.response
-
-
-def validation_allowed(skip):
-    from mistral_clone import config
-    mode = config.CONF.api.validation_mode
-    if mode == "disabled":
-        return False
-    if mode == "enabled":
-        return not skip
-    return True
-
-
 class WorkflowsController(rest.RestController):
     validate = validation.SpecValidationController("workflows")
 
@@ -81,23 +59,16 @@ class WorkflowsController(rest.RestController):
         ctx = hooks.request_context()
         policy.enforce("workflows:get", ctx)
         row = wf_service.get_workflow(ctx, identifier, namespace)
-        fields = list(fields or [])  # unknown ones are ignored, as there
-        if fields and "id" not in fields:
-            fields.insert(0, "id")
-        return Workflow.from_row(row, fields or None)
+        return Workflow.from_row(row, listing.with_id(fields) or None)
 
     @pecan.expose()
     @errors.renders_errors
     def post(self, namespace=""):
         ctx = hooks.request_context()
         policy.enforce("workflows:create", ctx)
-        text, scope, skip = definition_request()
-        wf_service.check_scope(scope)
-        if scope == "public":
-            policy.enforce("workflows:publicize", ctx)
+        text, scope, validate = definition_request(ctx, "workflows")
         rows = wf_service.create_workflows(
-            ctx, text, scope=scope, namespace=namespace,
-            validate=validation_allowed(skip))
+            ctx, text, scope=scope, namespace=namespace, validate=validate)
         items = [Workflow.from_row(r).to_dict() for r in rows]
         for item in items:  # Mistral's create answer has no updated_at
             item.pop("updated_at", None)
@@ -108,13 +79,10 @@ class WorkflowsController(rest.RestController):
     def put(self, identifier=None, namespace=""):
         ctx = hooks.request_context()
         policy.enforce("workflows:update", ctx)
-        text, scope, skip = definition_request()
-        wf_service.check_scope(scope)
-        if scope == "public":
-            policy.enforce("workflows:publicize", ctx)
+        text, scope, validate = definition_request(ctx, "workflows")
         rows = wf_service.update_workflows(
             ctx, text, scope=scope, identifier=identifier,
-            namespace=namespace, validate=validation_allowed(skip))
+            namespace=namespace, validate=validate)
         items = [Workflow.from_row(r).to_dict() for r in rows]
         return json_response(items[0] if identifier else
                              {"workflows": items})
