@@ -293,3 +293,21 @@ class CronTrigger(_Common, Base):
     workflow_input: Mapped[dict] = mapped_column(JsonDict, default=dict)
     workflow_params: Mapped[dict] = mapped_column(JsonDict, default=dict)
     scope: Mapped[str] = mapped_column(sa.String(80), default="private")
+
+
+class WithItemsValue(Base):
+    """One item of a with-items task whose ``concurrency`` holds items
+    back: written once when the task starts, read when the item's turn
+    comes (O(1) per item, where a list in the task's runtime context would
+    be rewritten on every completion)."""
+
+    __tablename__ = "with_items_values"
+
+    task_execution_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("task_executions.id",
+                                     ondelete="CASCADE"),
+        primary_key=True)
+    item_index: Mapped[int] = mapped_column(sa.Integer, primary_key=True,
+                                            autoincrement=False)
+    # {variable name: value} of this item.
+    value: Mapped[dict] = mapped_column(JsonDict, default=dict)

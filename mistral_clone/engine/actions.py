@@ -45,9 +45,9 @@ def schedule(step, wf_ex, task_ex, task_spec, task_input: dict, index: int,
     """Create an action execution of the task and send it after commit."""
     action_name = dataflow.evaluate(task_spec.action, view)
     wb_name = (wf_ex.runtime_context or {}).get("wb_name")
-    resolved = adhoc.resolve(step.session, action_name,
-                             wf_ex.workflow_namespace, wb_name,
-                             wf_ex.project_id)
+    resolved = adhoc.resolve_cached(step.session, action_name,
+                                    wf_ex.workflow_namespace, wb_name,
+                                    wf_ex.project_id)
     base_input = adhoc.base_input(
         resolved, task_input, (wf_ex.params or {}).get("env"),
         {"id": wf_ex.id})
@@ -107,13 +107,42 @@ def inline_action_names() -> frozenset:
 _inline_names_cache = {}
 
 
+def _overflow(step, wf_ex_id, action_ex_id, python_name, base_input,
+              exec_ctx) -> None:
+    """An inline action past the step's limit: after the commit it runs in
+    this process all the same, in the background, and its result joins this
+    process's engine queue (batches of one execution's results, each batch
+    one transaction); with no engine in this process it goes to an
+    executor. A crash before its result is stored leaves it RUNNING, as an
+    executor's crash would (recovery sends it again on ``fake:/``)."""
+    from mistral_clone.engine import completions
+    queue = completions.local_queue()
+    if queue is None:
+        send(step, action_ex_id, python_name, base_input, exec_ctx)
+        return
+    pending = step.inline_overflow.setdefault(wf_ex_id, [])
+    if not pending:
+        step.after_commit(_run_overflow, queue, step.ctx, wf_ex_id, pending)
+    pending.append((action_ex_id, python_name, base_input, exec_ctx))
+
+
+def _run_overflow(queue, ctx, wf_ex_id, pending) -> None:
+    from mistral_clone.executor import endpoint as executor_endpoint
+    queue.submit_later(wf_ex_id, lambda: [
+        (ctx, action_ex_id,
+         executor_endpoint.run(ctx, action_ex_id, name, base_input,
+                               exec_ctx))
+        for action_ex_id, name, base_input, exec_ctx in pending])
+
+
 def _inline_job(step, wf_ex, task_ex, action_ex, python_name, base_input,
                 exec_ctx):
     """Run the action in this step and take its result as an executor's
     (``run_here``), or send it to an executor after all."""
     def job(run_here: bool) -> None:
         if not run_here:
-            send(step, action_ex.id, python_name, base_input, exec_ctx)
+            _overflow(step, wf_ex.id, action_ex.id, python_name, base_input,
+                      exec_ctx)
             return
         if states.is_completed(action_ex.state) or action_ex.accepted:
             return

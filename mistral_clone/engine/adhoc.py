@@ -9,6 +9,8 @@ to a Python action.
 
 import dataclasses
 import hashlib
+import threading
+import time
 from typing import Optional
 
 import sqlalchemy as sa
@@ -84,6 +86,43 @@ def resolve(session, name: str, namespace: str = "",
         current = spec.base
     raise exc.InvalidActionError(
         "Ad-hoc action chain too deep [action_name=%s]" % name)
+
+
+_resolved_cache = {}
+_resolved_lock = threading.Lock()
+_RESOLVED_CACHE_SIZE = 4096
+
+
+def resolve_cached(session, name: str, namespace: str = "",
+                   workbook_name: Optional[str] = None,
+                   project_id: Optional[str] = None) -> ResolvedAction:
+    """``resolve`` for the engine's hot path: a name that leads straight to
+    a Python action (no ad-hoc layer) is remembered for ``[engine]
+    action_definition_cache_time`` seconds, as Mistral's engine caches its
+    action definitions. An ad-hoc action created meanwhile under the same
+    name in that namespace is seen once the entry expires."""
+    from mistral_clone.config import CONF
+    ttl = CONF.engine.action_definition_cache_time
+    if ttl <= 0:
+        return resolve(session, name, namespace, workbook_name, project_id)
+    key = (name, namespace or "", workbook_name, project_id)
+    now = time.monotonic()
+    hit = _resolved_cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    resolved = resolve(session, name, namespace, workbook_name, project_id)
+    if not resolved.is_adhoc:
+        with _resolved_lock:
+            if len(_resolved_cache) >= _RESOLVED_CACHE_SIZE:
+                _resolved_cache.clear()
+            _resolved_cache[key] = (now + ttl, resolved)
+    return resolved
+
+
+def forget_resolved() -> None:
+    """Empty the cache of ``resolve_cached`` (tests)."""
+    with _resolved_lock:
+        _resolved_cache.clear()
 
 
 _spec_cache = {}

@@ -15,13 +15,27 @@ handled again result by result (see ``EngineEndpoint``).
 """
 
 import collections
+import concurrent.futures
 import logging
 import threading
 from typing import Callable, Hashable
 
 LOG = logging.getLogger(__name__)
 
-DEFAULT_MAX_BATCH = 100
+DEFAULT_MAX_BATCH = 200
+
+# The queue of the engine endpoint of this process, if it runs one.
+_local = None
+
+
+def local_queue():
+    """The engine's queue in this process, or None (no engine here)."""
+    return _local
+
+
+def set_local_queue(queue) -> None:
+    global _local
+    _local = queue
 
 
 class CompletionQueue:
@@ -38,18 +52,45 @@ class CompletionQueue:
         self._max_batch = max(1, max_batch)
         self._lock = threading.Lock()
         self._pending: dict = {}
+        self._background = None
 
     def submit(self, key: Hashable, item) -> None:
         """Queue ``item``; drain ``key`` in this thread unless another
         thread is already doing it."""
+        self.submit_many(key, [item])
+
+    def submit_many(self, key: Hashable, items: list) -> None:
+        """``submit`` for several items of one key at once (they may share
+        a batch)."""
+        if not items:
+            return
         with self._lock:
             queue = self._pending.get(key)
             if queue is not None:
-                queue.append(item)
+                queue.extend(items)
                 return
-            queue = collections.deque([item])
+            queue = collections.deque(items)
             self._pending[key] = queue
         self._drain(key, queue)
+
+    def submit_later(self, key: Hashable, make_items: Callable[[], list]
+                     ) -> None:
+        """``submit_many(key, make_items())`` in a background thread: the
+        caller (an RPC handler, maybe the API's start call) returns now."""
+        with self._lock:
+            if self._background is None:
+                self._background = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=2, thread_name_prefix="engine-inline")
+            background = self._background
+        background.submit(self._submit_made, key, make_items)
+
+    def _submit_made(self, key, make_items) -> None:
+        try:
+            items = make_items()
+        except Exception:  # noqa: BLE001 - logged; recovery resends
+            LOG.exception("Running inline actions of %s failed", key)
+            return
+        self.submit_many(key, items)
 
     def pending(self) -> int:
         """Items waiting (for tests and diagnostics)."""

@@ -44,6 +44,7 @@ class EngineEndpoint:
     def __init__(self):
         # Executors' results, absorbed in batches per workflow execution.
         self.completions = completions.CompletionQueue(self._complete_batch)
+        completions.set_local_queue(self.completions)
 
     # -- workflows ---------------------------------------------------------
 

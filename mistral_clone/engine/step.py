@@ -6,8 +6,10 @@ crash can lose a message but never announce a state that was not stored.
 """
 
 import collections
+import concurrent.futures
 import contextlib
 import logging
+import threading
 from typing import Callable
 
 import sqlalchemy as sa
@@ -36,6 +38,8 @@ class Step:
         # Jobs ``fn(run_here: bool)`` of actions run in this step before the
         # commit (None: this step cannot, its owner does not drain them).
         self._inline = collections.deque() if inline else None
+        # Inline actions past MAX_INLINE_PER_STEP, by workflow execution.
+        self.inline_overflow = {}
         # Task executions created in this step (held here: the session
         # keeps only weak references to unchanged rows).
         self.new_tasks = []
@@ -54,7 +58,8 @@ class Step:
     def drain_inline(self) -> None:
         """Run the queued inline actions (and those their results start),
         oldest first, iteratively: a chain of trivial tasks needs no
-        recursion. Past MAX_INLINE_PER_STEP they are sent to an executor."""
+        recursion. Past MAX_INLINE_PER_STEP they run after the commit and
+        their results come back in later steps (``actions._overflow``)."""
         done = 0
         while self._inline:
             job = self._inline.popleft()
@@ -62,11 +67,38 @@ class Step:
             done += 1
 
     def run_after_commit(self) -> None:
-        for fn, args, kwargs in self._after_commit:
-            try:
-                fn(*args, **kwargs)
-            except Exception:  # noqa: BLE001 - the state is committed
-                LOG.exception("Post-commit operation %s failed", fn)
+        """The first MAX_SYNC_AFTER_COMMIT operations run here, in order;
+        the rest (a with-items task starting 10,000 actions) follow in one
+        background thread, still in order, so that the caller -- maybe the
+        API waiting to answer a POST -- does not wait for every message."""
+        ops = self._after_commit
+        self._after_commit = []
+        _run_ops(ops[:MAX_SYNC_AFTER_COMMIT])
+        if len(ops) > MAX_SYNC_AFTER_COMMIT:
+            _background_sender().submit(_run_ops,
+                                        ops[MAX_SYNC_AFTER_COMMIT:])
+
+
+MAX_SYNC_AFTER_COMMIT = 200
+_sender = None
+_sender_lock = threading.Lock()
+
+
+def _background_sender() -> concurrent.futures.ThreadPoolExecutor:
+    global _sender
+    with _sender_lock:
+        if _sender is None:
+            _sender = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="engine-after-commit")
+        return _sender
+
+
+def _run_ops(ops) -> None:
+    for fn, args, kwargs in ops:
+        try:
+            fn(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - the state is committed
+            LOG.exception("Post-commit operation %s failed", fn)
 
 
 @contextlib.contextmanager
@@ -84,16 +116,20 @@ def step(ctx):
 _WF_EX_STEP_COLUMNS = ("input", "params", "context", "runtime_context")
 _TASK_EX_STEP_COLUMNS = ("in_context", "published", "runtime_context",
                          "next_tasks")
+_WF_EX_STEP_OPTIONS = tuple(
+    orm.undefer(getattr(models.WorkflowExecution, c))
+    for c in _WF_EX_STEP_COLUMNS)
+_TASK_EX_STEP_OPTIONS = tuple(
+    orm.undefer(getattr(models.TaskExecution, c))
+    for c in _TASK_EX_STEP_COLUMNS)
 
 
-def wf_ex_step_options() -> list:
-    model = models.WorkflowExecution
-    return [orm.undefer(getattr(model, c)) for c in _WF_EX_STEP_COLUMNS]
+def wf_ex_step_options() -> tuple:
+    return _WF_EX_STEP_OPTIONS
 
 
-def task_ex_step_options() -> list:
-    model = models.TaskExecution
-    return [orm.undefer(getattr(model, c)) for c in _TASK_EX_STEP_COLUMNS]
+def task_ex_step_options() -> tuple:
+    return _TASK_EX_STEP_OPTIONS
 
 
 def lock_workflow(session, wf_ex_id: str) -> models.WorkflowExecution:

@@ -62,9 +62,11 @@ def _new_task_ex(step, wf_ex, task_spec, state, in_context,
         runtime_context={},
         next_tasks=[],
         started_at=models.utcnow() if state == states.RUNNING else None,
-        created_at=models.utcnow(),  # set now: the INSERT is autoflushed
     )
     step.session.add(task_ex)
+    # Now: its action executions reference it, and without relationships
+    # the unit of work does not order their INSERTs after this one.
+    step.session.flush()
     step.new_tasks.append(task_ex)
     return task_ex
 

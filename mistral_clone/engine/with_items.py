@@ -4,6 +4,9 @@
 Progress lives in the task's ``runtime_context['with_items']`` as counters
 (``count``, ``capacity``, ``next``, ``done``, ``errors``, ``cancels``), so an
 item's completion costs O(1) work; the result list is read once, at the end.
+The items that ``concurrency`` holds back wait in ``with_items_values``, one
+row per item, read when their turn comes: the runtime context, rewritten on
+every completion, stays small.
 """
 
 import copy
@@ -66,15 +69,42 @@ def start(step, wf_ex, wf_spec, task_ex, task_spec) -> None:
         "concurrency": concurrency,
     })
     runtime_context.pop(VALUES_KEY, None)
-    if concurrency and count > concurrency:
-        runtime_context[VALUES_KEY] = values
     task_ex.runtime_context = runtime_context
     if count == 0:
         task_handler.complete(step, wf_ex, wf_spec, task_ex, states.SUCCESS,
                               None, [])
         return
     batch = count if not concurrency else min(concurrency, count)
+    _store_values(step, task_ex, values, batch, count)
     _schedule(step, wf_ex, task_ex, task_spec, values, range(batch))
+
+
+def _store_values(step, task_ex, values, first: int, count: int) -> None:
+    """Keep the items from ``first`` on (held back by concurrency) in their
+    own rows, replacing those of an earlier run of the task."""
+    model = models.WithItemsValue
+    step.session.execute(sa.delete(model).where(
+        model.task_execution_id == task_ex.id))
+    if first >= count:
+        return
+    step.session.execute(sa.insert(model), [
+        {"task_execution_id": task_ex.id, "item_index": i,
+         "value": {var: items[i] for var, items in values.items()}}
+        for i in range(first, count)])
+
+
+def _load_values(step, task_ex, indexes) -> dict:
+    """``{variable: {index: value}}`` of the stored items ``indexes``."""
+    model = models.WithItemsValue
+    rows = step.session.execute(
+        sa.select(model.item_index, model.value).where(
+            model.task_execution_id == task_ex.id,
+            model.item_index.in_(list(indexes)))).all()
+    values = {}
+    for index, value in rows:
+        for var, item in (value or {}).items():
+            values.setdefault(var, {})[index] = item
+    return values
 
 
 def _schedule(step, wf_ex, task_ex, task_spec, values, indexes) -> None:
@@ -116,7 +146,10 @@ def on_item_done(step, wf_ex, wf_spec, task_ex, task_spec, state) -> None:
         return
     if progress["next"] < progress["count"] and \
             runtime_context.get("concurrency"):
-        values = runtime_context.get(VALUES_KEY) or {}
+        # (A task started by an earlier version keeps its list in the
+        # runtime context.)
+        values = runtime_context.get(VALUES_KEY) or \
+            _load_values(step, task_ex, [progress["next"]])
         try:
             _schedule(step, wf_ex, task_ex, task_spec, values,
                       [progress["next"]])
@@ -139,6 +172,9 @@ def _finish(step, wf_ex, wf_spec, task_ex, task_spec, progress) -> None:
     runtime_context = dict(task_ex.runtime_context)
     runtime_context.pop(VALUES_KEY, None)
     task_ex.runtime_context = runtime_context
+    model = models.WithItemsValue
+    step.session.execute(sa.delete(model).where(
+        model.task_execution_id == task_ex.id))
     task_handler.complete(step, wf_ex, wf_spec, task_ex, state, info,
                           results(step, task_ex))
 

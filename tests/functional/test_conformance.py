@@ -27,15 +27,24 @@ pytestmark = pytest.mark.skipif(not os.path.exists(RUNNER),
                                        "checkout")
 
 
-def test_all_cases_match_real_mistral(tmp_path):
-    with running_server(tmp_path) as (url, _state):
-        result = subprocess.run(
-            [sys.executable, RUNNER, "--url", url, "--http-host", "auto",
-             "--jobs", "6"],
-            capture_output=True, text=True, timeout=900)
+def _run(url, *args):
+    result = subprocess.run(
+        [sys.executable, RUNNER, "--url", url, "--http-host", "auto"] +
+        list(args), capture_output=True, text=True, timeout=900)
     output = result.stdout + result.stderr
     summary = re.findall(r"^(\d+) passed, (\d+) failed", output, re.M)
     assert summary, output[-3000:]
-    failed = [line for line in output.splitlines()
-              if line.startswith("FAIL")]
-    assert summary[-1][1] == "0", "\n".join(failed) + "\n" + output[-3000:]
+    failed = [line.split()[1] for line in output.splitlines()
+              if line.startswith("FAIL ")]
+    return failed, output
+
+
+def test_all_cases_match_real_mistral(tmp_path):
+    with running_server(tmp_path) as (url, _state):
+        failed, output = _run(url, "--jobs", "4")
+        if failed:
+            # A few cases race one-second timers against each other; on a
+            # loaded machine run those once more, one at a time.
+            failed, output = _run(url, "--jobs", "1", "--only",
+                                  ",".join(failed), "-v")
+    assert not failed, output[-4000:]
