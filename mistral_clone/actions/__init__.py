@@ -36,27 +36,39 @@ my.action = my_pkg.module:MyAction``; the class follows the ``Action``
 contract (subclassing ``Action`` is recommended, not required).
 """
 
-from mistral_clone.actions.base import Action, ActionContext, ActionResult
-from mistral_clone.actions.registry import (
-    SYSTEM_ACTIONS,
-    ActionDescriptor,
-    find_action,
-    get_action_class,
-    get_action_signature,
-    list_actions,
-)
-from mistral_clone.actions.runner import instantiate_action, run_action
+import importlib
+from typing import Any
 
-__all__ = [
-    'Action',
-    'ActionContext',
-    'ActionDescriptor',
-    'ActionResult',
-    'SYSTEM_ACTIONS',
-    'find_action',
-    'get_action_class',
-    'get_action_signature',
-    'instantiate_action',
-    'list_actions',
-    'run_action',
-]
+# The names are loaded on first use (PEP 562), so importing a light
+# submodule such as ``mistral_clone.actions.opts`` (as config does) does
+# not load the catalogue and every std action's module.
+_EXPORTS = {
+    'Action': 'base',
+    'ActionContext': 'base',
+    'ActionResult': 'base',
+    'SYSTEM_ACTIONS': 'registry',
+    'ActionDescriptor': 'registry',
+    'find_action': 'registry',
+    'get_action_class': 'registry',
+    'get_action_signature': 'registry',
+    'list_actions': 'registry',
+    'instantiate_action': 'runner',
+    'run_action': 'runner',
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(
+            'module %r has no attribute %r' % (__name__, name))
+    value = getattr(importlib.import_module('%s.%s' % (__name__, module)),
+                    name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -62,33 +62,41 @@ piped value stands for the context): ``env()``, ``execution()``,
 # yaql 3.2 uses collections.abc without importing it: make sure it is
 # loaded before any module of this package imports yaql.
 import collections.abc  # noqa: F401
+import importlib
+from typing import Any
 
-from mistral_clone.expressions.evaluation import evaluate
-from mistral_clone.expressions.evaluation import evaluate_recursively
-from mistral_clone.expressions.evaluation import expression_language
-from mistral_clone.expressions.evaluation import is_expression
-from mistral_clone.expressions.evaluation import PATTERNS
-from mistral_clone.expressions.evaluation import prepare_context
-from mistral_clone.expressions.evaluation import reset
-from mistral_clone.expressions.evaluation import validate
-from mistral_clone.expressions.jinja_evaluator import ANY_PATTERN \
-    as JINJA_ANY_PATTERN
-from mistral_clone.expressions.provider import DATA_PROVIDER_KEY
-from mistral_clone.expressions.provider import DataProvider
-from mistral_clone.expressions.yaql_evaluator import INLINE_PATTERN \
-    as YAQL_INLINE_PATTERN
+# name -> (submodule, its name there). Loaded on first use (PEP 562), so
+# importing ``mistral_clone.expressions.opts`` (as config does) does not
+# load yaql and Jinja2.
+_EXPORTS = {
+    'evaluate': ('evaluation', 'evaluate'),
+    'evaluate_recursively': ('evaluation', 'evaluate_recursively'),
+    'expression_language': ('evaluation', 'expression_language'),
+    'is_expression': ('evaluation', 'is_expression'),
+    'PATTERNS': ('evaluation', 'PATTERNS'),
+    'prepare_context': ('evaluation', 'prepare_context'),
+    'reset': ('evaluation', 'reset'),
+    'validate': ('evaluation', 'validate'),
+    'JINJA_ANY_PATTERN': ('jinja_evaluator', 'ANY_PATTERN'),
+    'DATA_PROVIDER_KEY': ('provider', 'DATA_PROVIDER_KEY'),
+    'DataProvider': ('provider', 'DataProvider'),
+    'YAQL_INLINE_PATTERN': ('yaql_evaluator', 'INLINE_PATTERN'),
+}
 
-__all__ = [
-    'DATA_PROVIDER_KEY',
-    'DataProvider',
-    'JINJA_ANY_PATTERN',
-    'PATTERNS',
-    'YAQL_INLINE_PATTERN',
-    'evaluate',
-    'evaluate_recursively',
-    'expression_language',
-    'is_expression',
-    'prepare_context',
-    'reset',
-    'validate',
-]
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(
+            'module %r has no attribute %r' % (__name__, name)) from None
+    value = getattr(importlib.import_module('%s.%s' % (__name__, module)),
+                    attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -4,8 +4,6 @@ drops it (both as in Mistral)."""
 import json
 import logging
 
-import requests
-
 from mistral_clone.actions import egress
 
 LOG = logging.getLogger(__name__)
@@ -13,6 +11,8 @@ LOG = logging.getLogger(__name__)
 
 def webhook(ctx, ex_id, data, event, timestamp, url=None, headers=None,
             **_):
+    import requests  # on the first webhook only: about 8 MB of imports
+
     egress.validate_url(url)
     resp = requests.post(url, data=json.dumps(data), headers=headers or {},
                          timeout=(3, 10), allow_redirects=False)

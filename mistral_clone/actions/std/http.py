@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import json as jsonlib
 import logging
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 from urllib import parse
-
-import requests
 
 from mistral_clone import exceptions as exc
 from mistral_clone.actions import egress, opts
 from mistral_clone.actions.base import Action, ActionContext, ActionResult
+
+if TYPE_CHECKING:
+    import requests
 
 LOG = logging.getLogger(__name__)
 
@@ -123,6 +124,10 @@ class HTTPAction(Action):
         hooks = {}
         if self.allow_redirects:
             hooks['response'] = [self._redirect_guard(conf)]
+
+        # requests (with urllib3, charset_normalizer, idna, certifi) is
+        # imported on the first HTTP action, not by every process.
+        import requests
 
         try:
             resp = requests.request(

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import logging
-import smtplib
-from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from typing import Any, List
 
 from mistral_clone import exceptions as exc
@@ -53,6 +49,11 @@ class SendEmailAction(Action):
         self.html_body = html_body
 
     def _message(self) -> str:
+        # smtplib and email.mime load on the first std.email only.
+        from email.header import Header
+        from email.mime.multipart import MIMEMultipart
+        from email.mime.text import MIMEText
+
         if self.html_body:
             message = MIMEMultipart('alternative')
             message.attach(MIMEText(self.body, 'plain', _charset='utf-8'))
@@ -73,6 +74,8 @@ class SendEmailAction(Action):
             'subject=%s, smtp=%s]', self.sender, self.to, self.cc, self.bcc,
             self.subject, self.smtp_server
         )
+        import smtplib
+
         recipients = self.cc + self.bcc + self.to
         try:
             with smtplib.SMTP(self.smtp_server, timeout=SMTP_TIMEOUT) as smtp:

@@ -16,12 +16,13 @@ import io
 import logging
 import os
 import threading
-from typing import Any, List, Optional, Tuple
-
-import paramiko
+from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
 from mistral_clone import exceptions as exc
 from mistral_clone.actions.base import Action, ActionContext
+
+if TYPE_CHECKING:
+    import paramiko
 
 LOG = logging.getLogger(__name__)
 
@@ -29,7 +30,13 @@ KEY_DIR = os.path.expanduser('~/.ssh/')
 #: Seconds to wait for the TCP connection, so a host that drops packets
 #: cannot hold an executor thread forever (paramiko waits without end).
 CONNECT_TIMEOUT = 60
-_KEY_CLASSES = (paramiko.RSAKey, paramiko.ECDSAKey, paramiko.Ed25519Key)
+
+
+def _paramiko():
+    """paramiko, imported on the first SSH action: it pulls cryptography,
+    bcrypt, nacl and invoke (about 15 MB), which no other part needs."""
+    import paramiko
+    return paramiko
 
 
 def split_host(host: str, default_port: int = 22) -> Tuple[str, int]:
@@ -59,8 +66,10 @@ def load_private_key(filename: Optional[str], key_text: Optional[str],
                 % filename
             )
         path = filename if filename.startswith('/') else KEY_DIR + filename
+    paramiko = _paramiko()
     error: Exception = exc.ActionError('No usable private key')
-    for key_cls in _KEY_CLASSES:
+    for key_cls in (paramiko.RSAKey, paramiko.ECDSAKey,
+                    paramiko.Ed25519Key):
         try:
             if key_text:
                 return key_cls.from_private_key(io.StringIO(key_text),
@@ -74,6 +83,7 @@ def load_private_key(filename: Optional[str], key_text: Optional[str],
 def _connect(host: str, username: str, password: Optional[str] = None,
              pkey: Optional[paramiko.PKey] = None,
              sock: Any = None) -> paramiko.SSHClient:
+    paramiko = _paramiko()
     hostname, port = split_host(host)
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
@@ -176,7 +186,7 @@ class SSHProxiedAction(SSHAction):
     def _execute(self, host: str) -> Tuple[int, str, str]:
         pkey = load_private_key(self.private_key_filename, self.private_key,
                                 self.password)
-        sock = (paramiko.ProxyCommand(self.proxy_command)
+        sock = (_paramiko().ProxyCommand(self.proxy_command)
                 if self.proxy_command else None)
         gateway = _connect(self.gateway_host,
                            self.gateway_username or self.username,
