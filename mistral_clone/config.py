@@ -147,6 +147,29 @@ notifier_opts = [
 ]
 
 
+action_heartbeat_opts = [
+    cfg.IntOpt("max_missed_heartbeats", min=0, default=15,
+               help="Heartbeats an action execution may miss before its "
+                    "executor is taken for dead: the action is then run "
+                    "again when its task has 'safe-rerun: true', else it "
+                    "fails. 0 disables action heartbeats."),
+    cfg.IntOpt("check_interval", min=0, default=20,
+               help="Seconds between two heartbeats of an executor (all "
+                    "the actions it runs, in one message) and between two "
+                    "looks of the engines for action executions whose "
+                    "last heartbeat is older than check_interval * "
+                    "max_missed_heartbeats. 0 disables action "
+                    "heartbeats."),
+    cfg.IntOpt("batch_size", min=0, default=10,
+               help="Most action executions handled by one look for "
+                    "missed heartbeats (0: no limit)."),
+    cfg.IntOpt("first_heartbeat_timeout", min=0, default=3600,
+               help="Grace period in seconds before the first heartbeat "
+                    "of a new (or re-sent) action execution, for when no "
+                    "executor is free to take it yet."),
+]
+
+
 def list_opts():
     return [
         ("DEFAULT", default_opts),
@@ -158,6 +181,7 @@ def list_opts():
         ("scheduler", scheduler_opts),
         ("cron_trigger", cron_trigger_opts),
         ("notifier", notifier_opts),
+        ("action_heartbeat", action_heartbeat_opts),
     ] + actions_opts.list_opts() + expressions_opts.list_opts()
 
 

@@ -12,6 +12,7 @@ from mistral_clone.actions import signature
 from mistral_clone.db import models
 from mistral_clone.engine import adhoc
 from mistral_clone.engine import dataflow
+from mistral_clone.engine import rows
 from mistral_clone.engine import states
 
 LOG = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def schedule(step, wf_ex, task_ex, task_spec, task_input: dict, index: int,
                          "adhoc": resolved.is_adhoc,
                          "target": target},
     )
-    step.session.add(action_ex)
+    rows.insert_now(step.session, action_ex)
     exec_ctx = exec_context(action_ex, wf_ex, task_ex, index)
     if step.runs_inline and not target and \
             resolved.python_name in inline_action_names():
@@ -114,7 +115,7 @@ def _overflow(step, wf_ex_id, action_ex_id, python_name, base_input,
     process's engine queue (batches of one execution's results, each batch
     one transaction); with no engine in this process it goes to an
     executor. A crash before its result is stored leaves it RUNNING, as an
-    executor's crash would (recovery sends it again on ``fake:/``)."""
+    executor's crash would (the heartbeat checker takes it over)."""
     from mistral_clone.engine import completions
     queue = completions.local_queue()
     if queue is None:
@@ -160,7 +161,22 @@ def _inline_job(step, wf_ex, task_ex, action_ex, python_name, base_input,
 
 def send(step, action_ex_id, python_name, base_input, exec_ctx,
          target=None) -> None:
+    from mistral_clone.executor import endpoint as executor_endpoint
     from mistral_clone.rpc import clients
+    from mistral_clone.rpc import serializer
+    from mistral_clone.rpc import transport
+    local = executor_endpoint.local_executor() if not target else None
+    if local is not None and transport.is_in_process():
+        # The in-process executor: the same hand-over as an RPC cast on
+        # ``fake:/`` (arguments copied as they would be on the wire),
+        # without the message.
+        step.after_commit(
+            lambda: local.run_action(
+                step.ctx, action_ex_id, python_name,
+                serializer.from_primitive(serializer.to_primitive(
+                    base_input)),
+                dict(exec_ctx)))
+        return
     step.after_commit(
         lambda: clients.get_executor_client(target).run_action(
             step.ctx, action_ex_id, python_name, base_input, exec_ctx))

@@ -47,12 +47,14 @@ class CompletionQueue:
     """
 
     def __init__(self, handle: Callable[[Hashable, list], None],
-                 max_batch: int = DEFAULT_MAX_BATCH):
+                 max_batch: int = DEFAULT_MAX_BATCH, workers: int = 8):
         self._handle = handle
         self._max_batch = max(1, max_batch)
         self._lock = threading.Lock()
         self._pending: dict = {}
         self._background = None
+        self._workers = max(1, workers)
+        self._drainers = None
 
     def submit(self, key: Hashable, item) -> None:
         """Queue ``item``; drain ``key`` in this thread unless another
@@ -73,6 +75,25 @@ class CompletionQueue:
             self._pending[key] = queue
         self._drain(key, queue)
 
+    def submit_async(self, key: Hashable, item) -> None:
+        """``submit`` from a thread that must not do the engine's work (an
+        in-process executor): when ``key`` has no drainer yet, one of the
+        queue's own ``workers`` threads becomes it, so the engine still runs
+        at most that many steps at a time, as its RPC server would."""
+        with self._lock:
+            queue = self._pending.get(key)
+            if queue is not None:
+                queue.append(item)
+                return
+            queue = collections.deque((item,))
+            self._pending[key] = queue
+            if self._drainers is None:
+                self._drainers = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=self._workers,
+                    thread_name_prefix="engine-results")
+            drainers = self._drainers
+        drainers.submit(self._drain, key, queue)
+
     def submit_later(self, key: Hashable, make_items: Callable[[], list]
                      ) -> None:
         """``submit_many(key, make_items())`` in a background thread: the
@@ -87,7 +108,7 @@ class CompletionQueue:
     def _submit_made(self, key, make_items) -> None:
         try:
             items = make_items()
-        except Exception:  # noqa: BLE001 - logged; recovery resends
+        except Exception:  # noqa: BLE001 - logged; heartbeats time out
             LOG.exception("Running inline actions of %s failed", key)
             return
         self.submit_many(key, items)

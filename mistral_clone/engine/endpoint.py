@@ -43,7 +43,9 @@ class EngineEndpoint:
 
     def __init__(self):
         # Executors' results, absorbed in batches per workflow execution.
-        self.completions = completions.CompletionQueue(self._complete_batch)
+        from mistral_clone.config import CONF
+        self.completions = completions.CompletionQueue(
+            self._complete_batch, workers=CONF.engine.rpc_workers)
         completions.set_local_queue(self.completions)
 
     # -- workflows ---------------------------------------------------------
@@ -208,18 +210,17 @@ class EngineEndpoint:
             session = step.session
             wf_ex = step_mod.lock_workflow(session, wf_ex_id)
             wf_spec = specs.workflow_spec(wf_ex)
+            # The actions and their tasks in one query.
             model = models.ActionExecution
-            rows = session.execute(sa.select(model).where(model.id.in_(
-                {item[1] for item in items})).options(
-                orm.undefer(model.runtime_context))).scalars().all()
-            by_id = {row.id: row for row in rows}
             task_model = models.TaskExecution
-            task_ids = {r.task_execution_id for r in rows
-                        if r.task_execution_id}
-            tasks = {t.id: t for t in session.execute(
-                sa.select(task_model).where(task_model.id.in_(task_ids))
-                .options(*step_mod.task_ex_step_options())).scalars()
-            } if task_ids else {}
+            pairs = session.execute(
+                sa.select(model, task_model).join(
+                    task_model, task_model.id == model.task_execution_id)
+                .where(model.id.in_({item[1] for item in items}))
+                .options(orm.undefer(model.runtime_context),
+                         *step_mod.task_ex_step_options())).all()
+            by_id = {action.id: action for action, _task in pairs}
+            tasks = {task.id: task for _action, task in pairs}
             for item in items:
                 action_ex = by_id.get(item[1])
                 task_ex = tasks.get(action_ex.task_execution_id) \
@@ -367,6 +368,15 @@ class EngineEndpoint:
             state = state or child.state
             if state in updates.UPDATE_STATES:
                 updates.on_child_update(step, wf_ex, task_ex, state)
+
+    def process_action_heartbeats(self, ctx, action_ex_ids):
+        """An executor still runs these action executions (one UPDATE)."""
+        from mistral_clone.engine import heartbeats
+        try:
+            retry.call(heartbeats.store, action_ex_ids)
+        except Exception:  # noqa: BLE001 - the next heartbeat may pass
+            LOG.exception("Cannot store %d action heartbeat(s)",
+                          len(action_ex_ids or ()))
 
     @_expected
     def start_action(self, ctx, action_name, action_input,

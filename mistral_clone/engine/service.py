@@ -1,11 +1,15 @@
 """The engine service: an RPC server on ``[engine] topic``; on start it
-recovers work a previous run left half-done (see ``recovery``)."""
+recovers work a previous run left half-done (see ``recovery``), and while
+it runs it checks the action heartbeats (see ``heartbeats``)."""
 
 import logging
 
 from mistral_clone import config
+from mistral_clone.engine import completions
+from mistral_clone.engine import heartbeats
 from mistral_clone.engine import recovery
 from mistral_clone.engine.endpoint import EngineEndpoint
+from mistral_clone.executor import heartbeats as executor_heartbeats
 from mistral_clone.rpc import transport
 
 LOG = logging.getLogger(__name__)
@@ -14,15 +18,24 @@ LOG = logging.getLogger(__name__)
 class EngineService:
     def __init__(self):
         conf = config.CONF.engine
+        self.endpoint = EngineEndpoint()
         self.server = transport.get_server(conf.topic, conf.host,
-                                           [EngineEndpoint()])
+                                           [self.endpoint])
+        self.checker = heartbeats.Checker()
 
     def start(self, recover: bool = True) -> "EngineService":
+        """``recover``: take over the work of dead processes (what a
+        previous run left half-done, and the actions whose executors
+        stopped sending heartbeats); off only in tests."""
         # ``[engine] rpc_workers`` threads, not oslo.messaging's 64: each
         # busy thread may hold a database connection.
         self.server.start(
             override_pool_size=config.CONF.engine.rpc_workers)
+        # Actions this engine runs itself (inline, past a step's limit)
+        # send heartbeats as an executor's do.
+        executor_heartbeats.start()
         if recover:
+            self.checker.start()
             try:
                 recovery.recover()
             except Exception:  # noqa: BLE001 - never block the start
@@ -30,6 +43,11 @@ class EngineService:
         return self
 
     def stop(self) -> None:
+        self.checker.stop()
+        executor_heartbeats.stop()
+        # A stopped engine takes no more results, not even in-process ones.
+        if completions.local_queue() is self.endpoint.completions:
+            completions.set_local_queue(None)
         self.server.stop()
         self.server.wait()
 

@@ -3,10 +3,12 @@ result back to an engine."""
 
 import concurrent.futures
 import logging
+from typing import Optional
 
 import oslo_messaging as messaging
 
 from mistral_clone import actions
+from mistral_clone.executor import heartbeats
 from mistral_clone.rpc import serializer
 
 LOG = logging.getLogger(__name__)
@@ -26,11 +28,41 @@ def _action_context(ctx, exec_ctx: dict) -> actions.ActionContext:
 def run(ctx, action_ex_id, action_name, action_input, exec_ctx) -> dict:
     """Run one action; never raises. The result as a plain dict."""
     exec_ctx = dict(exec_ctx or {}, action_execution_id=action_ex_id)
-    result = actions.run_action(action_name, action_input,
-                                _action_context(ctx, exec_ctx))
+    with heartbeats.running(action_ex_id):
+        result = actions.run_action(action_name, action_input,
+                                    _action_context(ctx, exec_ctx))
     return serializer.to_primitive({
         "data": result.data, "error": result.error,
         "cancel": bool(result.cancel), "sync": bool(result.sync)})
+
+
+# The executor endpoint serving ``[executor] topic`` in this process on the
+# in-process (``fake:/``) transport, if any: the engine of the same process
+# hands it actions directly, with no message (see ``local_executor``).
+_local = None
+
+
+def local_executor() -> "Optional[ExecutorEndpoint]":
+    """This process's executor when messages cannot leave the process
+    anyway (``fake:/``): a cast to it would only copy the arguments through
+    JSON and wake an RPC thread that hands them to the same pool."""
+    return _local
+
+
+def set_local_executor(endpoint: "Optional[ExecutorEndpoint]") -> None:
+    global _local
+    _local = endpoint
+
+
+def _local_engine_queue():
+    """The engine's result queue of this process when results would only
+    travel through the in-process transport to it (see ``completions``)."""
+    from mistral_clone.engine import completions
+    from mistral_clone.rpc import transport
+    queue = completions.local_queue()
+    if queue is None or not transport.is_in_process():
+        return None
+    return queue
 
 
 class ExecutorEndpoint:
@@ -45,8 +77,14 @@ class ExecutorEndpoint:
 
     def run_action(self, ctx, action_ex_id, action_name, action_input,
                    exec_ctx, reply=True):
-        self._pool.submit(self._run_and_report, ctx, action_ex_id,
-                          action_name, action_input, exec_ctx, reply)
+        # Alive (heartbeats) from now on, while it waits for a worker too.
+        heartbeats.add(action_ex_id)
+        try:
+            self._pool.submit(self._run_and_report, ctx, action_ex_id,
+                              action_name, action_input, exec_ctx, reply)
+        except Exception:
+            heartbeats.remove(action_ex_id)
+            raise
 
     def run_action_sync(self, ctx, action_ex_id, action_name, action_input,
                         exec_ctx):
@@ -55,6 +93,16 @@ class ExecutorEndpoint:
     @staticmethod
     def _run_and_report(ctx, action_ex_id, action_name, action_input,
                         exec_ctx, reply):
+        try:
+            ExecutorEndpoint._run_and_report_tracked(
+                ctx, action_ex_id, action_name, action_input, exec_ctx,
+                reply)
+        finally:
+            heartbeats.remove(action_ex_id)
+
+    @staticmethod
+    def _run_and_report_tracked(ctx, action_ex_id, action_name,
+                                action_input, exec_ctx, reply):
         from mistral_clone.rpc import clients
         try:
             result = run(ctx, action_ex_id, action_name, action_input,
@@ -65,11 +113,17 @@ class ExecutorEndpoint:
                       "sync": True}
         if not reply:
             return
+        wf_ex_id = (exec_ctx or {}).get("workflow_execution_id")
+        queue = _local_engine_queue() if wf_ex_id else None
+        if queue is not None:
+            # Same process, same transport: straight into the engine's
+            # batches of this execution (what its RPC handler would do).
+            queue.submit_async(wf_ex_id, (ctx, action_ex_id, result))
+            return
         try:
             clients.get_engine_client()._cast(
                 ctx, "report_action_result", action_ex_id=action_ex_id,
-                result=result,
-                wf_ex_id=(exec_ctx or {}).get("workflow_execution_id"))
-        except Exception:  # noqa: BLE001 - logged; recovery resends
+                result=result, wf_ex_id=wf_ex_id)
+        except Exception:  # noqa: BLE001 - logged; heartbeats time out
             LOG.exception("Cannot report the result of action execution "
                           "%s", action_ex_id)

@@ -12,6 +12,8 @@ import socket
 import oslo_messaging as messaging
 
 from mistral_clone import config
+from mistral_clone.executor import endpoint as executor_endpoint
+from mistral_clone.executor import heartbeats
 from mistral_clone.executor.endpoint import ExecutorEndpoint
 from mistral_clone.rpc import serializer as rpc_serializer
 from mistral_clone.rpc import transport
@@ -28,6 +30,7 @@ class ExecutorService:
     def __init__(self, topic=None):
         conf = config.CONF.executor
         topic = topic or conf.topic
+        self.topic = topic
         self.endpoint = ExecutorEndpoint(conf.workers)
         self.server = transport.get_server(topic, conf.host,
                                            [self.endpoint])
@@ -39,11 +42,22 @@ class ExecutorService:
             access_policy=messaging.DefaultRPCAccessPolicy)
 
     def start(self) -> "ExecutorService":
-        self.server.start()
-        self.target_server.start()
+        # The RPC threads only hand run_action to the worker pool (or run
+        # run_action_sync): as many as there are workers, not
+        # oslo.messaging's 64 per server, each with its own stack.
+        pool_size = max(8, config.CONF.executor.workers)
+        self.server.start(override_pool_size=pool_size)
+        self.target_server.start(override_pool_size=pool_size)
+        if self.topic == config.CONF.executor.topic and \
+                transport.is_in_process():
+            executor_endpoint.set_local_executor(self.endpoint)
+        heartbeats.start()
         return self
 
     def stop(self) -> None:
+        heartbeats.stop()
+        if executor_endpoint.local_executor() is self.endpoint:
+            executor_endpoint.set_local_executor(None)
         for server in (self.server, self.target_server):
             server.stop()
         for server in (self.server, self.target_server):

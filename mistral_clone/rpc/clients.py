@@ -105,6 +105,11 @@ class EngineClient(_Client):
     def continue_workflow(self, ctx, wf_ex_id: str) -> None:
         self._cast(ctx, "continue_workflow", wf_ex_id=wf_ex_id)
 
+    def process_action_heartbeats(self, ctx, action_ex_ids: list) -> None:
+        """An executor is still running these action executions."""
+        self._cast(ctx, "process_action_heartbeats",
+                   action_ex_ids=list(action_ex_ids))
+
     def on_subworkflow_update(self, ctx, wf_ex_id: str, state: str) -> None:
         """A sub-workflow paused or resumed (``state``): its task and
         parent follow."""

@@ -44,6 +44,11 @@ def transport_url(conf: cfg.ConfigOpts = config.CONF) -> str:
     return url or conf.default_transport_url
 
 
+def is_in_process(conf: cfg.ConfigOpts = config.CONF) -> bool:
+    """Messages never leave this process (the ``fake:`` driver)."""
+    return transport_url(conf).startswith("fake:")
+
+
 def get_transport(conf: cfg.ConfigOpts = config.CONF):
     url = transport_url(conf)
     with _lock:
