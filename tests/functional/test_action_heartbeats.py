@@ -14,22 +14,18 @@ runs the action again on another executor when its task says
 """
 
 import json
-import os
 import time
-import uuid
 
 import pytest
 
 from tests.functional.helpers import action_exs_of
 from tests.functional.helpers import tasks_of
 from tests.functional.helpers import wait_state
-from tests.functional.test_policy_restart import _free_port
-from tests.functional.test_policy_restart import _http
-from tests.functional.test_policy_restart import _kill
-from tests.functional.test_policy_restart import _start
+from tests.functional import processes
+from tests.functional.server import free_port
 from tests.waiting import wait_for
 
-RABBIT_URL = os.environ.get("MISTRAL_CLONE_TEST_RABBIT_URL")
+RABBIT_URL = processes.RABBIT_URL
 
 WF = """
 version: '2.0'
@@ -67,60 +63,36 @@ def _beating_action(wf_ex_id):
                     reason="MISTRAL_CLONE_TEST_RABBIT_URL unset")
 @pytest.mark.postgresql
 def test_killed_executor_safe_rerun_or_heartbeat_error(tmp_path, db_url, db):
-    from mistral_clone import config
     from mistral_clone import context as mc_context
-    from mistral_clone.rpc import clients
-    from mistral_clone.rpc import transport
     from mistral_clone.services import workflows
 
-    suffix = uuid.uuid4().hex[:8]
-    engine_topic, executor_topic = "hb_engine_" + suffix, "hb_exec_" + suffix
+    conf_text, engine_topic = processes.isolated_conf(db_url,
+                                                      HEARTBEAT_CONF)
     conf_file = tmp_path / "mc.conf"
-    conf_file.write_text(
-        "[DEFAULT]\ntransport_url = %s\n[database]\nconnection = %s\n"
-        "[engine]\ntopic = %s\n[executor]\ntopic = %s\n%s"
-        % (RABBIT_URL, db_url, engine_topic, executor_topic,
-           HEARTBEAT_CONF))
-    engine_proc = _start("engine", conf_file, tmp_path, "1")
-    executor_a = _start("executor", conf_file, tmp_path, "a")
+    conf_file.write_text(conf_text)
+    engine_proc = processes.start("engine", conf_file, tmp_path, "1")
+    executor_a = processes.start("executor", conf_file, tmp_path, "a")
     procs = [engine_proc, executor_a]
     try:
-        transport.transport_url()  # registers oslo.messaging's options
-        config.CONF.set_override("transport_url", RABBIT_URL)
-        config.CONF.set_override("topic", engine_topic, "engine")
-        clients.cleanup()
-        engine = clients.get_engine_client()
-        config.CONF.set_override("rpc_response_timeout", 5)
-        ctx = mc_context.RequestContext()
-        workflows.create_workflows(ctx, WF)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                safe = engine.start_workflow(ctx, "hb_safe")
-                break
-            except Exception:  # noqa: BLE001 - engine not listening yet
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
-        unsafe = engine.start_workflow(ctx, "hb_unsafe")
+        with processes.rabbit_engine_client(engine_topic) as engine:
+            ctx = mc_context.RequestContext()
+            workflows.create_workflows(ctx, WF)
+            safe = processes.start_when_listening(engine, ctx, "hb_safe")
+            unsafe = engine.start_workflow(ctx, "hb_unsafe")
 
         # Both sleeps run on executor A (the only one) and it beats.
         safe_action = wait_for(lambda: _beating_action(safe["id"]), 30, 0.1)
         unsafe_action = wait_for(lambda: _beating_action(unsafe["id"]), 30,
                                  0.1)
-        _kill([executor_a])
+        processes.kill([executor_a])
         killed_at = time.monotonic()
-        procs.append(_start("executor", conf_file, tmp_path, "b"))
+        procs.append(processes.start("executor", conf_file, tmp_path, "b"))
 
         _check_outcome(safe["id"], safe_action, unsafe["id"], unsafe_action)
         # Run again from the start on B, 5 s after it was re-sent.
         assert time.monotonic() - killed_at > 5
     finally:
-        _kill(procs)
-        config.CONF.clear_override("transport_url")
-        config.CONF.clear_override("topic", "engine")
-        config.CONF.clear_override("rpc_response_timeout")
-        clients.cleanup()
+        processes.kill(procs)
 
 
 def _check_outcome(safe_id, safe_action, unsafe_id, unsafe_action):
@@ -144,30 +116,25 @@ def _check_outcome(safe_id, safe_action, unsafe_id, unsafe_action):
 def test_restart_of_one_process(tmp_path, db_url, db):
     if not db_url.startswith("sqlite"):
         pytest.skip("one-process variant runs on the SQLite file database")
-    port = _free_port()
+    port = free_port()
     conf_file = tmp_path / "mc.conf"
     conf_file.write_text("[database]\nconnection = %s\n[api]\nport = %s\n%s"
                          % (db_url, port, HEARTBEAT_CONF))
     services = "api,engine,executor"
     base = "http://127.0.0.1:%s/v2" % port
-    proc = _start(services, conf_file, tmp_path, "first")
+    proc = processes.start(services, conf_file, tmp_path, "first")
     try:
-        def ready():
-            try:
-                return _http("GET", base + "/workflows") is not None
-            except OSError:
-                return False
-        wait_for(ready, 60, 0.2)
-        _http("POST", base + "/workflows", WF, "text/plain")
+        processes.wait_api(base)
+        processes.http("POST", base + "/workflows", WF, "text/plain")
         safe, unsafe = (
-            _http("POST", base + "/executions",
+            processes.http("POST", base + "/executions",
                   json.dumps({"workflow_name": name}))
             for name in ("hb_safe", "hb_unsafe"))
         safe_action = wait_for(lambda: _beating_action(safe["id"]), 30, 0.1)
         unsafe_action = wait_for(lambda: _beating_action(unsafe["id"]), 30,
                                  0.1)
-        _kill([proc])
-        proc = _start(services, conf_file, tmp_path, "second")
+        processes.kill([proc])
+        proc = processes.start(services, conf_file, tmp_path, "second")
         _check_outcome(safe["id"], safe_action, unsafe["id"], unsafe_action)
     finally:
-        _kill([proc])
+        processes.kill([proc])
