@@ -175,9 +175,12 @@ class EngineEndpoint:
     def report_action_result(self, ctx, action_ex_id, result,
                              wf_ex_id=None):
         """A result sent by an executor; with the id of its workflow
-        execution it joins that execution's next batch."""
+        execution it joins that execution's next batch, drained by the
+        queue's own threads: this RPC thread returns at once, free for the
+        calls that wait for an answer (``start_workflow`` from the API)
+        instead of queueing them behind result batches."""
         if wf_ex_id:
-            self.completions.submit(
+            self.completions.submit_async(
                 wf_ex_id, (ctx, action_ex_id, dict(result or {})))
             return
         self._complete_action(ctx, action_ex_id, dict(result or {}),

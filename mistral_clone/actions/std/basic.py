@@ -27,7 +27,7 @@ class NoOpAction(Action):
     class_path = _REAL_MODULE + '.NoOpAction'
 
     def run(self, ctx: ActionContext) -> None:
-        LOG.info('Running no-op action')
+        LOG.debug('Running no-op action')
         return None
 
 
@@ -50,7 +50,7 @@ class EchoAction(Action):
         self.delay = _non_negative(delay, float)
 
     def run(self, ctx: ActionContext) -> Any:
-        LOG.info('Running echo action [delay=%s]', self.delay)
+        LOG.debug('Running echo action [delay=%s]', self.delay)
         if self.delay:
             time.sleep(self.delay)
         return self.output
@@ -71,7 +71,7 @@ class FailAction(Action):
         return 'Fail action'
 
     def run(self, ctx: ActionContext) -> ActionResult:
-        LOG.info('Running fail action')
+        LOG.debug('Running fail action')
         if self.error_data:
             return ActionResult(error=self.error_data)
         raise exc.ActionError('Fail action expected exception.')
