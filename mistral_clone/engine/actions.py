@@ -177,7 +177,7 @@ def send(step, action_ex_id, python_name, base_input, exec_ctx,
                     base_input)),
                 dict(exec_ctx)))
         return
-    step.after_commit(
+    step.after_commit_unordered(
         lambda: clients.get_executor_client(target).run_action(
             step.ctx, action_ex_id, python_name, base_input, exec_ctx))
 

@@ -34,6 +34,9 @@ class Step:
         self.session = session
         self.ctx = ctx
         self._after_commit = []
+        # Operations whose order does not matter (sending actions to
+        # executors): past the first few they go out in parallel.
+        self._unordered = []
         self.provider = DbDataProvider(session)
         # Jobs ``fn(run_here: bool)`` of actions run in this step before the
         # commit (None: this step cannot, its owner does not drain them).
@@ -46,6 +49,12 @@ class Step:
 
     def after_commit(self, fn: Callable, *args, **kwargs) -> None:
         self._after_commit.append((fn, args, kwargs))
+
+    def after_commit_unordered(self, fn: Callable, *args, **kwargs) -> None:
+        """Like ``after_commit`` for an operation that needs no order
+        relative to the others (each cast waits for the broker's confirm:
+        sent one by one, 10,000 actions would take 10,000 round trips)."""
+        self._unordered.append((fn, args, kwargs))
 
     @property
     def runs_inline(self) -> bool:
@@ -71,12 +80,21 @@ class Step:
         the rest (a with-items task starting 10,000 actions) follow in one
         background thread, still in order, so that the caller -- maybe the
         API waiting to answer a POST -- does not wait for every message."""
-        ops = self._after_commit
-        self._after_commit = []
+        ops, unordered = self._after_commit, self._unordered
+        self._after_commit, self._unordered = [], []
         _run_ops(ops[:MAX_SYNC_AFTER_COMMIT])
         if len(ops) > MAX_SYNC_AFTER_COMMIT:
             _background_sender().submit(_run_ops,
                                         ops[MAX_SYNC_AFTER_COMMIT:])
+        budget = max(0, MAX_SYNC_AFTER_COMMIT - len(ops))
+        _run_ops(unordered[:budget])
+        rest = unordered[budget:]
+        if rest:
+            pool = _parallel_sender()
+            for i in range(PARALLEL_SENDERS):
+                chunk = rest[i::PARALLEL_SENDERS]
+                if chunk:
+                    pool.submit(_run_ops, chunk)
 
 
 MAX_SYNC_AFTER_COMMIT = 200
@@ -91,6 +109,20 @@ def _background_sender() -> concurrent.futures.ThreadPoolExecutor:
             _sender = concurrent.futures.ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="engine-after-commit")
         return _sender
+
+
+PARALLEL_SENDERS = 6
+_parallel = None
+
+
+def _parallel_sender() -> concurrent.futures.ThreadPoolExecutor:
+    global _parallel
+    with _sender_lock:
+        if _parallel is None:
+            _parallel = concurrent.futures.ThreadPoolExecutor(
+                max_workers=PARALLEL_SENDERS,
+                thread_name_prefix="engine-after-commit-unordered")
+        return _parallel
 
 
 def _run_ops(ops) -> None:
