@@ -38,6 +38,23 @@ def _task_ex(session, task_ex_id):
     return task_ex
 
 
+def _locked_action(session, action_ex_id):
+    """(action execution, its task or None, its workflow execution or
+    None), with the workflow execution locked and both rows re-read
+    under that lock."""
+    action_ex = session.get(models.ActionExecution, action_ex_id)
+    if action_ex is None:
+        raise exc.NotFoundError(
+            "ActionExecution not found [id=%s]" % action_ex_id)
+    wf_ex = task_ex = None
+    if action_ex.task_execution_id:
+        task_ex = _task_ex(session, action_ex.task_execution_id)
+        wf_ex = step_mod.lock_workflow(session, task_ex.workflow_execution_id)
+        session.refresh(action_ex)
+        session.refresh(task_ex)
+    return action_ex, task_ex, wf_ex
+
+
 class EngineEndpoint:
     target = messaging.Target(version="1.0")
 
@@ -264,17 +281,8 @@ class EngineEndpoint:
     def _complete_action_step(self, ctx, action_ex_id, result, internal):
         with step_mod.step(ctx) as step:
             session = step.session
-            action_ex = session.get(models.ActionExecution, action_ex_id)
-            if action_ex is None:
-                raise exc.NotFoundError(
-                    "ActionExecution not found [id=%s]" % action_ex_id)
-            wf_ex = task_ex = None
-            if action_ex.task_execution_id:
-                task_ex = _task_ex(session, action_ex.task_execution_id)
-                wf_ex = step_mod.lock_workflow(
-                    session, task_ex.workflow_execution_id)
-                session.refresh(action_ex)
-                session.refresh(task_ex)
+            action_ex, task_ex, wf_ex = _locked_action(session,
+                                                       action_ex_id)
             if states.is_completed(action_ex.state) or \
                     action_ex.accepted:
                 if internal:
@@ -335,17 +343,8 @@ class EngineEndpoint:
         """``PUT /v2/action_executions/{id}`` with PAUSED or RUNNING."""
         with step_mod.step(ctx) as step:
             session = step.session
-            action_ex = session.get(models.ActionExecution, action_ex_id)
-            if action_ex is None:
-                raise exc.NotFoundError(
-                    "ActionExecution not found [id=%s]" % action_ex_id)
-            wf_ex = task_ex = None
-            if action_ex.task_execution_id:
-                task_ex = _task_ex(session, action_ex.task_execution_id)
-                wf_ex = step_mod.lock_workflow(
-                    session, task_ex.workflow_execution_id)
-                session.refresh(action_ex)
-                session.refresh(task_ex)
+            action_ex, task_ex, wf_ex = _locked_action(session,
+                                                       action_ex_id)
             updates.check_action_update(action_ex, state)
             action_ex.state = state
             action_ex.updated_at = models.utcnow()
