@@ -84,6 +84,12 @@ engine_opts = [
                     "workflow context."),
     cfg.IntOpt("rpc_workers", default=8,
                help="Threads of an engine's RPC server."),
+    cfg.IntOpt("result_workers", default=2, min=1,
+               help="Threads of an engine that absorb executors' results, "
+                    "each taking the results of many workflow executions "
+                    "into one transaction. One engine process runs Python "
+                    "on one core, so a few are enough; with SQLite (one "
+                    "writer) always 1."),
     cfg.IntOpt("action_definition_cache_time", default=60,
                help="Seconds an engine remembers which Python action an "
                     "action name leads to (0: look it up every time)."),

@@ -48,6 +48,15 @@ class RequestContext(oslo_context.RequestContext):
                    request_id=data.get("request_id"))
 
 
+def caller_key(ctx) -> tuple:
+    """What makes two contexts the same caller (the request id does not):
+    the work of one caller may share an engine step or a message."""
+    if ctx is None:
+        return ()
+    return (ctx.project_id, ctx.user_id, tuple(ctx.roles or ()),
+            bool(ctx.is_admin), ctx.auth_token)
+
+
 def admin_context():
     """The context of the services' own work (scheduler, recovery)."""
     return RequestContext(is_admin=True, roles=["admin"])

@@ -19,10 +19,11 @@ def is_uuid(value) -> bool:
 
 
 def by_name_or_id(session, model, ctx, identifier, namespace=None,
-                  for_update=False, include_public=True):
+                  for_update=False, include_public=True, options=()):
     """The row named or identified by ``identifier``; the caller's own row
-    wins over a public one of the same name. None when absent."""
-    stmt = sa.select(model)
+    wins over a public one of the same name. None when absent. ``options``
+    are loader options (``orm.undefer`` of a column the caller reads)."""
+    stmt = sa.select(model).options(*options)
     if is_uuid(identifier):
         stmt = stmt.where(model.id == identifier)
     else:

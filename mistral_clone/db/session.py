@@ -15,13 +15,22 @@ PostgreSQL needs none of that: concurrency is per row lock.
 
 Pool sizes come from ``[database] max_pool_size``, ``max_overflow`` and
 ``pool_timeout`` on every backend.
+
+A pooled connection to a server (PostgreSQL) is checked with a ping before
+use only when it sat idle in the pool for a while (``PING_AFTER_IDLE_S``):
+one that served a transaction a moment ago is alive, and pinging it on
+every checkout would add a round trip to every engine step. A failed ping
+makes the pool replace the connection; a connection lost in the middle of
+a transaction anyway is a transient error that engine steps retry.
 """
 
 import contextlib
 import threading
+import time
 
 import sqlalchemy as sa
 from sqlalchemy import event, orm
+from sqlalchemy import exc as sa_exc
 
 from mistral_clone import config
 
@@ -51,6 +60,27 @@ def _configure_sqlite(engine):
         conn.exec_driver_sql("BEGIN " + mode)
 
 
+PING_AFTER_IDLE_S = 1.0
+
+
+def _ping_idle_connections(engine):
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or \
+                time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as e:  # noqa: BLE001 - any failure: reconnect
+            # The pool discards this connection and checks out another.
+            raise sa_exc.DisconnectionError(str(e)) from e
+
+
 def create_engine(url):
     conf = config.CONF.database
     kwargs = {"echo": conf.connection_debug, "future": True}
@@ -62,10 +92,11 @@ def create_engine(url):
         kwargs["poolclass"] = sa.pool.QueuePool
     else:
         kwargs["pool_recycle"] = conf.connection_recycle_time
-        kwargs["pool_pre_ping"] = True
     engine = sa.create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         _configure_sqlite(engine)
+    else:
+        _ping_idle_connections(engine)
     return engine
 
 
@@ -127,6 +158,12 @@ def read_only():
             yield session
     finally:
         session.close()
+
+
+def has_single_writer():
+    """One write transaction at a time for the whole database (SQLite)."""
+    get_engine()
+    return _sqlite_writer is not None
 
 
 def is_postgresql():

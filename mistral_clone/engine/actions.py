@@ -1,6 +1,7 @@
 """Action executions: create them, send them to an executor after the
 commit, and store their results when they come back."""
 
+import functools
 import logging
 from typing import Optional
 
@@ -72,7 +73,7 @@ def schedule(step, wf_ex, task_ex, task_spec, task_input: dict, index: int,
                          "adhoc": resolved.is_adhoc,
                          "target": target},
     )
-    rows.insert_now(step.session, action_ex)
+    rows.insert(step.session, action_ex)
     exec_ctx = exec_context(action_ex, wf_ex, task_ex, index)
     if step.runs_inline and not target and \
             resolved.python_name in inline_action_names():
@@ -170,16 +171,24 @@ def send(step, action_ex_id, python_name, base_input, exec_ctx,
         # The in-process executor: the same hand-over as an RPC cast on
         # ``fake:/`` (arguments copied as they would be on the wire),
         # without the message.
+        ctx = step.ctx
         step.after_commit(
             lambda: local.run_action(
-                step.ctx, action_ex_id, python_name,
+                ctx, action_ex_id, python_name,
                 serializer.from_primitive(serializer.to_primitive(
                     base_input)),
                 dict(exec_ctx)))
         return
-    step.after_commit_unordered(
-        lambda: clients.get_executor_client(target).run_action(
-            step.ctx, action_ex_id, python_name, base_input, exec_ctx))
+    step.after_commit_grouped(
+        ("run_actions", target), functools.partial(_send_many, step.ctx,
+                                                   target),
+        {"action_ex_id": action_ex_id, "action_name": python_name,
+         "action_input": base_input, "exec_ctx": exec_ctx})
+
+
+def _send_many(ctx, target, actions: list) -> None:
+    from mistral_clone.rpc import clients
+    clients.get_executor_client(target).run_actions(ctx, actions)
 
 
 def cancel_running(step, task_ex) -> None:

@@ -1,17 +1,22 @@
-"""Action results waiting for their workflow execution, absorbed in batches.
+"""Action results waiting for their workflow executions, absorbed in
+batches that span executions.
 
 Every result of one workflow execution needs that execution's row lock, so
-handling them in parallel only makes RPC threads (and their database
-connections) queue on the lock. Instead, the first thread to deliver a
-result for an execution becomes its drainer: it handles that result and
-then, batch after batch, whatever arrived for the same execution in the
-meantime, each batch in one transaction. The other threads only append and
-return at once. So an engine process works on one execution with one
-thread, and a burst of N results costs far fewer than N transactions.
+handling one execution's results in parallel only makes threads (and their
+database connections) queue on the lock; and every transaction has a fixed
+cost (begin, the locking read, the commit, on SQLite the process's single
+writer lock) that a linear workflow would pay once per task. So results
+are queued per workflow execution, and a drainer thread takes the results
+of *several* executions at once (up to ``max_keys`` executions and
+``max_batch`` results) and hands them to ``handle`` together: the engine
+absorbs them in one transaction. An execution is held by at most one
+drainer at a time, so its results are handled in arrival order; results
+arriving meanwhile wait for the next batch.
 
 A result is held only in memory between its arrival and its batch, as it is
 between a message's delivery and its handling anyway; a batch that fails is
-handled again result by result (see ``EngineEndpoint``).
+handled again execution by execution, then result by result (see
+``EngineEndpoint``).
 """
 
 import collections
@@ -23,6 +28,7 @@ from typing import Callable, Hashable
 LOG = logging.getLogger(__name__)
 
 DEFAULT_MAX_BATCH = 200
+DEFAULT_MAX_KEYS = 50
 
 # The queue of the engine endpoint of this process, if it runs one.
 _local = None
@@ -39,60 +45,59 @@ def set_local_queue(queue) -> None:
 
 
 class CompletionQueue:
-    """Per-key FIFO queues drained by one thread at a time.
+    """Per-key FIFO queues, drained together by at most ``workers`` threads.
 
-    ``handle(key, items)`` is called with at most ``max_batch`` items of one
-    key, in arrival order; it must not raise for a single item's sake (an
-    exception is logged and the items are not handled again).
+    ``handle(batches)`` is called with an insertion-ordered dict
+    ``{key: [items in arrival order]}`` of at most ``max_keys`` keys and
+    ``max_batch`` items; no other drainer holds any of those keys
+    meanwhile. An exception is logged and the items are not handled again.
     """
 
-    def __init__(self, handle: Callable[[Hashable, list], None],
-                 max_batch: int = DEFAULT_MAX_BATCH, workers: int = 8):
+    def __init__(self, handle: Callable[[dict], None],
+                 max_batch: int = DEFAULT_MAX_BATCH, workers: int = 8,
+                 max_keys: int = DEFAULT_MAX_KEYS):
         self._handle = handle
         self._max_batch = max(1, max_batch)
-        self._lock = threading.Lock()
-        self._pending: dict = {}
-        self._background = None
+        self._max_keys = max(1, max_keys)
         self._workers = max(1, workers)
+        self._lock = threading.Lock()
+        # key -> deque of items not yet taken (claimed keys included).
+        self._pending: dict = {}
+        # Keys with items and no drainer, oldest first (dict as ordered set).
+        self._ready: dict = {}
+        self._claimed: set = set()
+        self._active = 0
+        self._background = None
         self._drainers = None
 
     def submit(self, key: Hashable, item) -> None:
-        """Queue ``item``; drain ``key`` in this thread unless another
-        thread is already doing it."""
+        """Queue ``item``; drain in this thread unless enough threads are
+        draining already."""
         self.submit_many(key, [item])
 
     def submit_many(self, key: Hashable, items: list) -> None:
         """``submit`` for several items of one key at once (they may share
         a batch)."""
-        if not items:
-            return
-        with self._lock:
-            queue = self._pending.get(key)
-            if queue is not None:
-                queue.extend(items)
-                return
-            queue = collections.deque(items)
-            self._pending[key] = queue
-        self._drain(key, queue)
+        if items and self._queue(key, items):
+            self._drain()
 
     def submit_async(self, key: Hashable, item) -> None:
         """``submit`` from a thread that must not do the engine's work (an
-        in-process executor): when ``key`` has no drainer yet, one of the
-        queue's own ``workers`` threads becomes it, so the engine still runs
-        at most that many steps at a time, as its RPC server would."""
+        in-process executor): drainers are the queue's own threads, at most
+        ``workers`` of them, as the engine's RPC server would have."""
+        self.submit_many_async(key, [item])
+
+    def submit_many_async(self, key: Hashable, items: list) -> None:
+        """``submit_async`` for several items of one key at once."""
+        if not items or not self._queue(key, items):
+            return
         with self._lock:
-            queue = self._pending.get(key)
-            if queue is not None:
-                queue.append(item)
-                return
-            queue = collections.deque((item,))
-            self._pending[key] = queue
             if self._drainers is None:
                 self._drainers = concurrent.futures.ThreadPoolExecutor(
                     max_workers=self._workers,
                     thread_name_prefix="engine-results")
             drainers = self._drainers
-        drainers.submit(self._drain, key, queue)
+        drainers.submit(self._drain)
 
     def submit_later(self, key: Hashable, make_items: Callable[[], list]
                      ) -> None:
@@ -118,27 +123,64 @@ class CompletionQueue:
         with self._lock:
             return sum(len(q) for q in self._pending.values())
 
-    def _drain(self, key, queue) -> None:
-        done = False
+    def _queue(self, key, items) -> bool:
+        """Append; True when the caller must start a drainer (one more is
+        allowed and there is work no drainer holds)."""
+        with self._lock:
+            queue = self._pending.get(key)
+            if queue is None:
+                queue = self._pending[key] = collections.deque()
+            queue.extend(items)
+            if key not in self._claimed:
+                self._ready[key] = None
+            if self._active >= self._workers:
+                return False
+            self._active += 1
+            return True
+
+    def _take(self) -> dict:
+        """Claim a batch (under the lock); empty when nothing is ready."""
+        batch = {}
+        room = self._max_batch
+        while self._ready and room and len(batch) < self._max_keys:
+            key = next(iter(self._ready))
+            del self._ready[key]
+            queue = self._pending[key]
+            take = min(len(queue), room)
+            batch[key] = [queue.popleft() for _ in range(take)]
+            room -= take
+            self._claimed.add(key)
+        return batch
+
+    def _release(self, batch: dict) -> None:
+        """Give the batch's keys back (under the lock)."""
+        for key in batch:
+            self._claimed.discard(key)
+            queue = self._pending.get(key)
+            if queue:
+                self._ready[key] = None
+            elif queue is not None:
+                del self._pending[key]
+
+    def _drain(self) -> None:
+        batch = {}
         try:
             while True:
                 with self._lock:
-                    if not queue:
-                        del self._pending[key]
-                        done = True
+                    self._release(batch)
+                    batch = self._take()
+                    if not batch:
+                        self._active -= 1
                         return
-                    batch = [queue.popleft()
-                             for _ in range(min(len(queue),
-                                                self._max_batch))]
                 try:
-                    self._handle(key, batch)
+                    self._handle(batch)
                 except Exception:  # noqa: BLE001 - keep draining the rest
-                    LOG.exception("Handling %d result(s) of %s failed",
-                                  len(batch), key)
-        finally:
-            if not done:
-                # Interrupted (interpreter shutdown): let a later result
-                # start a new drainer instead of queueing behind a dead one.
-                with self._lock:
-                    if self._pending.get(key) is queue:
-                        del self._pending[key]
+                    LOG.exception("Handling results of %d execution(s) "
+                                  "failed", len(batch))
+        except BaseException:
+            # Interrupted (interpreter shutdown): let a later result start
+            # a new drainer instead of queueing behind a dead one.
+            with self._lock:
+                self._release(batch)
+                self._active -= 1
+            raise

@@ -8,6 +8,7 @@ import oslo_messaging as messaging
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from mistral_clone import context as mc_context
 from mistral_clone import exceptions as exc
 from mistral_clone.db import models
 from mistral_clone.db import retry
@@ -55,6 +56,50 @@ def _locked_action(session, action_ex_id):
     return action_ex, task_ex, wf_ex
 
 
+def _drainers(configured: int) -> int:
+    """Threads absorbing results: SQLite has one writer per database, so
+    more than one would only wait for it, each with a smaller batch."""
+    from mistral_clone.db import session as db_session
+    return 1 if db_session.has_single_writer() else configured
+
+
+def _actions_with_tasks(session, action_ex_ids) -> dict:
+    """``{action execution id: (action execution, its task)}`` in one
+    query."""
+    model = models.ActionExecution
+    task_model = models.TaskExecution
+    rows = session.execute(
+        sa.select(model, task_model).join(
+            task_model, task_model.id == model.task_execution_id)
+        .where(model.id.in_(action_ex_ids))
+        .options(orm.undefer(model.runtime_context),
+                 *step_mod.task_ex_step_options())).all()
+    return {action.id: (action, task) for action, task in rows}
+
+
+def _absorb(step, wf_ex, items, pairs: dict) -> list:
+    """Store the results ``items`` of ``wf_ex``'s actions (locked) and move
+    its tasks on; returns the items that are not its own."""
+    wf_spec = specs.workflow_spec(wf_ex)
+    leftovers = []
+    for item in items:
+        action_ex, task_ex = pairs.get(item[1], (None, None))
+        if task_ex is None or task_ex.workflow_execution_id != wf_ex.id:
+            leftovers.append(item)
+            continue
+        if states.is_completed(action_ex.state) or action_ex.accepted:
+            continue
+        result = item[2]
+        if action_handler.is_async_ack(result):
+            action_ex.is_sync = False
+            continue
+        state, value = action_handler.store_result(step, action_ex, result,
+                                                   wf_ex)
+        task_handler.on_execution_done(step, wf_ex, wf_spec, task_ex, state,
+                                       value, value, action_ex.index)
+    return leftovers
+
+
 class EngineEndpoint:
     target = messaging.Target(version="1.0")
 
@@ -62,7 +107,8 @@ class EngineEndpoint:
         # Executors' results, absorbed in batches per workflow execution.
         from mistral_clone.config import CONF
         self.completions = completions.CompletionQueue(
-            self._complete_batch, workers=CONF.engine.rpc_workers)
+            self._complete_batches,
+            workers=_drainers(CONF.engine.result_workers))
         completions.set_local_queue(self.completions)
 
     # -- workflows ---------------------------------------------------------
@@ -79,7 +125,6 @@ class EngineEndpoint:
                     return _wf_ex_dict(step.session, existing)
             wf_def = wf_handler.find_definition(
                 step.session, ctx, wf_identifier, wf_namespace)
-            wf_def.definition  # noqa: B018 - load the deferred column
             wf_ex = wf_handler.start(step, wf_def, wf_input or {},
                                      description, params or {}, wf_ex_id)
             return _wf_ex_dict(step.session, wf_ex)
@@ -203,19 +248,66 @@ class EngineEndpoint:
         self._complete_action(ctx, action_ex_id, dict(result or {}),
                               internal=True)
 
+    def _complete_batches(self, batches: dict) -> None:
+        """Results of several workflow executions (``{wf_ex_id: [items]}``)
+        in as few steps as there are callers among them (a step works
+        with one security context); when such a step fails for a reason
+        other than a busy database, each execution's results are handled
+        again on their own (and an error stays with its own execution)."""
+        by_caller = {}
+        for wf_ex_id, items in batches.items():
+            by_caller.setdefault(mc_context.caller_key(items[0][0]), {})[
+                wf_ex_id] = items
+        for group in by_caller.values():
+            self._complete_group(group)
+
+    def _complete_group(self, batches: dict) -> None:
+        if len(batches) == 1:
+            [(wf_ex_id, items)] = batches.items()
+            self._complete_batch(wf_ex_id, items)
+            return
+        try:
+            leftovers = retry.call(self._complete_batch_step, batches)
+        except Exception:  # noqa: BLE001 - handled one by one below
+            LOG.warning("A batch of results of %d workflow executions "
+                        "failed; handling them execution by execution",
+                        len(batches), exc_info=True)
+            for wf_ex_id, items in batches.items():
+                self._complete_batch(wf_ex_id, items)
+            return
+        self._complete_one_by_one(leftovers)
+
+    @_expected
+    def report_action_results(self, ctx, results):
+        """Several executor results in one message (see
+        ``report_action_result``)."""
+        by_wf_ex = {}
+        for item in results:
+            wf_ex_id = item.get("wf_ex_id")
+            entry = (ctx, item["action_ex_id"], dict(item.get("result") or {}))
+            if wf_ex_id:
+                by_wf_ex.setdefault(wf_ex_id, []).append(entry)
+            else:
+                self._complete_one_by_one([entry])
+        for wf_ex_id, entries in by_wf_ex.items():
+            self.completions.submit_many_async(wf_ex_id, entries)
+
     def _complete_batch(self, wf_ex_id, items) -> None:
         """Results of one workflow execution's actions in one step; when
         that step fails for a reason other than a busy database, each
-        result is handled again on its own (and its error stays its own)."""
+        result is handled again on its own."""
         try:
-            leftovers = retry.call(self._complete_batch_step, wf_ex_id,
-                                   items)
+            leftovers = retry.call(self._complete_batch_step,
+                                   {wf_ex_id: items})
         except Exception:  # noqa: BLE001 - handled one by one below
             LOG.warning("A batch of %d result(s) of workflow execution %s "
                         "failed; handling them one by one", len(items),
                         wf_ex_id, exc_info=True)
             leftovers = items
-        for ctx, action_ex_id, result in leftovers:
+        self._complete_one_by_one(leftovers)
+
+    def _complete_one_by_one(self, items) -> None:
+        for ctx, action_ex_id, result in items:
             try:
                 self._complete_action(ctx, action_ex_id, result,
                                       internal=True)
@@ -223,44 +315,24 @@ class EngineEndpoint:
                 LOG.warning("Result of action execution %s not taken: %s",
                             action_ex_id, e)
 
-    def _complete_batch_step(self, wf_ex_id, items) -> list:
-        """Returns the items that do not belong to ``wf_ex_id``."""
+    def _complete_batch_step(self, batches: dict) -> list:
+        """One step absorbing ``{wf_ex_id: [items]}``; returns the items
+        that do not belong to the execution they came with (or whose
+        execution is gone): they are handled one by one."""
         leftovers = []
-        with step_mod.step(items[0][0]) as step:
+        first_ctx = next(iter(batches.values()))[0][0]
+        with step_mod.step(first_ctx) as step:
             session = step.session
-            wf_ex = step_mod.lock_workflow(session, wf_ex_id)
-            wf_spec = specs.workflow_spec(wf_ex)
-            # The actions and their tasks in one query.
-            model = models.ActionExecution
-            task_model = models.TaskExecution
-            pairs = session.execute(
-                sa.select(model, task_model).join(
-                    task_model, task_model.id == model.task_execution_id)
-                .where(model.id.in_({item[1] for item in items}))
-                .options(orm.undefer(model.runtime_context),
-                         *step_mod.task_ex_step_options())).all()
-            by_id = {action.id: action for action, _task in pairs}
-            tasks = {task.id: task for _action, task in pairs}
-            for item in items:
-                action_ex = by_id.get(item[1])
-                task_ex = tasks.get(action_ex.task_execution_id) \
-                    if action_ex is not None else None
-                if task_ex is None or \
-                        task_ex.workflow_execution_id != wf_ex_id:
-                    leftovers.append(item)
+            executions = step_mod.lock_workflows(session, batches)
+            pairs = _actions_with_tasks(
+                session, {item[1] for items in batches.values()
+                          for item in items})
+            for wf_ex_id, items in batches.items():
+                wf_ex = executions.get(wf_ex_id)
+                if wf_ex is None:
+                    leftovers.extend(items)
                     continue
-                if states.is_completed(action_ex.state) or \
-                        action_ex.accepted:
-                    continue
-                result = item[2]
-                if action_handler.is_async_ack(result):
-                    action_ex.is_sync = False
-                    continue
-                state, value = action_handler.store_result(
-                    step, action_ex, result, wf_ex)
-                task_handler.on_execution_done(
-                    step, wf_ex, wf_spec, task_ex, state, value, value,
-                    action_ex.index)
+                leftovers.extend(_absorb(step, wf_ex, items, pairs))
             session.flush()
         return leftovers
 

@@ -34,9 +34,6 @@ class Step:
         self.session = session
         self.ctx = ctx
         self._after_commit = []
-        # Operations whose order does not matter (sending actions to
-        # executors): past the first few they go out in parallel.
-        self._unordered = []
         self.provider = DbDataProvider(session)
         # Jobs ``fn(run_here: bool)`` of actions run in this step before the
         # commit (None: this step cannot, its owner does not drain them).
@@ -46,15 +43,21 @@ class Step:
         # Task executions created in this step (held here: the session
         # keeps only weak references to unchanged rows).
         self.new_tasks = []
+        # key -> (send, [items]): see ``after_commit_grouped``.
+        self._grouped = {}
 
     def after_commit(self, fn: Callable, *args, **kwargs) -> None:
         self._after_commit.append((fn, args, kwargs))
 
-    def after_commit_unordered(self, fn: Callable, *args, **kwargs) -> None:
-        """Like ``after_commit`` for an operation that needs no order
-        relative to the others (each cast waits for the broker's confirm:
-        sent one by one, 10,000 actions would take 10,000 round trips)."""
-        self._unordered.append((fn, args, kwargs))
+    def after_commit_grouped(self, key, send: Callable[[list], None],
+                             item) -> None:
+        """Queue ``item``; after the commit the items of one ``key`` go out
+        as ``send(chunk)`` calls of at most MAX_GROUP items (one message
+        carrying many actions instead of one message each), unordered."""
+        group = self._grouped.get(key)
+        if group is None:
+            group = self._grouped[key] = (send, [])
+        group[1].append(item)
 
     @property
     def runs_inline(self) -> bool:
@@ -76,28 +79,37 @@ class Step:
             done += 1
 
     def run_after_commit(self) -> None:
-        """The first MAX_SYNC_AFTER_COMMIT operations run here, in order;
-        the rest (a with-items task starting 10,000 actions) follow in one
-        background thread, still in order, so that the caller -- maybe the
-        API waiting to answer a POST -- does not wait for every message."""
-        ops, unordered = self._after_commit, self._unordered
-        self._after_commit, self._unordered = [], []
+        """The first MAX_SYNC_AFTER_COMMIT ordered operations run here, in
+        order; the rest (a with-items task starting 10,000 actions) follow
+        in one background thread, still in order, so that the caller --
+        maybe the API waiting to answer a POST -- does not wait for every
+        message. The grouped messages (casts to a broker, each waiting for
+        its confirm, in no particular order) all go to the parallel
+        senders: the step's thread, the engine's drainer or an RPC call
+        someone waits for, goes on at once."""
+        ops, self._after_commit = self._after_commit, []
+        unordered = []
+        for send, items in self._grouped.values():
+            for i in range(0, len(items), MAX_GROUP):
+                unordered.append((send, (items[i:i + MAX_GROUP],), {}))
+        self._grouped = {}
         _run_ops(ops[:MAX_SYNC_AFTER_COMMIT])
         if len(ops) > MAX_SYNC_AFTER_COMMIT:
             _background_sender().submit(_run_ops,
                                         ops[MAX_SYNC_AFTER_COMMIT:])
-        budget = max(0, MAX_SYNC_AFTER_COMMIT - len(ops))
-        _run_ops(unordered[:budget])
-        rest = unordered[budget:]
-        if rest:
+        if unordered:
             pool = _parallel_sender()
             for i in range(PARALLEL_SENDERS):
-                chunk = rest[i::PARALLEL_SENDERS]
+                chunk = unordered[i::PARALLEL_SENDERS]
                 if chunk:
                     pool.submit(_run_ops, chunk)
 
 
 MAX_SYNC_AFTER_COMMIT = 200
+# Most items of one ``after_commit_grouped`` message: big enough that the
+# per-message cost (a broker round trip and its confirm) is shared widely,
+# small enough that 10,000 actions still spread over several executors.
+MAX_GROUP = 50
 _sender = None
 _sender_lock = threading.Lock()
 
@@ -162,6 +174,17 @@ def wf_ex_step_options() -> tuple:
 
 def task_ex_step_options() -> tuple:
     return _TASK_EX_STEP_OPTIONS
+
+
+def lock_workflows(session, wf_ex_ids) -> dict:
+    """``{id: workflow execution}`` of those of ``wf_ex_ids`` that exist,
+    all locked in one statement (in id order on PostgreSQL, the order every
+    multi-row lock of the engine takes, so two of them cannot deadlock)."""
+    stmt = sa.select(models.WorkflowExecution).where(
+        models.WorkflowExecution.id.in_(sorted(wf_ex_ids))
+    ).order_by(models.WorkflowExecution.id).with_for_update().options(
+        *wf_ex_step_options()).execution_options(populate_existing=True)
+    return {wf_ex.id: wf_ex for wf_ex in session.execute(stmt).scalars()}
 
 
 def lock_workflow(session, wf_ex_id: str) -> models.WorkflowExecution:

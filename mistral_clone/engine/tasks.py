@@ -64,9 +64,9 @@ def _new_task_ex(step, wf_ex, task_spec, state, in_context,
         next_tasks=[],
         started_at=models.utcnow() if state == states.RUNNING else None,
     )
-    # Written now (its action executions reference it), with one Core
-    # INSERT instead of a flush of the unit of work.
-    rows.insert_now(step.session, task_ex)
+    # A Core INSERT (queued with the step's other new rows) instead of a
+    # flush of the unit of work.
+    rows.insert(step.session, task_ex)
     step.new_tasks.append(task_ex)
     return task_ex
 
@@ -266,6 +266,8 @@ def _start_subworkflow(step, wf_ex, task_ex, task_spec, task_input, view,
     for key in ("notify", "evaluate_env"):
         if key in (wf_ex.params or {}):
             params[key] = wf_ex.params[key]
+    # Rows queued before the savepoint belong to the step, not to it.
+    rows.send_pending(step.session)
     try:
         with step.session.begin_nested():
             try:
@@ -276,11 +278,12 @@ def _start_subworkflow(step, wf_ex, task_ex, task_spec, task_input, view,
                 raise exc.WorkflowError(
                     "Failed to find workflow [name=%s] [namespace=%s]"
                     % (wf_name, wf_ex.workflow_namespace or "")) from None
-            wf_def.definition  # noqa: B018 - load the deferred column
             wf_handler.start(step, wf_def, task_input, "", params,
                              parent_task_ex=task_ex, parent_wf_ex=wf_ex,
                              index=index)
     except exc.MistralError as e:
+        # The child's rows queued inside the rolled back savepoint.
+        rows.discard_pending(step.session)
         raise SubworkflowStartError(str(e)) from e
 
 

@@ -8,6 +8,7 @@ import logging
 from typing import Optional
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from mistral_clone import exceptions as exc
 from mistral_clone import lang
@@ -38,9 +39,12 @@ def find_definition(session, ctx, identifier: str, namespace: str = "",
     if workbook_name and not lookup.is_uuid(identifier):
         candidates.append("%s.%s" % (workbook_name, identifier))
     candidates.append(identifier)
+    # The definition is read next (the spec): loaded with the row.
+    options = (orm.undefer(model.definition),)
     for name in candidates:
         for ns in dict.fromkeys([namespace or "", ""]):
-            row = lookup.by_name_or_id(session, model, ctx, name, ns)
+            row = lookup.by_name_or_id(session, model, ctx, name, ns,
+                                       options=options)
             if row is not None:
                 return row
     raise exc.NotFoundError(

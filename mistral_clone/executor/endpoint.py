@@ -1,5 +1,5 @@
-"""The executor's RPC endpoint: run actions in a worker pool and send each
-result back to an engine."""
+"""The executor's RPC endpoint: run actions in a worker pool and send their
+results back to an engine, several per message when they finish together."""
 
 import concurrent.futures
 import logging
@@ -8,6 +8,7 @@ from typing import Optional
 import oslo_messaging as messaging
 
 from mistral_clone import actions
+from mistral_clone import context as mc_context
 from mistral_clone.executor import heartbeats
 from mistral_clone.rpc import serializer
 
@@ -71,6 +72,12 @@ class ExecutorEndpoint:
     def __init__(self, workers: int):
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=workers, thread_name_prefix="mistral-action")
+        # Results waiting for their message to an engine: one sender thread
+        # sends what finished while its previous message was on its way.
+        from mistral_clone.engine import completions
+        self._results = completions.CompletionQueue(
+            _report_results, max_batch=MAX_RESULTS_PER_MESSAGE, workers=1,
+            max_keys=1)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -86,24 +93,29 @@ class ExecutorEndpoint:
             heartbeats.remove(action_ex_id)
             raise
 
+    def run_actions(self, ctx, actions):
+        """Several ``run_action`` in one message (dicts of its
+        arguments)."""
+        for action in actions:
+            self.run_action(ctx, action["action_ex_id"],
+                            action["action_name"], action["action_input"],
+                            action["exec_ctx"])
+
     def run_action_sync(self, ctx, action_ex_id, action_name, action_input,
                         exec_ctx):
         return run(ctx, action_ex_id, action_name, action_input, exec_ctx)
 
-    @staticmethod
-    def _run_and_report(ctx, action_ex_id, action_name, action_input,
+    def _run_and_report(self, ctx, action_ex_id, action_name, action_input,
                         exec_ctx, reply):
         try:
-            ExecutorEndpoint._run_and_report_tracked(
+            self._run_and_report_tracked(
                 ctx, action_ex_id, action_name, action_input, exec_ctx,
                 reply)
         finally:
             heartbeats.remove(action_ex_id)
 
-    @staticmethod
-    def _run_and_report_tracked(ctx, action_ex_id, action_name,
+    def _run_and_report_tracked(self, ctx, action_ex_id, action_name,
                                 action_input, exec_ctx, reply):
-        from mistral_clone.rpc import clients
         try:
             result = run(ctx, action_ex_id, action_name, action_input,
                          exec_ctx)
@@ -120,10 +132,29 @@ class ExecutorEndpoint:
             # batches of this execution (what its RPC handler would do).
             queue.submit_async(wf_ex_id, (ctx, action_ex_id, result))
             return
+        self._results.submit_async(None, (ctx, action_ex_id, result,
+                                          wf_ex_id))
+
+
+MAX_RESULTS_PER_MESSAGE = 100
+
+
+def _report_results(batches: dict) -> None:
+    """Send finished actions' results to the engines, one message per
+    caller: the engine handles them with the message's context."""
+    from mistral_clone.rpc import clients
+    by_caller = {}
+    for items in batches.values():
+        for ctx, action_ex_id, result, wf_ex_id in items:
+            key = mc_context.caller_key(ctx)
+            entry = by_caller.get(key)
+            if entry is None:
+                entry = by_caller[key] = (ctx, [])
+            entry[1].append({"action_ex_id": action_ex_id, "result": result,
+                             "wf_ex_id": wf_ex_id})
+    for ctx, results in by_caller.values():
         try:
-            clients.get_engine_client()._cast(
-                ctx, "report_action_result", action_ex_id=action_ex_id,
-                result=result, wf_ex_id=wf_ex_id)
+            clients.get_engine_client().report_action_results(ctx, results)
         except Exception:  # noqa: BLE001 - logged; heartbeats time out
-            LOG.exception("Cannot report the result of action execution "
-                          "%s", action_ex_id)
+            LOG.exception("Cannot report the results of action executions "
+                          "%s", ", ".join(r["action_ex_id"] for r in results))

@@ -99,6 +99,12 @@ class EngineClient(_Client):
 
     # Wake-ups between services (no answer awaited).
 
+    def report_action_results(self, ctx, results: list) -> None:
+        """Results of executors' actions, several per message: dicts of
+        ``action_ex_id``, ``result`` and ``wf_ex_id``; all of them ran with
+        the message's context."""
+        self._cast(ctx, "report_action_results", results=results)
+
     def report_subworkflow_result(self, ctx, wf_ex_id: str) -> None:
         self._cast(ctx, "report_subworkflow_result", wf_ex_id=wf_ex_id)
 
@@ -141,6 +147,11 @@ class ExecutorClient(_Client):
         self._cast(ctx, "run_action", action_ex_id=action_ex_id,
                    action_name=action_name, action_input=action_input,
                    exec_ctx=exec_ctx, reply=reply)
+
+    def run_actions(self, ctx, actions: list) -> None:
+        """``run_action`` for several actions (dicts of its arguments) in
+        one message; each result goes back on its own."""
+        self._cast(ctx, "run_actions", actions=actions)
 
     def run_action_sync(self, ctx, action_ex_id: Optional[str],
                         action_name: str, action_input: dict,

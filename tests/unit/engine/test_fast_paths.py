@@ -1,4 +1,4 @@
-"""The engine's fast paths: rows written with one Core INSERT, the
+"""The engine's fast paths: rows written with queued Core INSERTs, the
 in-process executor hand-over, and results drained by the engine's own
 threads."""
 
@@ -21,14 +21,14 @@ def _workflow(session) -> str:
     return wf_id
 
 
-def test_insert_now_writes_defaults_and_attaches_a_clean_object(db):
+def test_insert_writes_defaults_and_attaches_a_clean_object(db):
     with db_session.transaction() as session:
         wf_id = _workflow(session)  # pending: flushed first (FK parent)
         task = models.TaskExecution(
             id=models.new_id(), project_id="p", name="t",
             workflow_name="wf", workflow_execution_id=wf_id,
             state=states.RUNNING, in_context={"a": 1})
-        rows.insert_now(session, task)
+        rows.insert(session, task)
         state = sa.inspect(task)
         assert state.persistent and not session.dirty
         # Every column is loaded, defaults included: no lazy re-read.
@@ -38,7 +38,7 @@ def test_insert_now_writes_defaults_and_attaches_a_clean_object(db):
         action = models.ActionExecution(
             id=models.new_id(), project_id="p", name="std.noop",
             task_execution_id=task.id, state=states.RUNNING)
-        rows.insert_now(session, action)
+        rows.insert(session, action)
         # Later changes are ordinary UPDATEs at the next flush.
         task.state = states.SUCCESS
         action.accepted = True
@@ -52,13 +52,105 @@ def test_insert_now_writes_defaults_and_attaches_a_clean_object(db):
         assert stored_action.is_sync is True and stored_action.index == 0
 
 
+def _task(wf_id, name="t"):
+    return models.TaskExecution(
+        id=models.new_id(), project_id="p", name=name, workflow_name="wf",
+        workflow_execution_id=wf_id, state=states.RUNNING)
+
+
+def test_queued_rows_go_out_together_before_the_next_statement(db):
+    statements = []
+
+    def record(_conn, _cursor, statement, _params, _context, many):
+        statements.append((statement.split()[0:3], many))
+
+    engine = db_session.get_engine()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        with db_session.transaction() as session:
+            wf_id = _workflow(session)
+            tasks = [_task(wf_id, "t%d" % i) for i in range(3)]
+            for task in tasks:
+                rows.insert(session, task)
+            rows.send_pending(session)     # the tasks
+            statements.clear()
+            for task in tasks:
+                rows.insert(session, models.ActionExecution(
+                    id=models.new_id(), project_id="p", name="std.noop",
+                    task_execution_id=task.id, state=states.RUNNING))
+            assert statements == []    # queued, nothing sent yet
+            model = models.ActionExecution
+            # A query through the session sees them: one INSERT for the
+            # three rows, then the query.
+            count = session.execute(sa.select(sa.func.count()).select_from(
+                model)).scalar_one()
+            assert count == 3
+            assert [s for s, _many in statements] == [
+                ["INSERT", "INTO", "action_executions"], ["SELECT", "count(*)",
+                                                          "AS"]]
+            assert statements[0][1] is True   # executemany
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    with db_session.read_only() as session:
+        assert session.execute(sa.select(sa.func.count()).select_from(
+            models.TaskExecution)).scalar_one() == 3
+
+
+def test_queued_rows_go_out_parents_first(db):
+    with db_session.transaction() as session:
+        wf_id = _workflow(session)
+        first = _task(wf_id, "first")
+        rows.insert(session, first)
+        rows.send_pending(session)
+        # An action of the sent task, then a new task and its action: the
+        # actions' table was queued first, the tasks' table goes first.
+        for task in (first, _task(wf_id, "second")):
+            if task is not first:
+                rows.insert(session, task)
+            rows.insert(session, models.ActionExecution(
+                id=models.new_id(), project_id="p", name="std.noop",
+                task_execution_id=task.id, state=states.RUNNING))
+    with db_session.read_only() as session:
+        assert session.execute(sa.select(sa.func.count()).select_from(
+            models.ActionExecution)).scalar_one() == 2
+
+
+def test_queued_rows_are_written_at_commit_and_updated_by_the_flush(db):
+    with db_session.transaction() as session:
+        wf_id = _workflow(session)
+        session.flush()
+        task = _task(wf_id)
+        rows.insert(session, task)
+        task.state = states.SUCCESS      # an UPDATE after the INSERT
+    with db_session.read_only() as session:
+        assert session.get(models.TaskExecution, task.id).state == \
+            states.SUCCESS
+
+
+def test_discarded_rows_are_not_written(db):
+    with db_session.transaction() as session:
+        wf_id = _workflow(session)
+        session.flush()
+        kept, dropped = _task(wf_id, "kept"), _task(wf_id, "dropped")
+        rows.insert(session, kept)
+        rows.send_pending(session)
+        rows.insert(session, dropped)
+        rows.discard_pending(session)
+        assert dropped not in session
+    with db_session.read_only() as session:
+        names = session.execute(sa.select(models.TaskExecution.name)
+                                ).scalars().all()
+        assert names == ["kept"]
+
+
 def test_submit_async_drains_in_the_queues_own_threads():
     seen = []
     done = threading.Event()
     caller = threading.get_ident()
 
-    def handle(key, items):
-        seen.append((key, list(items), threading.get_ident()))
+    def handle(batches):
+        for key, items in batches.items():
+            seen.append((key, list(items), threading.get_ident()))
         if sum(len(batch) for _k, batch, _t in seen) == 3:
             done.set()
 
@@ -78,7 +170,7 @@ def test_in_process_hand_over_only_on_the_fake_transport(conf):
     conf.set_override("transport_url", "rabbit://u:p@127.0.0.1:1/v")
     try:
         assert not transport.is_in_process()
-        queue = completions.CompletionQueue(lambda key, items: None)
+        queue = completions.CompletionQueue(lambda batches: None)
         previous = completions.local_queue()
         completions.set_local_queue(queue)
         try:
