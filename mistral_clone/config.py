@@ -27,6 +27,11 @@ default_opts = [
         sample_default="~/.local/share/mistral-clone",
         help="Directory for the embedded mode's state (its SQLite "
              "database). MISTRAL_CLONE_STATE_DIR overrides the default."),
+    cfg.IntOpt(
+        "graceful_shutdown_timeout", default=60, min=0,
+        help="Seconds a stopping service (SIGTERM) waits for the work it "
+             "has started, such as an executor's running actions, before "
+             "it exits. 0: wait as long as it takes."),
     cfg.StrOpt(
         "default_transport_url", default="fake:/",
         help="Transport used when [DEFAULT] transport_url is not set: "

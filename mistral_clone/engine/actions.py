@@ -183,7 +183,8 @@ def send(step, action_ex_id, python_name, base_input, exec_ctx,
         ("run_actions", target), functools.partial(_send_many, step.ctx,
                                                    target),
         {"action_ex_id": action_ex_id, "action_name": python_name,
-         "action_input": base_input, "exec_ctx": exec_ctx})
+         "action_input": base_input, "exec_ctx": exec_ctx,
+         "target": target})
 
 
 def _send_many(ctx, target, actions: list) -> None:

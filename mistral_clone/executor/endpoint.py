@@ -3,6 +3,7 @@ results back to an engine, several per message when they finish together."""
 
 import concurrent.futures
 import logging
+import threading
 from typing import Optional
 
 import oslo_messaging as messaging
@@ -78,18 +79,48 @@ class ExecutorEndpoint:
         self._results = completions.CompletionQueue(
             _report_results, max_batch=MAX_RESULTS_PER_MESSAGE, workers=1,
             max_keys=1)
+        # Accepted actions no worker has started yet: a token per
+        # submission -> (ctx, run_action's arguments). A worker takes its action out
+        # before running it; ``shutdown`` hands the rest back.
+        self._waiting = {}
+        self._waiting_lock = threading.Lock()
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout: Optional[float] = None) -> None:
+        """Stop after the listeners did: the accepted actions no worker
+        has started go back to the topic (never run here, another executor
+        runs them; none lost), the running ones get ``timeout`` seconds
+        (None: as long as they take) to finish and report."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._waiting_lock:
+            waiting, self._waiting = self._waiting, {}
+        for _ctx, action in waiting.values():
+            heartbeats.remove(action["action_ex_id"])
+        _hand_back(waiting.values())
+        finisher = threading.Thread(target=self._pool.shutdown,
+                                    kwargs={"wait": True}, daemon=True)
+        finisher.start()
+        finisher.join(timeout)
+        if finisher.is_alive():
+            LOG.warning("Stopping with actions still running: %s",
+                        ", ".join(heartbeats.running_ids()))
 
     def run_action(self, ctx, action_ex_id, action_name, action_input,
-                   exec_ctx, reply=True):
+                   exec_ctx, reply=True, target=None):
         # Alive (heartbeats) from now on, while it waits for a worker too.
         heartbeats.add(action_ex_id)
+        token = object()
+        with self._waiting_lock:
+            self._waiting[token] = (ctx, {
+                "action_ex_id": action_ex_id, "action_name": action_name,
+                "action_input": action_input, "exec_ctx": exec_ctx,
+                "reply": reply, "target": target})
         try:
-            self._pool.submit(self._run_and_report, ctx, action_ex_id,
-                              action_name, action_input, exec_ctx, reply)
+            self._pool.submit(self._run_and_report, token, ctx,
+                              action_ex_id, action_name, action_input,
+                              exec_ctx, reply)
         except Exception:
+            with self._waiting_lock:
+                self._waiting.pop(token, None)
             heartbeats.remove(action_ex_id)
             raise
 
@@ -99,14 +130,18 @@ class ExecutorEndpoint:
         for action in actions:
             self.run_action(ctx, action["action_ex_id"],
                             action["action_name"], action["action_input"],
-                            action["exec_ctx"])
+                            action["exec_ctx"], action.get("reply", True),
+                            action.get("target"))
 
     def run_action_sync(self, ctx, action_ex_id, action_name, action_input,
                         exec_ctx):
         return run(ctx, action_ex_id, action_name, action_input, exec_ctx)
 
-    def _run_and_report(self, ctx, action_ex_id, action_name, action_input,
-                        exec_ctx, reply):
+    def _run_and_report(self, token, ctx, action_ex_id, action_name,
+                        action_input, exec_ctx, reply):
+        with self._waiting_lock:
+            if self._waiting.pop(token, None) is None:
+                return      # handed back by ``shutdown``
         try:
             self._run_and_report_tracked(
                 ctx, action_ex_id, action_name, action_input, exec_ctx,
@@ -137,6 +172,27 @@ class ExecutorEndpoint:
 
 
 MAX_RESULTS_PER_MESSAGE = 100
+
+
+def _hand_back(waiting) -> None:
+    """Send accepted, never started actions (``(ctx, arguments)``) back to
+    their topic (or their target executor) for another executor."""
+    from mistral_clone.rpc import clients
+    from mistral_clone.rpc import transport
+    if not waiting or transport.is_in_process():
+        return      # one process: it stops as a whole (see recovery)
+    groups = {}
+    for ctx, action in waiting:
+        key = (mc_context.caller_key(ctx), action.get("target"))
+        groups.setdefault(key, (ctx, []))[1].append(action)
+    for (_caller, target), (ctx, actions) in groups.items():
+        try:
+            clients.get_executor_client(target).run_actions(ctx, actions)
+            LOG.info("Handed back %d action(s) not started here",
+                     len(actions))
+        except Exception:  # noqa: BLE001 - logged; heartbeats time out
+            LOG.exception("Cannot hand back action executions %s",
+                          ", ".join(a["action_ex_id"] for a in actions))
 
 
 def _report_results(batches: dict) -> None:

@@ -55,14 +55,16 @@ class ExecutorService:
         return self
 
     def stop(self) -> None:
-        heartbeats.stop()
         if executor_endpoint.local_executor() is self.endpoint:
             executor_endpoint.set_local_executor(None)
         for server in (self.server, self.target_server):
             server.stop()
         for server in (self.server, self.target_server):
             server.wait()
-        self.endpoint.shutdown()
+        # Heartbeats go on while the running actions finish.
+        self.endpoint.shutdown(
+            config.CONF.graceful_shutdown_timeout or None)
+        heartbeats.stop()
 
 
 def start(topic=None) -> ExecutorService:
