@@ -119,8 +119,9 @@ class Environment(_Common, Base):
 
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     description: Mapped[str | None] = mapped_column(sa.Text)
-    variables: Mapped[dict] = mapped_column(JsonDict, default=dict,
-                                            deferred=True)
+    # NULL when created without variables (Mistral answers null then).
+    variables: Mapped[dict | None] = mapped_column(JsonValue, deferred=True,
+                                                   nullable=True)
     scope: Mapped[str] = mapped_column(sa.String(80), nullable=False,
                                        default="private")
 

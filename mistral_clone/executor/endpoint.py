@@ -80,8 +80,8 @@ class ExecutorEndpoint:
             _report_results, max_batch=MAX_RESULTS_PER_MESSAGE, workers=1,
             max_keys=1)
         # Accepted actions no worker has started yet: a token per
-        # submission -> (ctx, run_action's arguments). A worker takes its action out
-        # before running it; ``shutdown`` hands the rest back.
+        # submission -> (ctx, run_action's arguments). A worker takes its
+        # action out before running it; ``shutdown`` hands the rest back.
         self._waiting = {}
         self._waiting_lock = threading.Lock()
 

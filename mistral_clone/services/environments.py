@@ -62,7 +62,7 @@ def create_environment(ctx, name, description=None, variables=None,
     if not name:
         raise exc.InputError("Name of the environment is not provided.")
     row = Env(name=name, description=description,
-              variables=variables or {}, scope=scope or "private",
+              variables=variables, scope=scope or "private",
               project_id=ctx.project_id)
     with db_session.transaction() as session:
         lookup.insert(session, row,
@@ -78,8 +78,6 @@ def update_environment(ctx, name, changes: dict) -> dict:
         for key in UPDATABLE:
             if key in changes:
                 value = changes[key]
-                if key == "variables":
-                    value = value or {}
                 if key == "scope":
                     value = value or "private"
                 setattr(row, key, value)

@@ -28,6 +28,24 @@ def test_create_leaves_out_empty_fields(app):
     assert body["variables"] == '{"b": 2}' and body["scope"] == "private"
 
 
+def test_variables_are_null_unless_given(app):
+    # As Mistral 23: absent or null -> null, {} stays "{}".
+    create(app, {"name": "none"})
+    assert app.get("/v2/environments/none").json["variables"] is None
+    assert create(app, {"name": "empty", "variables": {}}).json[
+        "variables"] == "{}"
+    create(app, {"name": "e", "variables": {"a": 1}})
+    body = app.put_json("/v2/environments",
+                        {"name": "e", "variables": None}).json
+    assert body["variables"] is None
+    body = app.put_json("/v2/environments",
+                        {"name": "e", "variables": {}}).json
+    assert body["variables"] == "{}"
+    listed = app.get("/v2/environments?fields=name,variables").json
+    assert {e["name"]: e["variables"] for e in listed["environments"]} == {
+        "none": None, "empty": "{}", "e": "{}"}
+
+
 @pytest.mark.parametrize("body, status, message", [
     ({"name": "e", "bogus": 1}, 400,
      "Unknown attribute for argument env: bogus"),

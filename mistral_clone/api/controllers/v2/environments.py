@@ -78,7 +78,8 @@ class EnvironmentsController(rest.RestController):
             policy.enforce("environments:publicize", ctx)
         values = env_service.create_environment(
             ctx, env.name, description=env.description or None,
-            variables=env.variables or {}, scope=scope)
+            variables=None if env.variables is wtypes.Unset else env.variables,
+            scope=scope)
         # Mistral's answer to a create leaves out the empty fields.
         return res.Environment.from_values(
             {k: v for k, v in values.items() if v is not None})
