@@ -57,6 +57,17 @@ def caller_key(ctx) -> tuple:
             bool(ctx.is_admin), ctx.auth_token)
 
 
+def group_by_caller(pairs, extra_key=None) -> list:
+    """``[(ctx, [items])]`` of ``(ctx, item)`` pairs: one entry per caller
+    (and per ``extra_key(item)`` when given), in first-seen order, with the
+    first context seen for it."""
+    groups = {}
+    for ctx, item in pairs:
+        key = (caller_key(ctx), extra_key(item) if extra_key else None)
+        groups.setdefault(key, (ctx, []))[1].append(item)
+    return list(groups.values())
+
+
 def admin_context():
     """The context of the services' own work (scheduler, recovery)."""
     return RequestContext(is_admin=True, roles=["admin"])

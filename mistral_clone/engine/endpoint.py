@@ -254,12 +254,10 @@ class EngineEndpoint:
         with one security context); when such a step fails for a reason
         other than a busy database, each execution's results are handled
         again on their own (and an error stays with its own execution)."""
-        by_caller = {}
-        for wf_ex_id, items in batches.items():
-            by_caller.setdefault(mc_context.caller_key(items[0][0]), {})[
-                wf_ex_id] = items
-        for group in by_caller.values():
-            self._complete_group(group)
+        for _ctx, group in mc_context.group_by_caller(
+                (items[0][0], (wf_ex_id, items))
+                for wf_ex_id, items in batches.items()):
+            self._complete_group(dict(group))
 
     def _complete_group(self, batches: dict) -> None:
         if len(batches) == 1:

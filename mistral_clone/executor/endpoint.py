@@ -181,13 +181,11 @@ def _hand_back(waiting) -> None:
     from mistral_clone.rpc import transport
     if not waiting or transport.is_in_process():
         return      # one process: it stops as a whole (see recovery)
-    groups = {}
-    for ctx, action in waiting:
-        key = (mc_context.caller_key(ctx), action.get("target"))
-        groups.setdefault(key, (ctx, []))[1].append(action)
-    for (_caller, target), (ctx, actions) in groups.items():
+    for ctx, actions in mc_context.group_by_caller(
+            waiting, lambda action: action.get("target")):
         try:
-            clients.get_executor_client(target).run_actions(ctx, actions)
+            clients.get_executor_client(actions[0].get("target")).run_actions(
+                ctx, actions)
             LOG.info("Handed back %d action(s) not started here",
                      len(actions))
         except Exception:  # noqa: BLE001 - logged; heartbeats time out
@@ -199,16 +197,12 @@ def _report_results(batches: dict) -> None:
     """Send finished actions' results to the engines, one message per
     caller: the engine handles them with the message's context."""
     from mistral_clone.rpc import clients
-    by_caller = {}
-    for items in batches.values():
-        for ctx, action_ex_id, result, wf_ex_id in items:
-            key = mc_context.caller_key(ctx)
-            entry = by_caller.get(key)
-            if entry is None:
-                entry = by_caller[key] = (ctx, [])
-            entry[1].append({"action_ex_id": action_ex_id, "result": result,
-                             "wf_ex_id": wf_ex_id})
-    for ctx, results in by_caller.values():
+    by_caller = mc_context.group_by_caller(
+        (ctx, {"action_ex_id": action_ex_id, "result": result,
+               "wf_ex_id": wf_ex_id})
+        for items in batches.values()
+        for ctx, action_ex_id, result, wf_ex_id in items)
+    for ctx, results in by_caller:
         try:
             clients.get_engine_client().report_action_results(ctx, results)
         except Exception:  # noqa: BLE001 - logged; heartbeats time out
