@@ -87,6 +87,9 @@ engine_opts = [
                choices=["replace", "merge"],
                help="How published variables are merged into the "
                     "workflow context."),
+    cfg.IntOpt("execution_field_size_limit_kb", default=1024,
+               help="The most KB a workflow execution's error message "
+                    "keeps in its output (-1: no limit)."),
     cfg.IntOpt("rpc_workers", default=8,
                help="Threads of an engine's RPC server."),
     cfg.IntOpt("result_workers", default=2, min=1,
@@ -158,6 +161,18 @@ notifier_opts = [
 ]
 
 
+context_versioning_opts = [
+    cfg.BoolOpt("enabled", default=True,
+                help="Version the variables published along each branch, "
+                     "so that where branches meet (a join, the end of the "
+                     "workflow) a variable takes the value of the branch "
+                     "that published it most often, as in Mistral 23."),
+    cfg.BoolOpt("hash_version_keys", default=True,
+                help="Name the versions of published variables by the md5 "
+                     "of their path, as Mistral does (False: by the path "
+                     "itself)."),
+]
+
 action_heartbeat_opts = [
     cfg.IntOpt("max_missed_heartbeats", min=0, default=15,
                help="Heartbeats an action execution may miss before its "
@@ -193,6 +208,7 @@ def list_opts():
         ("cron_trigger", cron_trigger_opts),
         ("notifier", notifier_opts),
         ("action_heartbeat", action_heartbeat_opts),
+        ("context_versioning", context_versioning_opts),
     ] + actions_opts.list_opts() + expressions_opts.list_opts()
 
 

@@ -208,6 +208,10 @@ class TaskExecution(_Common, Base):
                                                   deferred=True)
     next_tasks: Mapped[list] = mapped_column(JsonList, default=list,
                                              deferred=True)
+    # The engine's own bookkeeping, never shown (with-items counters, how
+    # many times a join ran); ``runtime_context`` holds what Mistral shows.
+    progress: Mapped[dict | None] = mapped_column(JsonValue, deferred=True,
+                                                  nullable=True)
     result: Mapped[object] = mapped_column(JsonValue, deferred=True, nullable=True)
 
 

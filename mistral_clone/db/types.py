@@ -1,8 +1,28 @@
 """Column types that hold JSON as text, the same on SQLite and PostgreSQL."""
 
+import collections.abc
+import datetime
 import json
 
 import sqlalchemy as sa
+
+
+def _primitive(value):
+    """What ``json`` cannot write, as Mistral stores it: sets, tuples and
+    iterators as lists, any mapping (yaql's frozen dicts) as a dict,
+    anything else as its text."""
+    if isinstance(value, collections.abc.Mapping):
+        return dict(value)
+    if isinstance(value, (set, frozenset)) or \
+            isinstance(value, collections.abc.Iterator):
+        return list(value)
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    return str(value)
+
+
+def dumps(value) -> str:
+    return json.dumps(value, separators=(",", ":"), default=_primitive)
 
 
 class JsonValue(sa.types.TypeDecorator):
@@ -14,7 +34,7 @@ class JsonValue(sa.types.TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        return json.dumps(value, separators=(",", ":"), default=str)
+        return dumps(value)
 
     def process_result_value(self, value, dialect):
         if value is None:

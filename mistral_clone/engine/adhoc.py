@@ -8,10 +8,11 @@ to a Python action.
 """
 
 import dataclasses
+import functools
 import hashlib
 import threading
 import time
-from typing import Optional
+from typing import Callable, Optional
 
 import sqlalchemy as sa
 
@@ -19,6 +20,7 @@ from mistral_clone import actions
 from mistral_clone import exceptions as exc
 from mistral_clone import expressions
 from mistral_clone import lang
+from mistral_clone.config import CONF
 from mistral_clone.db import models
 from mistral_clone.engine import dataflow
 
@@ -61,18 +63,22 @@ def _find_definition(session, name: str, namespace: str, project_id):
 
 def resolve(session, name: str, namespace: str = "",
             workbook_name: Optional[str] = None,
-            project_id: Optional[str] = None) -> ResolvedAction:
-    """Raises InvalidActionError when the name leads to no action."""
+            project_id: Optional[str] = None,
+            find: Optional[Callable] = None) -> ResolvedAction:
+    """Raises InvalidActionError when the name leads to no action.
+    ``find(name, namespace, project_id)`` finds a stored action definition
+    (default: in ``session``)."""
+    if find is None:
+        find = functools.partial(_find_definition, session)
     layers = []
     current = name
     wb = workbook_name
     for _ in range(MAX_DEPTH):
         row = None
         if wb:
-            row = _find_definition(session, "%s.%s" % (wb, current),
-                                   namespace, project_id)
+            row = find("%s.%s" % (wb, current), namespace, project_id)
         if row is None:
-            row = _find_definition(session, current, namespace, project_id)
+            row = find(current, namespace, project_id)
         if row is None or row.is_system or not row.definition:
             descriptor = actions.find_action(current)
             if descriptor is None:
@@ -101,7 +107,6 @@ def resolve_cached(session, name: str, namespace: str = "",
     action_definition_cache_time`` seconds, as Mistral's engine caches its
     action definitions. An ad-hoc action created meanwhile under the same
     name in that namespace is seen once the entry expires."""
-    from mistral_clone.config import CONF
     ttl = CONF.engine.action_definition_cache_time
     if ttl <= 0:
         return resolve(session, name, namespace, workbook_name, project_id)

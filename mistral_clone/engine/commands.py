@@ -1,57 +1,185 @@
-"""What a controller decides: commands, executed by the handlers.
+"""What the decision functions ask for: commands, plain data.
 
-Commands are plain data (they can wait in a paused workflow's backlog).
+The decisions (``direct``, ``reverse``, ``policies``, ``with_items``,
+``completion``, ``tasks``) return lists of these; ``conductor`` applies
+them, one at a time, in order. Workflow-level commands of a transition
+(``RunTask``, ``WorkflowCommand``) can wait in a paused workflow's backlog,
+so they turn into dicts and back.
 """
 
 import dataclasses
-from typing import Optional
+from typing import Any, Optional
 
-RUN_TASK = "run_task"
+# Engine commands a transition may name instead of a task.
+NOOP = "noop"
 FAIL = "fail"
 SUCCEED = "succeed"
 PAUSE = "pause"
-NOOP = "noop"
+ENGINE_COMMANDS = (NOOP, FAIL, SUCCEED, PAUSE)
 
-ENGINE_COMMANDS = (FAIL, SUCCEED, PAUSE, NOOP)
+NO_RESULT = object()
 
 
 @dataclasses.dataclass
-class Command:
-    kind: str
-    task_name: Optional[str] = None      # the task to run (RUN_TASK)
-    ctx: dict = dataclasses.field(default_factory=dict)  # its inbound ctx
-    msg: Optional[str] = None            # fail/succeed/pause message
+class RunTask:
+    """Run the task ``name`` with inbound context ``ctx`` (a join task:
+    record the arrival and evaluate the join)."""
+
+    name: str
+    ctx: dict = dataclasses.field(default_factory=dict)
     triggered_by: list = dataclasses.field(default_factory=list)
     handles_error: bool = False
-    join: bool = False
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Command":
-        return cls(**data)
-
-    @property
-    def changes_workflow_state(self) -> bool:
-        return self.kind in (FAIL, SUCCEED, PAUSE)
+        return {"cmd": "run_task", "task_name": self.name, "ctx": self.ctx,
+                "triggered_by": self.triggered_by,
+                "handles_error": self.handles_error}
 
 
-def run_task(task_name: str, ctx: dict, triggered_by=None,
-             handles_error: bool = False, join: bool = False) -> Command:
-    return Command(RUN_TASK, task_name, ctx, None, list(triggered_by or []),
-                   handles_error, join)
+@dataclasses.dataclass
+class WorkflowCommand:
+    """``fail`` / ``succeed`` / ``pause`` / ``noop`` named by a transition,
+    with its ``msg``."""
+
+    kind: str
+    msg: Any = None
+    triggered_by: list = dataclasses.field(default_factory=list)
+    handles_error: bool = False
+
+    def to_dict(self) -> dict:
+        return {"cmd": self.kind, "msg": self.msg,
+                "triggered_by": self.triggered_by,
+                "handles_error": self.handles_error}
+
+
+def from_dict(data: dict):
+    """A ``RunTask`` or ``WorkflowCommand`` saved by ``to_dict`` (also the
+    backlog format of earlier versions: ``kind`` / ``task_name``)."""
+    kind = data.get("cmd") or data.get("kind")
+    if kind in ENGINE_COMMANDS:
+        return WorkflowCommand(kind, data.get("msg"),
+                               list(data.get("triggered_by") or []),
+                               bool(data.get("handles_error")))
+    return RunTask(data["task_name"], dict(data.get("ctx") or {}),
+                   list(data.get("triggered_by") or []),
+                   bool(data.get("handles_error")))
+
+
+def changes_workflow_state(cmd) -> bool:
+    return isinstance(cmd, WorkflowCommand) and cmd.kind != NOOP
 
 
 def rearrange(cmds: list) -> list:
     """Mistral's order of execution: noops dropped; nothing after a command
     that ends the workflow; after ``pause`` the rest waits in the backlog
-    (the handler does that since the workflow is then PAUSED)."""
-    cmds = [c for c in cmds if c.kind != NOOP]
+    (the conductor does that since the workflow is then PAUSED)."""
+    cmds = [c for c in cmds
+            if not (isinstance(c, WorkflowCommand) and c.kind == NOOP)]
     for i, cmd in enumerate(cmds):
-        if cmd.changes_workflow_state:
+        if changes_workflow_state(cmd):
             if i == 0 and cmd.kind != PAUSE:
                 return [cmd]
             head = cmds[:i] + [cmd]
             return head + cmds[i + 1:] if cmd.kind == PAUSE else head
     return cmds
+
+
+# -- task commands ------------------------------------------------------------
+
+@dataclasses.dataclass
+class StartTask:
+    """Apply the task's start policies, then run its action(s)."""
+
+    task_ex: Any
+
+
+@dataclasses.dataclass
+class RunWork:
+    """Run the task's action(s) or sub-workflow(s) now (policies done).
+    ``indexes``: only these with-items items (None: the task decides)."""
+
+    task_ex: Any
+    indexes: Optional[list] = None
+
+
+@dataclasses.dataclass
+class SetTaskState:
+    """A task changes state without finishing (delay, hold, wait)."""
+
+    task_ex: Any
+    event: str
+    info: Any = None
+
+
+@dataclasses.dataclass
+class CompleteTask:
+    """The task ends in ``state``: publish, after-completion policies,
+    transitions (Mistral's ``Task.complete``)."""
+
+    task_ex: Any
+    state: str
+    info: Any = None
+    result: Any = NO_RESULT
+    # What caused it (``(kind, action name)``): names it in the message of
+    # an error while completing.
+    origin: Optional[tuple] = None
+
+
+@dataclasses.dataclass
+class FailTask:
+    """An error on the way fails the task and, as Mistral does, its whole
+    workflow at once, without publishing or transitions."""
+
+    task_ex: Any
+    msg: str
+
+
+@dataclasses.dataclass
+class UpdateRuntimeContext:
+    task_ex: Any
+    values: dict
+    remove: tuple = ()
+
+
+@dataclasses.dataclass
+class InvalidateResults:
+    """The results of the task's finished run no longer count (retry): its
+    action executions and sub-workflows are no longer accepted, a running
+    action (the task timed out) is cancelled."""
+
+    task_ex: Any
+
+
+@dataclasses.dataclass
+class ScheduleTimer:
+    """A durable timer: ``target`` (a registered short name, see
+    ``engine.timers``) runs about ``delay`` seconds after the commit."""
+
+    target: str
+    delay: float
+    task_ex: Any
+    args: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class EvaluateJoin:
+    task_ex: Any
+
+
+@dataclasses.dataclass
+class PauseWorkflow:
+    msg: Any = None
+
+
+@dataclasses.dataclass
+class FinishWorkflow:
+    """End the workflow: SUCCESS, ERROR or CANCELLED (its output is
+    evaluated by the conductor from the final context)."""
+
+    state: str
+    msg: Any = None
+
+
+@dataclasses.dataclass
+class CheckCompletion:
+    """Finish the workflow when no task is left to finish."""

@@ -1,17 +1,17 @@
-"""The direct workflow controller: pure functions of (spec, state).
+"""The direct workflow controller: pure functions of (spec, facts).
 
-Nothing here touches the database. The handlers give the facts (a task's
-state, the state of a join's inbound tasks) and an ``evaluate`` callable for
-conditions; they get back transitions and join states.
+Nothing here touches the database. The conductor gives the facts (a task's
+state, the latest execution of each task around a join) and an
+``evaluate`` callable for conditions; it gets back commands and join
+states.
 """
 
 import dataclasses
+import functools
 from typing import Callable, Optional
 
 from mistral_clone.engine import commands
 from mistral_clone.engine import states
-
-MAX_ROUTE_DEPTH = 5
 
 
 @dataclasses.dataclass
@@ -55,28 +55,40 @@ def next_transitions(task_spec, task_state: str,
     return result
 
 
-def to_commands(wf_spec, task_ex_id: str, transitions: list,
-                outbound_ctx: dict) -> list:
-    """Commands for the transitions of one finished task."""
+def transition_commands(wf_spec, task_ex_id: str, transitions: list,
+                        outbound_ctx: dict) -> list:
+    """Commands for the transitions of one finished task: a task name wins
+    over an engine command of the same name."""
     cmds = []
     for t in transitions:
         triggered_by = [{"task_id": task_ex_id, "event": t.event}]
         handles_error = t.event == "on-error"
         if t.target in commands.ENGINE_COMMANDS and \
                 t.target not in wf_spec.tasks:
-            cmds.append(commands.Command(
-                t.target, None, dict(outbound_ctx), t.params.get("msg"),
-                triggered_by, handles_error))
+            cmds.append(commands.WorkflowCommand(
+                t.target, t.params.get("msg"), triggered_by, handles_error))
             continue
-        task_spec = wf_spec.tasks[t.target]
-        cmds.append(commands.run_task(
-            t.target, dict(outbound_ctx), triggered_by, handles_error,
-            join=bool(task_spec.join)))
+        cmds.append(commands.RunTask(t.target, dict(outbound_ctx),
+                                     triggered_by, handles_error))
     return cmds
 
 
-def error_handled(task_spec) -> bool:
-    """A failed task is handled when it has an on-error clause."""
+def next_tasks_of(cmds: list) -> list:
+    """``task_ex.next_tasks``: ``[name, event]`` of the task commands
+    (engine commands are not recorded, as in Mistral)."""
+    return [[c.name, c.triggered_by[0]["event"] if c.triggered_by else None]
+            for c in cmds if isinstance(c, commands.RunTask)]
+
+
+def error_handled(cmds: list) -> bool:
+    """A failed task is handled when one of its commands came from an
+    on-error clause (an engine command included)."""
+    return any(c.handles_error for c in cmds)
+
+
+def has_error_clause(task_spec) -> bool:
+    """Mistral's ``is_error_handled_for``: the task has an on-error clause
+    (conditions not evaluated); used by the failure message."""
     return bool(task_spec.on_error and task_spec.on_error.next)
 
 
@@ -84,13 +96,21 @@ def error_handled(task_spec) -> bool:
 
 @dataclasses.dataclass
 class InboundFact:
-    """What the engine knows of one task execution: its state and the
-    names of the tasks it transitioned to (``next_tasks``)."""
+    """The latest execution of a task: its state and the ``[name, event]``
+    pairs of the tasks it transitioned to (``next_tasks``)."""
 
     task_ex_id: str
     state: str
-    next_names: list
-    events: dict = dataclasses.field(default_factory=dict)
+    next_tasks: list = dataclasses.field(default_factory=list)
+
+    def event_to(self, name: str) -> Optional[str]:
+        for target, event in self.next_tasks:
+            if target == name:
+                return event
+        return None
+
+    def leads_to(self, name: str) -> bool:
+        return any(target == name for target, _ in self.next_tasks)
 
 
 @dataclasses.dataclass
@@ -100,71 +120,84 @@ class JoinState:
     triggered_by: list = dataclasses.field(default_factory=list)
 
 
-def join_route_names(wf_spec, join_name: str) -> set:
-    """Names of the tasks whose executions decide a join: its inbound
-    tasks and their ancestors up to MAX_ROUTE_DEPTH (for the "impossible
-    route" check)."""
-    names = set()
-
-    def visit(name, depth):
-        for inbound in wf_spec.inbound_task_names(name):
-            if inbound in names:
-                continue
-            names.add(inbound)
-            if depth < MAX_ROUTE_DEPTH:
-                visit(inbound, depth + 1)
-
-    visit(join_name, 1)
-    return names
+def inbound_names(wf_spec, join_name: str) -> list:
+    return wf_spec.inbound_task_names(join_name)
 
 
-def _possible_route(wf_spec, task_name: str, facts: dict, depth=1,
-                    seen=None) -> bool:
-    """Can a run of ``task_name`` still happen, given what ran upstream?"""
-    seen = seen if seen is not None else set()
+@functools.lru_cache(maxsize=4096)
+def _ancestors(wf_spec, task_name: str) -> frozenset:
+    names, stack = set(), list(wf_spec.inbound_task_names(task_name))
+    while stack:
+        name = stack.pop()
+        if name in names:
+            continue
+        names.add(name)
+        stack.extend(wf_spec.inbound_task_names(name))
+    return frozenset(names)
+
+
+def route_names(wf_spec, join_name: str) -> frozenset:
+    """Every task upstream of the join: what ``join_state`` may need when
+    an inbound task has not run yet (can it still run?)."""
+    return _ancestors(wf_spec, join_name)
+
+
+def needs_route_facts(wf_spec, join_name: str, facts: dict) -> bool:
+    """Facts of the inbound tasks are enough unless one has not run."""
+    return any(facts.get(n) is None for n in inbound_names(wf_spec,
+                                                           join_name))
+
+
+def _possible_route(wf_spec, task_name: str, facts: dict,
+                    seen: frozenset) -> bool:
+    """Can a run of ``task_name`` still happen, given what ran upstream?
+    (Mistral's ``_possible_route``; cycles end the search.)"""
     inbound = wf_spec.inbound_task_names(task_name)
-    if not inbound or depth >= MAX_ROUTE_DEPTH:
+    if not inbound:
         return True
     for name in inbound:
         if name in seen:
             continue
         fact = facts.get(name)
         if fact is None:
-            if _possible_route(wf_spec, name, facts, depth + 1,
-                               seen | {name}):
+            if _possible_route(wf_spec, name, facts, seen | {name}):
                 return True
-        elif not states.is_completed(fact.state) or \
-                task_name in fact.next_names:
+        elif not states.is_completed(fact.state) or fact.leads_to(task_name):
             return True
     return False
 
 
+def _induced(wf_spec, join_name, name, fact, facts):
+    if fact is None:
+        possible = _possible_route(wf_spec, name, facts,
+                                   frozenset((name,)))
+        return states.WAITING if possible else states.ERROR
+    if not states.is_completed(fact.state):
+        return states.WAITING
+    if not fact.leads_to(join_name):
+        return states.ERROR
+    return states.RUNNING
+
+
 def join_state(wf_spec, join_spec, facts: dict) -> JoinState:
     """The logical state of a join task given the latest execution of each
-    task named by ``join_route_names`` (missing names: not run)."""
-    inbound = wf_spec.inbound_task_names(join_spec.name)
+    task upstream of it (``{name: InboundFact}``; a missing name has not
+    run). Mistral's ``_get_join_logical_state``."""
+    inbound = inbound_names(wf_spec, join_spec.name)
     if not inbound:
         return JoinState(states.RUNNING)
-    induced = []    # (name, state, fact)
-    for name in inbound:
-        fact = facts.get(name)
-        if fact is None:
-            state = states.WAITING if _possible_route(
-                wf_spec, name, facts) else states.ERROR
-        elif not states.is_completed(fact.state):
-            state = states.WAITING
-        elif join_spec.name not in fact.next_names:
-            state = states.ERROR
-        else:
-            state = states.RUNNING
-        induced.append((name, state, fact))
+    induced = [(name, _induced(wf_spec, join_spec.name, name,
+                               facts.get(name), facts), facts.get(name))
+               for name in inbound]
 
     def names(state):
         return [n for n, s, _ in induced if s == state]
 
     def triggered(state):
+        # Mistral's events: the transition's, or "not triggered" for an
+        # inbound task that ended without taking it.
         return [{"task_id": f.task_ex_id,
-                 "event": f.events.get(join_spec.name)}
+                 "event": f.event_to(join_spec.name) or "not triggered"}
                 for _, s, f in induced if s == state and f is not None]
 
     running, errors = names(states.RUNNING), names(states.ERROR)
@@ -174,7 +207,8 @@ def join_state(wf_spec, join_spec, facts: dict) -> JoinState:
         if len(running) == total:
             return JoinState(states.RUNNING, None, triggered(states.RUNNING))
         if errors:
-            return JoinState(states.ERROR, "Failed by tasks: %s" % errors)
+            return JoinState(states.ERROR, "Failed by tasks: %s" % errors,
+                             triggered(states.ERROR))
     else:
         needed = 1 if join == "one" else int(join)
         if len(running) >= needed:
@@ -185,23 +219,56 @@ def join_state(wf_spec, join_spec, facts: dict) -> JoinState:
                      "Blocked by tasks: %s" % names(states.WAITING))
 
 
-def downstream_joins(wf_spec, task_name: str) -> set:
-    """Join tasks reachable from ``task_name`` without passing through
-    another join: the ones whose state may change when it finishes."""
+def reachable_joins(wf_spec, task_name: str) -> frozenset:
+    """Every join task reachable from ``task_name`` (through other joins
+    too): the candidates of ``downstream_joins``."""
+    return _reachable_joins(wf_spec, task_name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _reachable_joins(wf_spec, task_name: str) -> frozenset:
+    return _joins_from(wf_spec, task_name, None)
+
+
+def downstream_joins(wf_spec, task_name: str, existing) -> frozenset:
+    """Join tasks whose state may change when ``task_name`` finishes
+    (Mistral's ``find_indirectly_affected_task_executions``): the joins
+    that have an execution (``existing``: their names) reachable from it
+    without passing through another one; a join that has none is passed
+    through."""
+    return _joins_from(wf_spec, task_name, existing)
+
+
+def _joins_from(wf_spec, task_name: str, existing) -> frozenset:
+    """Joins reachable from ``task_name``: every one (``existing`` None),
+    or those of ``existing`` met first on each path."""
     found, seen = set(), {task_name}
-    stack = [n for n in _outbound(wf_spec, task_name)]
+    stack = list(_outbound(wf_spec, task_name))
     while stack:
         name = stack.pop()
         if name in seen or name not in wf_spec.tasks:
             continue
         seen.add(name)
         if wf_spec.tasks[name].join:
-            found.add(name)
-            continue
+            if existing is None:
+                found.add(name)
+            elif name in existing:
+                found.add(name)
+                continue
         stack.extend(_outbound(wf_spec, name))
-    return found
+    return frozenset(found)
 
 
 def _outbound(wf_spec, task_name):
     task_spec = wf_spec.tasks.get(task_name)
     return task_spec.next_task_names() if task_spec else []
+
+
+def upstream_for_context(wf_spec, task_spec) -> list:
+    """Names of the task executions a task's inbound context comes from
+    when it completes (Mistral's ``_get_upstream_task_executions``): every
+    inbound task of a join; the first inbound task otherwise."""
+    inbound = wf_spec.inbound_task_names(task_spec.name)
+    if not inbound:
+        return []
+    return list(inbound) if task_spec.join else inbound[:1]

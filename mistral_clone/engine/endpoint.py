@@ -1,102 +1,92 @@
 """The engine's RPC endpoint: each method is one engine step (or two for a
 synchronous stand-alone action, which waits for the executor between
-them)."""
+them): lock what the step changes, hand it to a ``Conductor`` over the
+step's ``DbStore``, commit, then send what the step decided to send."""
 
 import logging
 
 import oslo_messaging as messaging
-import sqlalchemy as sa
-from sqlalchemy import orm
 
 from mistral_clone import context as mc_context
 from mistral_clone import exceptions as exc
-from mistral_clone.db import models
+from mistral_clone.config import CONF
 from mistral_clone.db import retry
-from mistral_clone.engine import actions as action_handler
-from mistral_clone.engine import completions
-from mistral_clone.engine import specs
+from mistral_clone.db import session as db_session
+from mistral_clone.engine import conductor as conductor_mod
+from mistral_clone.engine import heartbeats
+from mistral_clone.engine import machines
+from mistral_clone.engine import queries
+from mistral_clone.engine import standalone
 from mistral_clone.engine import states
 from mistral_clone.engine import step as step_mod
-from mistral_clone.engine import tasks as task_handler
-from mistral_clone.engine import updates
-from mistral_clone.engine import workflows as wf_handler
+from mistral_clone.engine import store as store_mod
+from mistral_clone.engine import timers  # noqa: F401 - registers targets
+from mistral_clone.rpc import results as rpc_results
 
 LOG = logging.getLogger(__name__)
 
 _expected = messaging.expected_exceptions(exc.MistralError)
 
+row_dict = store_mod.row_dict
+
 
 def _wf_ex_dict(session, wf_ex) -> dict:
     session.flush()
-    return action_handler.row_dict(wf_ex)
+    return row_dict(wf_ex)
 
 
 def _task_ex(session, task_ex_id):
-    task_ex = session.get(models.TaskExecution, task_ex_id)
+    task_ex = queries.task(session, task_ex_id)
     if task_ex is None:
         raise exc.NotFoundError("Task execution not found [id=%s]"
                                 % task_ex_id)
     return task_ex
 
 
+def _conductor(step) -> conductor_mod.Conductor:
+    return conductor_mod.Conductor(store_mod.DbStore(step))
+
+
 def _locked_action(session, action_ex_id):
     """(action execution, its task or None, its workflow execution or
     None), with the workflow execution locked and both rows re-read
     under that lock."""
-    action_ex = session.get(models.ActionExecution, action_ex_id)
+    action_ex = queries.action(session, action_ex_id)
     if action_ex is None:
         raise exc.NotFoundError(
             "ActionExecution not found [id=%s]" % action_ex_id)
     wf_ex = task_ex = None
     if action_ex.task_execution_id:
         task_ex = _task_ex(session, action_ex.task_execution_id)
-        wf_ex = step_mod.lock_workflow(session, task_ex.workflow_execution_id)
+        wf_ex = queries.lock_workflow(session, task_ex.workflow_execution_id)
         session.refresh(action_ex)
         session.refresh(task_ex)
     return action_ex, task_ex, wf_ex
 
 
+def _locked_task(session, task_ex_id):
+    task_ex = _task_ex(session, task_ex_id)
+    wf_ex = queries.lock_workflow(session, task_ex.workflow_execution_id)
+    session.refresh(task_ex)
+    return wf_ex, task_ex
+
+
 def _drainers(configured: int) -> int:
     """Threads absorbing results: SQLite has one writer per database, so
     more than one would only wait for it, each with a smaller batch."""
-    from mistral_clone.db import session as db_session
     return 1 if db_session.has_single_writer() else configured
 
 
-def _actions_with_tasks(session, action_ex_ids) -> dict:
-    """``{action execution id: (action execution, its task)}`` in one
-    query."""
-    model = models.ActionExecution
-    task_model = models.TaskExecution
-    rows = session.execute(
-        sa.select(model, task_model).join(
-            task_model, task_model.id == model.task_execution_id)
-        .where(model.id.in_(action_ex_ids))
-        .options(orm.undefer(model.runtime_context),
-                 *step_mod.task_ex_step_options())).all()
-    return {action.id: (action, task) for action, task in rows}
-
-
-def _absorb(step, wf_ex, items, pairs: dict) -> list:
+def _absorb(conductor, wf_ex, items, pairs: dict) -> list:
     """Store the results ``items`` of ``wf_ex``'s actions (locked) and move
     its tasks on; returns the items that are not its own."""
-    wf_spec = specs.workflow_spec(wf_ex)
     leftovers = []
     for item in items:
         action_ex, task_ex = pairs.get(item[1], (None, None))
         if task_ex is None or task_ex.workflow_execution_id != wf_ex.id:
             leftovers.append(item)
             continue
-        if states.is_completed(action_ex.state) or action_ex.accepted:
-            continue
-        result = item[2]
-        if action_handler.is_async_ack(result):
-            action_ex.is_sync = False
-            continue
-        state, value = action_handler.store_result(step, action_ex, result,
-                                                   wf_ex)
-        task_handler.on_execution_done(step, wf_ex, wf_spec, task_ex, state,
-                                       value, value, action_ex.index)
+        conductor.on_action_result(wf_ex, task_ex, action_ex, item[2])
     return leftovers
 
 
@@ -105,11 +95,10 @@ class EngineEndpoint:
 
     def __init__(self):
         # Executors' results, absorbed in batches per workflow execution.
-        from mistral_clone.config import CONF
-        self.completions = completions.CompletionQueue(
+        self.completions = rpc_results.CompletionQueue(
             self._complete_batches,
             workers=_drainers(CONF.engine.result_workers))
-        completions.set_local_queue(self.completions)
+        rpc_results.set_local_engine_queue(self.completions)
 
     # -- workflows ---------------------------------------------------------
 
@@ -119,107 +108,89 @@ class EngineEndpoint:
                        params=None):
         with step_mod.step(ctx) as step:
             if wf_ex_id:
-                existing = step.session.get(models.WorkflowExecution,
-                                            wf_ex_id)
+                existing = queries.workflow(step.session, wf_ex_id)
                 if existing is not None:
                     return _wf_ex_dict(step.session, existing)
-            wf_def = wf_handler.find_definition(
+            wf_def = queries.workflow_definition(
                 step.session, ctx, wf_identifier, wf_namespace)
-            wf_ex = wf_handler.start(step, wf_def, wf_input or {},
-                                     description, params or {}, wf_ex_id)
+            wf_ex = _conductor(step).start_workflow(
+                wf_def, wf_input or {}, description, params or {}, wf_ex_id)
             return _wf_ex_dict(step.session, wf_ex)
 
     @_expected
     def pause_workflow(self, ctx, wf_ex_id):
         with step_mod.step(ctx) as step:
-            wf_ex = step_mod.lock_workflow(step.session, wf_ex_id)
+            wf_ex = queries.lock_workflow(step.session, wf_ex_id)
             if wf_ex.state != states.PAUSED:
                 if wf_ex.state != states.RUNNING:
                     raise exc.WorkflowError(
-                        "Can't change workflow execution state from %s to "
-                        "%s. [workflow=%s, execution_id=%s]"
-                        % (wf_ex.state, states.PAUSED, wf_ex.workflow_name,
-                           wf_ex.id))
-                wf_handler.pause(step, wf_ex)
+                        conductor_mod._bad_transition(wf_ex, states.PAUSED))
+                _conductor(step).pause(wf_ex)
             return _wf_ex_dict(step.session, wf_ex)
 
     @_expected
     def resume_workflow(self, ctx, wf_ex_id, env=None):
         with step_mod.step(ctx) as step:
-            wf_ex = step_mod.lock_workflow(step.session, wf_ex_id)
-            wf_handler.resume(step, wf_ex, env)
+            wf_ex = queries.lock_workflow(step.session, wf_ex_id)
+            # Mistral 23: resuming a workflow that is not paused is a
+            # silent no-op.
+            if wf_ex.state == states.PAUSED:
+                _conductor(step).resume(wf_ex, env)
             return _wf_ex_dict(step.session, wf_ex)
 
     @_expected
     def stop_workflow(self, ctx, wf_ex_id, state, message=None):
         with step_mod.step(ctx) as step:
-            wf_ex = step_mod.lock_workflow(step.session, wf_ex_id)
-            wf_handler.stop(step, wf_ex, state, message)
+            wf_ex = queries.lock_workflow(step.session, wf_ex_id)
+            # Mistral 23: cancelling a finished workflow and failing a
+            # paused or finished one are silent no-ops; only SUCCESS
+            # checks the transition.
+            if not _silent_stop(wf_ex, state):
+                if not states.is_valid_transition(wf_ex.state, state):
+                    raise exc.WorkflowError(
+                        conductor_mod._bad_transition(wf_ex, state))
+                _conductor(step).stop(wf_ex, state, message)
             return _wf_ex_dict(step.session, wf_ex)
 
     @_expected
     def continue_workflow(self, ctx, wf_ex_id):
         with step_mod.step(ctx) as step:
-            wf_ex = step_mod.lock_workflow(step.session, wf_ex_id)
+            wf_ex = queries.lock_workflow(step.session, wf_ex_id)
             if wf_ex.state == states.RUNNING:
-                wf_handler.check_and_complete(
-                    step, wf_ex, specs.workflow_spec(wf_ex))
+                conductor = _conductor(step)
+                conductor._schedule_check(wf_ex)
+                conductor.drain()
 
     # -- tasks -------------------------------------------------------------
-
-    def _locked_task(self, step, task_ex_id):
-        task_ex = _task_ex(step.session, task_ex_id)
-        wf_ex = step_mod.lock_workflow(step.session,
-                                       task_ex.workflow_execution_id)
-        step.session.refresh(task_ex)
-        return wf_ex, task_ex
-
-    def _rerun_parents(self, step, wf_ex):
-        """A rerun inside a sub-workflow makes its parents run again."""
-        while wf_ex.task_execution_id:
-            parent_task = _task_ex(step.session, wf_ex.task_execution_id)
-            parent_wf = step_mod.lock_workflow(
-                step.session, parent_task.workflow_execution_id)
-            step.session.refresh(parent_task)
-            if parent_task.state == states.ERROR:
-                parent_task.state = states.RUNNING
-                parent_task.state_info = None
-                parent_task.finished_at = None
-                parent_task.processed = False
-                parent_task.error_handled = False
-            if parent_wf.state in (states.ERROR, states.CANCELLED):
-                wf_handler.set_state(step, parent_wf, states.RUNNING)
-            wf_ex = parent_wf
 
     @_expected
     def rerun_workflow(self, ctx, task_ex_id, reset=True, env=None):
         with step_mod.step(ctx) as step:
-            wf_ex, task_ex = self._locked_task(step, task_ex_id)
+            wf_ex, task_ex = _locked_task(step.session, task_ex_id)
             if wf_ex.state not in (states.ERROR, states.PAUSED,
                                    states.CANCELLED):
                 raise exc.WorkflowError(
                     "Workflow execution must be in ERROR, PAUSED or "
                     "CANCELLED state to rerun [id=%s, state=%s]"
                     % (wf_ex.id, wf_ex.state))
-            wf_handler.update_env(wf_ex, env)
-            if wf_ex.state != states.RUNNING:
-                wf_handler.set_state(step, wf_ex, states.RUNNING)
-            self._rerun_parents(step, wf_ex)
-            task_handler.rerun(step, wf_ex, specs.workflow_spec(wf_ex),
-                               task_ex, reset)
+            if task_ex.state != states.ERROR:
+                raise exc.WorkflowError(
+                    "Invalid task state for rerun [task_ex_id=%s, state=%s]"
+                    % (task_ex.id, task_ex.state))
+            _conductor(step).rerun_task(wf_ex, task_ex, reset, env)
             return _wf_ex_dict(step.session, wf_ex)
 
     @_expected
     def skip_task(self, ctx, task_ex_id):
         with step_mod.step(ctx) as step:
-            wf_ex, task_ex = self._locked_task(step, task_ex_id)
-            if wf_ex.state in (states.ERROR, states.CANCELLED):
-                wf_handler.set_state(step, wf_ex, states.RUNNING)
-                self._rerun_parents(step, wf_ex)
-            task_handler.skip(step, wf_ex, specs.workflow_spec(wf_ex),
-                              task_ex)
+            wf_ex, task_ex = _locked_task(step.session, task_ex_id)
+            if task_ex.state != states.ERROR:
+                raise exc.WorkflowError(
+                    "Only task in ERROR state can be skipped [task_ex_id=%s, "
+                    "state=%s]" % (task_ex.id, task_ex.state))
+            _conductor(step).skip_task(wf_ex, task_ex)
             step.session.flush()
-            return action_handler.row_dict(task_ex)
+            return row_dict(task_ex)
 
     # -- actions -----------------------------------------------------------
 
@@ -248,6 +219,21 @@ class EngineEndpoint:
         self._complete_action(ctx, action_ex_id, dict(result or {}),
                               internal=True)
 
+    @_expected
+    def report_action_results(self, ctx, results):
+        """Several executor results in one message (see
+        ``report_action_result``)."""
+        by_wf_ex = {}
+        for item in results:
+            wf_ex_id = item.get("wf_ex_id")
+            entry = (ctx, item["action_ex_id"], dict(item.get("result") or {}))
+            if wf_ex_id:
+                by_wf_ex.setdefault(wf_ex_id, []).append(entry)
+            else:
+                self._complete_one_by_one([entry])
+        for wf_ex_id, entries in by_wf_ex.items():
+            self.completions.submit_many_async(wf_ex_id, entries)
+
     def _complete_batches(self, batches: dict) -> None:
         """Results of several workflow executions (``{wf_ex_id: [items]}``)
         in as few steps as there are callers among them (a step works
@@ -274,21 +260,6 @@ class EngineEndpoint:
                 self._complete_batch(wf_ex_id, items)
             return
         self._complete_one_by_one(leftovers)
-
-    @_expected
-    def report_action_results(self, ctx, results):
-        """Several executor results in one message (see
-        ``report_action_result``)."""
-        by_wf_ex = {}
-        for item in results:
-            wf_ex_id = item.get("wf_ex_id")
-            entry = (ctx, item["action_ex_id"], dict(item.get("result") or {}))
-            if wf_ex_id:
-                by_wf_ex.setdefault(wf_ex_id, []).append(entry)
-            else:
-                self._complete_one_by_one([entry])
-        for wf_ex_id, entries in by_wf_ex.items():
-            self.completions.submit_many_async(wf_ex_id, entries)
 
     def _complete_batch(self, wf_ex_id, items) -> None:
         """Results of one workflow execution's actions in one step; when
@@ -321,16 +292,18 @@ class EngineEndpoint:
         first_ctx = next(iter(batches.values()))[0][0]
         with step_mod.step(first_ctx) as step:
             session = step.session
-            executions = step_mod.lock_workflows(session, batches)
-            pairs = _actions_with_tasks(
+            executions = queries.lock_workflows(session, batches)
+            pairs = queries.actions_with_tasks(
                 session, {item[1] for items in batches.values()
                           for item in items})
-            for wf_ex_id, items in batches.items():
-                wf_ex = executions.get(wf_ex_id)
-                if wf_ex is None:
-                    leftovers.extend(items)
-                    continue
-                leftovers.extend(_absorb(step, wf_ex, items, pairs))
+            with _conductor(step).batch() as conductor:
+                for wf_ex_id, items in batches.items():
+                    wf_ex = executions.get(wf_ex_id)
+                    if wf_ex is None:
+                        leftovers.extend(items)
+                        continue
+                    leftovers.extend(_absorb(conductor, wf_ex, items,
+                                             pairs))
             session.flush()
         return leftovers
 
@@ -360,17 +333,14 @@ class EngineEndpoint:
                 raise exc.WorkflowError(
                     "Action execution is already completed [id=%s, "
                     "state=%s]" % (action_ex.id, action_ex.state))
-            if internal and action_handler.is_async_ack(result):
-                action_ex.is_sync = False
-                return None
-            state, value = action_handler.store_result(step, action_ex,
-                                                       result, wf_ex)
-            if task_ex is not None:
-                task_handler.on_execution_done(
-                    step, wf_ex, specs.workflow_spec(wf_ex), task_ex,
-                    state, value, value, action_ex.index)
+            if not internal:
+                # A result put through the API is final even for an
+                # asynchronous action.
+                result = dict(result, sync=True)
+            _conductor(step).on_action_result(wf_ex, task_ex, action_ex,
+                                              result)
             session.flush()
-            return action_handler.row_dict(action_ex)
+            return row_dict(action_ex)
 
     @_expected
     def report_subworkflow_result(self, ctx, wf_ex_id):
@@ -386,27 +356,13 @@ class EngineEndpoint:
     def _subworkflow_result_step(self, ctx, wf_ex_id):
         with step_mod.step(ctx) as step:
             session = step.session
-            child = session.get(models.WorkflowExecution, wf_ex_id)
+            child = queries.workflow(session, wf_ex_id)
             if child is None or not child.task_execution_id or \
                     not states.is_completed(child.state):
                 return
-            task_ex = _task_ex(session, child.task_execution_id)
-            wf_ex = step_mod.lock_workflow(session,
-                                           task_ex.workflow_execution_id)
-            session.refresh(task_ex)
-            if states.is_completed(task_ex.state):
-                return
-            info = None
-            if child.state == states.ERROR:
-                info = child.state_info or \
-                    "Failed subworkflow [execution_id=%s]" % child.id
-            elif child.state == states.CANCELLED:
-                info = child.state_info or \
-                    "Cancelled subworkflow [execution_id=%s]" % child.id
-            index = (child.runtime_context or {}).get("index", 0)
-            task_handler.on_execution_done(
-                step, wf_ex, specs.workflow_spec(wf_ex), task_ex,
-                child.state, child.output, info, index)
+            wf_ex, task_ex = _locked_task(session, child.task_execution_id)
+            session.refresh(child)
+            _conductor(step).on_subworkflow_done(wf_ex, task_ex, child)
 
     @_expected
     def on_action_update(self, ctx, action_ex_id, state):
@@ -415,13 +371,17 @@ class EngineEndpoint:
             session = step.session
             action_ex, task_ex, wf_ex = _locked_action(session,
                                                        action_ex_id)
-            updates.check_action_update(action_ex, state)
-            action_ex.state = state
-            action_ex.updated_at = models.utcnow()
+            check_action_update(action_ex, state)
+            conductor = _conductor(step)
+            if state != action_ex.state:
+                conductor.set_action_state(
+                    wf_ex, action_ex, machines.PAUSE if state == states.PAUSED
+                    else machines.RESUME)
             if task_ex is not None:
-                updates.on_child_update(step, wf_ex, task_ex, state)
+                session.flush()
+                conductor.on_child_update(wf_ex, task_ex, state)
             session.flush()
-            return action_handler.row_dict(action_ex)
+            return row_dict(action_ex)
 
     @_expected
     def on_subworkflow_update(self, ctx, wf_ex_id, state=None):
@@ -429,21 +389,17 @@ class EngineEndpoint:
         this; it may have gone on since (its result follows)."""
         with step_mod.step(ctx) as step:
             session = step.session
-            child = session.get(models.WorkflowExecution, wf_ex_id)
+            child = queries.workflow(session, wf_ex_id)
             if child is None or not child.task_execution_id:
                 return
-            task_ex = _task_ex(session, child.task_execution_id)
-            wf_ex = step_mod.lock_workflow(session,
-                                           task_ex.workflow_execution_id)
+            wf_ex, task_ex = _locked_task(session, child.task_execution_id)
             session.refresh(child)
-            session.refresh(task_ex)
             state = state or child.state
-            if state in updates.UPDATE_STATES:
-                updates.on_child_update(step, wf_ex, task_ex, state)
+            if state in UPDATE_STATES:
+                _conductor(step).on_child_update(wf_ex, task_ex, state)
 
     def process_action_heartbeats(self, ctx, action_ex_ids):
         """An executor still runs these action executions (one UPDATE)."""
-        from mistral_clone.engine import heartbeats
         try:
             retry.call(heartbeats.store, action_ex_ids)
         except Exception:  # noqa: BLE001 - the next heartbeat may pass
@@ -453,10 +409,33 @@ class EngineEndpoint:
     @_expected
     def start_action(self, ctx, action_name, action_input,
                      description=None, namespace="", params=None):
-        from mistral_clone.engine import standalone
         return standalone.start_action(ctx, action_name, action_input,
                                        description, namespace,
                                        params or {})
+
+
+# Changes a child reports to its task (other states finish the task).
+UPDATE_STATES = (states.PAUSED, states.RUNNING)
+
+
+def check_action_update(action_ex, state: str) -> None:
+    """Mistral's checks before an action execution is set to ``state``."""
+    if state == states.PAUSED and action_ex.is_sync:
+        raise exc.WorkflowError(
+            "Transition to the PAUSED state is only supported for "
+            "asynchronous action execution.")
+    if not states.is_valid_transition(action_ex.state, state):
+        raise exc.WorkflowError(
+            "Invalid state transition from %s to %s."
+            % (action_ex.state, state))
+
+
+def _silent_stop(wf_ex, state) -> bool:
+    if state == states.CANCELLED and states.is_completed(wf_ex.state):
+        return True
+    if state == states.ERROR and states.is_paused_or_completed(wf_ex.state):
+        return True
+    return state == states.SUCCESS and wf_ex.state == states.SUCCESS
 
 
 def _fail_broken(ctx, error, action_ex_id=None, child_wf_ex_id=None):
@@ -466,44 +445,33 @@ def _fail_broken(ctx, error, action_ex_id=None, child_wf_ex_id=None):
     try:
         with step_mod.step(ctx) as step:
             session = step.session
+            conductor = _conductor(step)
             task_ex_id = None
             if action_ex_id:
-                action_ex = session.get(models.ActionExecution, action_ex_id)
+                action_ex = queries.action(session, action_ex_id)
                 if action_ex is None:
                     return
                 task_ex_id = action_ex.task_execution_id
                 if not states.is_completed(action_ex.state):
-                    action_ex.state = states.ERROR
                     action_ex.output = {"result": str(error)}
                     action_ex.accepted = True
+                    conductor.set_action_state(None, action_ex,
+                                               machines.FAIL)
             if child_wf_ex_id:
-                child = session.get(models.WorkflowExecution, child_wf_ex_id)
+                child = queries.workflow(session, child_wf_ex_id)
                 task_ex_id = child.task_execution_id if child else None
             if not task_ex_id:
                 return
-            task_ex = _task_ex(session, task_ex_id)
-            wf_ex = step_mod.lock_workflow(session,
-                                           task_ex.workflow_execution_id)
-            session.refresh(task_ex)
+            wf_ex, task_ex = _locked_task(session, task_ex_id)
             if states.is_completed(wf_ex.state):
                 return
-            task_handler.force_fail(step, wf_ex, specs.workflow_spec(wf_ex),
-                                    task_ex, error)
+            conductor.force_fail(wf_ex, task_ex, error)
     except Exception:  # noqa: BLE001 - nothing more can be done here
         LOG.exception("Could not fail the execution after an engine error")
 
 
 def completed_children_of_running_tasks(session) -> list:
-    """Recovery: sub-workflows that finished while their parent task still
-    runs (the report to the parent was lost)."""
-    child = models.WorkflowExecution
-    task = models.TaskExecution
-    stmt = sa.select(child.id).join(
-        task, task.id == child.task_execution_id).where(
-        task.state == states.RUNNING,
-        child.state.in_((states.SUCCESS, states.ERROR, states.CANCELLED)),
-        task.type == "WORKFLOW")
-    return list(session.execute(stmt).scalars())
+    return queries.completed_children_of_running_tasks(session)
 
 
 __all__ = ["EngineEndpoint", "completed_children_of_running_tasks"]

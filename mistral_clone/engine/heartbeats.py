@@ -33,6 +33,8 @@ from mistral_clone.db import models
 from mistral_clone.db import session as db_session
 from mistral_clone.engine import adhoc
 from mistral_clone.engine import states
+from mistral_clone.engine import store as store_mod
+from mistral_clone.rpc import clients
 
 LOG = logging.getLogger(__name__)
 
@@ -137,7 +139,6 @@ def claim(session, item: Expired, new_heartbeat: datetime.datetime) -> bool:
 def _rerun_request(session, action_ex_id: str) -> tuple:
     """What the executor needs to run the action execution again:
     (python action name, input, execution context, target)."""
-    from mistral_clone.engine import actions as action_handler
     action_ex = session.get(models.ActionExecution, action_ex_id)
     task_ex = session.get(models.TaskExecution, action_ex.task_execution_id)
     wf_ex = session.get(models.WorkflowExecution,
@@ -150,7 +151,7 @@ def _rerun_request(session, action_ex_id: str) -> tuple:
     base_input = adhoc.base_input(resolved, action_ex.input,
                                   (wf_ex.params or {}).get("env"),
                                   {"id": wf_ex.id})
-    exec_ctx = action_handler.exec_context(action_ex, wf_ex, task_ex,
+    exec_ctx = store_mod.exec_context(action_ex, wf_ex, task_ex,
                                            action_ex.index or 0)
     return resolved.python_name, base_input, exec_ctx, runtime.get("target")
 
@@ -164,13 +165,11 @@ class CheckResult:
 
 def _send_rerun(ctx, action_ex_id, python_name, base_input, exec_ctx,
                 target) -> None:
-    from mistral_clone.rpc import clients
     clients.get_executor_client(target).run_action(
         ctx, action_ex_id, python_name, base_input, exec_ctx)
 
 
 def _send_failure(ctx, action_ex_id, wf_ex_id) -> None:
-    from mistral_clone.rpc import clients
     clients.get_engine_client()._cast(
         ctx, "report_action_result", action_ex_id=action_ex_id,
         result={"data": None, "error": HEARTBEAT_ERROR, "cancel": False,

@@ -5,6 +5,7 @@ from typing import Optional
 
 from mistral_clone import config
 from mistral_clone.engine import states
+from mistral_clone.rpc import clients
 
 _WF_EVENTS = {
     states.RUNNING: {"ANY": "WORKFLOW_LAUNCHED",
@@ -71,7 +72,6 @@ def _send(step, ex_id, data, event, updated_at, publishers):
 
 
 def _flush(step) -> None:
-    from mistral_clone.rpc import clients
     events = step._pending_notifications
     step._pending_notifications = None
     if events:

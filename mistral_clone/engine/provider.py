@@ -11,20 +11,36 @@ from typing import Any, Optional
 import sqlalchemy as sa
 
 from mistral_clone.db import models
+from mistral_clone.engine import queries
+from mistral_clone.engine import specs
+from mistral_clone.engine import states
 
 
 def _ts(value: Optional[datetime.datetime]) -> Optional[str]:
     return value.isoformat(" ") if value is not None else None
 
 
-def task_dict(task_ex: models.TaskExecution) -> dict:
+def result_of(task_ex, accepted_results) -> object:
+    """A task's result as Mistral computes it: what the task stored when
+    it finished, else from its accepted runs (``accepted_results()``): a
+    list for with-items, else the one result, or the list of them (``[]``
+    while none has finished)."""
+    if task_ex.result is not None or states.is_completed(task_ex.state):
+        return task_ex.result
+    results = accepted_results()
+    if (task_ex.spec or {}).get("with-items"):
+        return results
+    return results[0] if len(results) == 1 else results
+
+
+def task_dict(task_ex: models.TaskExecution, result=None) -> dict:
     return {
         "id": task_ex.id,
         "name": task_ex.name,
         "spec": task_ex.spec,
         "state": task_ex.state,
         "state_info": task_ex.state_info,
-        "result": task_ex.result,
+        "result": task_ex.result if result is None else result,
         "published": task_ex.published,
         "type": task_ex.type,
         "workflow_execution_id": task_ex.workflow_execution_id,
@@ -47,7 +63,6 @@ def execution_dict(wf_ex: models.WorkflowExecution) -> dict:
 
 
 def _spec_dict(wf_ex) -> dict:
-    from mistral_clone.engine import specs
     try:
         return specs.workflow_spec(wf_ex).to_dict()
     except Exception:  # noqa: BLE001 - a spec view is best effort
@@ -93,9 +108,14 @@ class DbDataProvider:
             stmt = stmt.where(model.project_id == self._project_id)
         return stmt
 
+    def _task_dict(self, task_ex) -> dict:
+        return task_dict(task_ex, result_of(
+            task_ex, lambda: queries.accepted_results(self._session,
+                                                      task_ex)))
+
     def task_info(self, task_execution_id: str) -> Optional[dict]:
         task_ex = self._session.get(models.TaskExecution, task_execution_id)
-        return task_dict(task_ex) if task_ex is not None else None
+        return self._task_dict(task_ex) if task_ex is not None else None
 
     def find_task_info(self, workflow_execution_id: str,
                        name: str) -> Optional[dict]:
@@ -105,7 +125,7 @@ class DbDataProvider:
             models.TaskExecution.name == name,
         ).order_by(models.TaskExecution.created_at.desc()).limit(1)
         task_ex = self._session.execute(stmt).scalars().first()
-        return task_dict(task_ex) if task_ex is not None else None
+        return self._task_dict(task_ex) if task_ex is not None else None
 
     def _tasks_of(self, wf_ex_id, state):
         stmt = sa.select(models.TaskExecution).where(

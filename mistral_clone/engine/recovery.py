@@ -16,7 +16,7 @@ import logging
 
 from mistral_clone import context as mc_context
 from mistral_clone.db import session as db_session
-from mistral_clone.engine import endpoint
+from mistral_clone.engine import queries
 from mistral_clone.rpc import clients
 
 LOG = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ LOG = logging.getLogger(__name__)
 def recover() -> None:
     ctx = mc_context.admin_context()
     with db_session.read_only() as session:
-        children = endpoint.completed_children_of_running_tasks(session)
+        children = queries.completed_children_of_running_tasks(session)
     for child_id in children:
         LOG.info("Recovery: reporting sub-workflow %s again", child_id)
         clients.get_engine_client().report_subworkflow_result(ctx, child_id)

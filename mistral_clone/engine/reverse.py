@@ -1,4 +1,4 @@
-"""The reverse workflow controller: pure functions of (spec, state).
+"""The reverse workflow controller: pure functions of (spec, facts).
 
 A reverse workflow runs what its target task requires, dependencies first;
 a task starts when everything it requires has succeeded.
@@ -8,6 +8,7 @@ from mistral_clone import exceptions as exc
 
 
 def target_task_names(wf_spec, params: dict) -> list:
+    """The target task and everything it requires, dependencies first."""
     target = (params or {}).get("task_name")
     if not target:
         raise exc.InputError(
@@ -16,26 +17,28 @@ def target_task_names(wf_spec, params: dict) -> list:
     return wf_spec.tasks_required_for(target)
 
 
-def start_task_names(wf_spec, required: list) -> list:
-    return [n for n in required if not _requires(wf_spec, n, required)]
+def target_name(params: dict) -> str:
+    return (params or {}).get("task_name")
 
 
-def _requires(wf_spec, name, required):
+def requires(wf_spec, name: str, required: list) -> list:
+    """What ``name`` requires, among the tasks the target needs."""
     return [r for r in wf_spec.tasks[name].requires if r in required]
 
 
-def next_task_names(wf_spec, required: list, finished_name: str,
-                    succeeded: set) -> list:
-    """Tasks that may start now that ``finished_name`` succeeded, given the
-    names of every task that has succeeded (``succeeded``)."""
-    ready = []
-    for name in required:
-        needs = _requires(wf_spec, name, required)
-        if finished_name in needs and name not in succeeded and \
-                all(n in succeeded for n in needs):
-            ready.append(name)
-    return ready
+def ready_task_names(wf_spec, required: list, started: set,
+                     succeeded: set) -> list:
+    """Tasks that may start now: not started yet, everything they require
+    succeeded (Mistral's ``_find_task_specs_with_satisfied_dependencies``),
+    dependencies first."""
+    return [name for name in required
+            if name not in started and
+            all(r in succeeded for r in requires(wf_spec, name, required))]
+
+
+def start_task_names(wf_spec, required: list) -> list:
+    return ready_task_names(wf_spec, required, set(), set())
 
 
 def upstream_names(wf_spec, name: str, required: list) -> list:
-    return _requires(wf_spec, name, required)
+    return requires(wf_spec, name, required)

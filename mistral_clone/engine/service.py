@@ -5,11 +5,11 @@ it runs it checks the action heartbeats (see ``heartbeats``)."""
 import logging
 
 from mistral_clone import config
-from mistral_clone.engine import completions
 from mistral_clone.engine import heartbeats
 from mistral_clone.engine import recovery
 from mistral_clone.engine.endpoint import EngineEndpoint
 from mistral_clone.executor import heartbeats as executor_heartbeats
+from mistral_clone.rpc import results as rpc_results
 from mistral_clone.rpc import transport
 
 LOG = logging.getLogger(__name__)
@@ -46,8 +46,8 @@ class EngineService:
         self.checker.stop()
         executor_heartbeats.stop()
         # A stopped engine takes no more results, not even in-process ones.
-        if completions.local_queue() is self.endpoint.completions:
-            completions.set_local_queue(None)
+        if rpc_results.local_engine_queue() is self.endpoint.completions:
+            rpc_results.set_local_engine_queue(None)
         self.server.stop()
         self.server.wait()
 

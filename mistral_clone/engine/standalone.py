@@ -9,8 +9,12 @@ and its result is stored when it arrives; a synchronous action without
 from mistral_clone import actions as std_actions
 from mistral_clone import exceptions as exc
 from mistral_clone.db import models
-from mistral_clone.engine import actions as action_handler
+from mistral_clone.engine import adhoc
+from mistral_clone.engine import conductor as conductor_mod
+from mistral_clone.engine import machines
 from mistral_clone.engine import step as step_mod
+from mistral_clone.engine import store as store_mod
+from mistral_clone.rpc import clients
 
 
 def _is_sync(python_name: str, base_input: dict) -> bool:
@@ -23,49 +27,72 @@ def _is_sync(python_name: str, base_input: dict) -> bool:
         raise exc.InputError(str(e))
 
 
+def _resolve(step, action_name: str, namespace: str):
+    try:
+        resolved = adhoc.resolve(step.session, action_name, namespace, None,
+                                 step.ctx.project_id)
+    except exc.InvalidActionError as e:
+        if not str(e).startswith("Failed to find action"):
+            raise
+        # Mistral's message here names no namespace.
+        raise exc.InvalidActionError(
+            "Failed to find action [action_name=%s]" % action_name) from None
+    return resolved
+
+
+def _new_row(ctx, resolved, action_input, description, namespace):
+    return models.ActionExecution(
+        id=models.new_id(), project_id=ctx.project_id, name=resolved.name,
+        description=description or "", workflow_namespace=namespace or "",
+        state=None, accepted=False, is_sync=True, index=0,
+        input=action_input, runtime_context={"adhoc": resolved.is_adhoc},
+        created_at=models.utcnow())
+
+
 def start_action(ctx, action_name: str, action_input: dict,
                  description, namespace: str, params: dict) -> dict:
     """Mistral 23's rules: without ``run_sync``, the action runs in the
     background (saved, returned RUNNING) when ``save_result`` is set or
     the action is asynchronous; otherwise it runs now and is stored only
     with ``save_result``."""
-    from mistral_clone.rpc import clients
     run_sync = params.get("run_sync")
     save = params.get("save_result")
+    action_input = action_input or {}
     with step_mod.step(ctx) as step:
-        _none, resolved, base_input = action_handler.create_standalone(
-            step, action_name, action_input or {}, description, namespace,
-            save=False)
+        resolved = _resolve(step, action_name, namespace)
+        base_input = adhoc.base_input(resolved, action_input)
+        store = store_mod.DbStore(step)
+        store.check_action_input(resolved.python_name, base_input)
         sync_action = _is_sync(resolved.python_name, base_input)
         if run_sync and not sync_action:
             raise exc.InputError(
                 "Action does not support synchronous execution.")
         if not run_sync and (save or not sync_action):
-            action_ex, _r, _i = action_handler.create_standalone(
-                step, action_name, action_input or {}, description,
-                namespace, save=True)
+            action_ex = _new_row(
+                ctx, resolved,
+                action_input if resolved.is_adhoc else base_input,
+                description, namespace)
             action_ex.is_sync = sync_action
-            action_handler.send(
-                step, action_ex.id, resolved.python_name, base_input,
-                action_handler.exec_context(action_ex))
+            machines.fire(machines.ACTION, action_ex, machines.START)
+            step.session.add(action_ex)
             step.session.flush()
-            return action_handler.row_dict(action_ex)
+            store_mod.send(step, action_ex.id, resolved.python_name,
+                           base_input, store_mod.exec_context(action_ex))
+            return store_mod.row_dict(action_ex)
 
     result = clients.get_executor_client().run_action_sync(
         ctx, None, resolved.python_name, base_input,
         {"action_execution_id": None, "callback_url": None})
 
-    row = models.ActionExecution(
-        id=models.new_id(), project_id=ctx.project_id,
-        name=resolved.name, description=description or "",
-        workflow_namespace=namespace or "", input=action_input or {},
-        tags=[], accepted=True, is_sync=True, runtime_context={},
-        created_at=models.utcnow())
+    row = _new_row(ctx, resolved, action_input, description, namespace)
+    row.tags = []
+    machines.fire(machines.ACTION, row, machines.START)
     with step_mod.step(ctx) as step:
-        action_handler.store_result(step, row, result)
+        conductor = conductor_mod.Conductor(store_mod.DbStore(step))
+        conductor.on_action_result(None, None, row, dict(result, sync=True))
         if not save:
             # Nothing stored: Mistral answers with an unsaved record.
-            values = action_handler.row_dict(row)
+            values = store_mod.row_dict(row)
             values.update(id=None, project_id=None, accepted=None,
                           tags=None, created_at=None, updated_at=None,
                           description=description or None,
@@ -73,4 +100,4 @@ def start_action(ctx, action_name: str, action_input: dict,
             return values
         step.session.add(row)
         step.session.flush()
-        return action_handler.row_dict(row)
+        return store_mod.row_dict(row)

@@ -13,10 +13,7 @@ import threading
 from typing import Callable
 
 import sqlalchemy as sa
-from sqlalchemy import orm
 
-from mistral_clone import exceptions as exc
-from mistral_clone.db import models
 from mistral_clone.db import session as db_session
 from mistral_clone.engine.provider import DbDataProvider
 
@@ -155,47 +152,11 @@ def step(ctx):
     current.run_after_commit()
 
 
-# The blobs every step reads (inputs, context, env): loaded with the row in
-# one query instead of one lazy query each.
-_WF_EX_STEP_COLUMNS = ("input", "params", "context", "runtime_context")
-_TASK_EX_STEP_COLUMNS = ("in_context", "published", "runtime_context",
-                         "next_tasks")
-_WF_EX_STEP_OPTIONS = tuple(
-    orm.undefer(getattr(models.WorkflowExecution, c))
-    for c in _WF_EX_STEP_COLUMNS)
-_TASK_EX_STEP_OPTIONS = tuple(
-    orm.undefer(getattr(models.TaskExecution, c))
-    for c in _TASK_EX_STEP_COLUMNS)
-
-
-def wf_ex_step_options() -> tuple:
-    return _WF_EX_STEP_OPTIONS
-
-
-def task_ex_step_options() -> tuple:
-    return _TASK_EX_STEP_OPTIONS
-
-
-def lock_workflows(session, wf_ex_ids) -> dict:
-    """``{id: workflow execution}`` of those of ``wf_ex_ids`` that exist,
-    all locked in one statement (in id order on PostgreSQL, the order every
-    multi-row lock of the engine takes, so two of them cannot deadlock)."""
-    stmt = sa.select(models.WorkflowExecution).where(
-        models.WorkflowExecution.id.in_(sorted(wf_ex_ids))
-    ).order_by(models.WorkflowExecution.id).with_for_update().options(
-        *wf_ex_step_options()).execution_options(populate_existing=True)
-    return {wf_ex.id: wf_ex for wf_ex in session.execute(stmt).scalars()}
-
-
-def lock_workflow(session, wf_ex_id: str) -> models.WorkflowExecution:
-    """The workflow execution row, locked for this transaction
-    (``SELECT ... FOR UPDATE``; SQLite's write transaction is exclusive)."""
-    stmt = sa.select(models.WorkflowExecution).where(
-        models.WorkflowExecution.id == wf_ex_id
-    ).with_for_update().options(*wf_ex_step_options()).execution_options(
-        populate_existing=True)
-    wf_ex = session.execute(stmt).scalars().first()
-    if wf_ex is None:
-        raise exc.NotFoundError(
-            "WorkflowExecution not found [id=%s]" % wf_ex_id)
-    return wf_ex
+def step_in(session, ctx) -> Step:
+    """A step over a transaction that its owner commits (the scheduler's
+    claiming transaction): its messages are sent once that has
+    committed."""
+    current = Step(session, ctx)
+    sa.event.listen(session, "after_commit",
+                    lambda _session: current.run_after_commit(), once=True)
+    return current

@@ -11,7 +11,10 @@ import oslo_messaging as messaging
 from mistral_clone import actions
 from mistral_clone import context as mc_context
 from mistral_clone.executor import heartbeats
+from mistral_clone.rpc import clients
+from mistral_clone.rpc import results as rpc_results
 from mistral_clone.rpc import serializer
+from mistral_clone.rpc import transport
 
 LOG = logging.getLogger(__name__)
 
@@ -58,10 +61,8 @@ def set_local_executor(endpoint: "Optional[ExecutorEndpoint]") -> None:
 
 def _local_engine_queue():
     """The engine's result queue of this process when results would only
-    travel through the in-process transport to it (see ``completions``)."""
-    from mistral_clone.engine import completions
-    from mistral_clone.rpc import transport
-    queue = completions.local_queue()
+    travel through the in-process transport to it (``rpc.results``)."""
+    queue = rpc_results.local_engine_queue()
     if queue is None or not transport.is_in_process():
         return None
     return queue
@@ -75,8 +76,7 @@ class ExecutorEndpoint:
             max_workers=workers, thread_name_prefix="mistral-action")
         # Results waiting for their message to an engine: one sender thread
         # sends what finished while its previous message was on its way.
-        from mistral_clone.engine import completions
-        self._results = completions.CompletionQueue(
+        self._results = rpc_results.CompletionQueue(
             _report_results, max_batch=MAX_RESULTS_PER_MESSAGE, workers=1,
             max_keys=1)
         # Accepted actions no worker has started yet: a token per
@@ -177,8 +177,6 @@ MAX_RESULTS_PER_MESSAGE = 100
 def _hand_back(waiting) -> None:
     """Send accepted, never started actions (``(ctx, arguments)``) back to
     their topic (or their target executor) for another executor."""
-    from mistral_clone.rpc import clients
-    from mistral_clone.rpc import transport
     if not waiting or transport.is_in_process():
         return      # one process: it stops as a whole (see recovery)
     for ctx, actions in mc_context.group_by_caller(
@@ -196,7 +194,6 @@ def _hand_back(waiting) -> None:
 def _report_results(batches: dict) -> None:
     """Send finished actions' results to the engines, one message per
     caller: the engine handles them with the message's context."""
-    from mistral_clone.rpc import clients
     by_caller = mc_context.group_by_caller(
         (ctx, {"action_ex_id": action_ex_id, "result": result,
                "wf_ex_id": wf_ex_id})

@@ -216,7 +216,9 @@ WORKFLOW = {
         },
     }),
     "required": ["tasks"] + _COMMON_REQUIRED,
-    "additionalProperties": False,
+    # Mistral 23 accepts and ignores unknown keys at the workflow level (a
+    # typo such as ``outputs:``); existing files must keep loading.
+    "additionalProperties": True,
 }
 
 ACTION = {

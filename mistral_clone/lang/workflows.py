@@ -218,6 +218,29 @@ class WorkflowSpec:
         visit(target, set())
         return ordered
 
+    # -- input ----------------------------------------------------------------
+
+    def complete_input(self, wf_input: dict) -> dict:
+        """``wf_input`` with the defaults filled in; raises InputError
+        with Mistral's message naming what is missing or unexpected."""
+        missing = [str(k) for k, v in self.input.items()
+                   if v is REQUIRED and k not in wf_input]
+        unexpected = [k for k in wf_input if k not in self.input]
+        if missing or unexpected:
+            cls = "DirectWorkflowSpec" if self.type == DIRECT \
+                else "ReverseWorkflowSpec"
+            msg = "Invalid input [name=%s, class=%s" % (self.name, cls)
+            if missing:
+                msg += ", missing=%s" % missing
+            if unexpected:
+                msg += ", unexpected=%s" % unexpected
+            raise exc.InputError(msg + "]")
+        full = dict(wf_input)
+        for key, default in self.input.items():
+            if key not in full:
+                full[key] = default
+        return full
+
     # -- API views ------------------------------------------------------------
 
     def input_str(self) -> str:

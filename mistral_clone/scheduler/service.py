@@ -23,6 +23,7 @@ from typing import Callable, Optional
 from mistral_clone import config
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
+from mistral_clone.engine import timers  # noqa: F401 - registers targets
 from mistral_clone.scheduler import calls
 from mistral_clone.scheduler import cron
 

@@ -67,20 +67,7 @@ def check_schedule(pattern: Optional[str],
 
 def check_workflow_input(wf_spec, workflow_input: dict) -> None:
     """Mistral's check of an input against a workflow's signature."""
-    expected = wf_spec.input
-    missing = [str(name) for name, default in expected.items()
-               if default is lang.REQUIRED and name not in workflow_input]
-    unexpected = [name for name in workflow_input if name not in expected]
-    if not (missing or unexpected):
-        return
-    spec_class = ("ReverseWorkflowSpec" if wf_spec.type == "reverse"
-                  else "DirectWorkflowSpec")
-    msg = "Invalid input [name=%s, class=%s" % (wf_spec.name, spec_class)
-    if missing:
-        msg += ", missing=%s" % missing
-    if unexpected:
-        msg += ", unexpected=%s" % unexpected
-    raise exc.InputError(msg + "]")
+    wf_spec.complete_input(workflow_input)
 
 
 def _as_dict(value, field: str) -> dict:

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
-from mistral_clone.engine import actions as action_handler
+from mistral_clone.engine import store as engine_store
+from mistral_clone.engine import step as step_mod
 from tests.functional.helpers import action_exs_of, get_wf_ex, tasks_of, \
     wait_state
 
@@ -63,7 +64,7 @@ def _inline(conf, names):
 def test_inline_trivial_actions_finish_in_the_starting_step(
         engine, ctx, conf, create_workflows):
     create_workflows(LINEAR)
-    _inline(conf, list(action_handler.TRIVIAL_ACTIONS))
+    _inline(conf, list(engine_store.TRIVIAL_ACTIONS))
     try:
         wf_ex = engine.start_workflow(ctx, "lin")
     finally:
@@ -96,7 +97,7 @@ def test_executor_type_local_runs_std_fail_inline(engine, ctx, conf,
 
 
 def test_inline_off_by_default(conf):
-    assert action_handler.inline_action_names() == frozenset()
+    assert engine_store.inline_action_names() == frozenset()
 
 
 def test_with_items_concurrency_keeps_values_in_rows(engine, ctx,
@@ -138,7 +139,6 @@ def test_sqlite_pool_follows_the_database_options(conf, db):
 
 def test_inline_actions_past_the_step_limit(engine, ctx, conf,
                                             create_workflows, monkeypatch):
-    from mistral_clone.engine import step as step_mod
     monkeypatch.setattr(step_mod, "MAX_INLINE_PER_STEP", 3)
     create_workflows(ITEMS)
     _inline(conf, ["std.echo"])

@@ -66,7 +66,7 @@ wf:
     assert task["runtime_context"] == {"wait_before_policy": {"skip": True}}
     # The timer was committed with the step that delayed the task.
     assert _delayed_calls(task["id"]) == [
-        "mistral_clone.engine.policies.continue_task"]
+        "task.continue"]
     assert action_exs_of(task["id"]) == []
     done = wait_state(wf_ex["id"])
     assert done["state"] == "SUCCESS"

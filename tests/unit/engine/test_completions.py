@@ -3,7 +3,7 @@ arrival order within a key, nothing lost when a batch fails."""
 
 import threading
 
-from mistral_clone.engine.completions import CompletionQueue
+from mistral_clone.rpc.results import CompletionQueue
 
 
 def _recorder():

@@ -52,14 +52,15 @@ def test_engine_command_with_message():
     spec = _spec()
     transitions = direct.next_transitions(spec.tasks["e"], states.SUCCESS,
                                           _truthy({"x": 1}))
-    [cmd] = direct.to_commands(spec, "id-e", transitions, {})
+    [cmd] = direct.transition_commands(spec, "id-e", transitions, {})
     assert (cmd.kind, cmd.msg) == (commands.FAIL, "boom")
+    assert direct.next_tasks_of([cmd]) == []
 
 
 def test_rearrange_stops_after_state_change_and_keeps_after_pause():
-    run = commands.run_task("x", {})
-    fail = commands.Command(commands.FAIL)
-    pause = commands.Command(commands.PAUSE)
+    run = commands.RunTask("x", {})
+    fail = commands.WorkflowCommand(commands.FAIL)
+    pause = commands.WorkflowCommand(commands.PAUSE)
     assert commands.rearrange([fail, run]) == [fail]
     assert commands.rearrange([run, fail, run]) == [run, fail]
     assert commands.rearrange([pause, run]) == [pause, run]
@@ -70,16 +71,21 @@ def test_join_states():
     join = spec.tasks["j"]
     fact = direct.InboundFact
     assert direct.join_state(spec, join, {}).state == states.WAITING
-    both = {"b": fact("1", states.SUCCESS, ["j"], {"j": "on-success"}),
-            "c": fact("2", states.SUCCESS, ["j"], {"j": "on-success"})}
-    assert direct.join_state(spec, join, both).state == states.RUNNING
+    both = {"b": fact("1", states.SUCCESS, [["j", "on-success"]]),
+            "c": fact("2", states.SUCCESS, [["j", "on-success"]])}
+    result = direct.join_state(spec, join, both)
+    assert result.state == states.RUNNING
+    assert result.triggered_by == [{"task_id": "1", "event": "on-success"},
+                                   {"task_id": "2", "event": "on-success"}]
     # b never ran and a went elsewhere: the route to j through b is gone.
-    gone = {"a": fact("0", states.SUCCESS, ["c", "d"]),
-            "c": fact("2", states.SUCCESS, ["j"])}
+    gone = {"a": fact("0", states.SUCCESS, [["c", "on-success"],
+                                            ["d", "on-complete"]]),
+            "c": fact("2", states.SUCCESS, [["j", "on-success"]])}
     result = direct.join_state(spec, join, gone)
     assert result.state == states.ERROR
     assert result.state_info == "Failed by tasks: ['b']"
-    assert direct.downstream_joins(spec, "a") == {"j"}
+    assert direct.downstream_joins(spec, "a", {"j"}) == {"j"}
+    assert direct.reachable_joins(spec, "a") == {"j"}
 
 
 def test_reverse_order():
@@ -96,14 +102,18 @@ wf:
     required = reverse.target_task_names(spec, {"task_name": "c"})
     assert set(required) == {"a", "b", "c"}
     assert reverse.start_task_names(spec, required) == ["a"]
-    assert reverse.next_task_names(spec, required, "a", {"a"}) == ["b"]
-    assert reverse.next_task_names(spec, required, "b", {"a", "b"}) == ["c"]
+    assert reverse.ready_task_names(spec, required, {"a"}, {"a"}) == ["b"]
+    assert reverse.ready_task_names(spec, required, {"a", "b"},
+                                    {"a", "b"}) == ["c"]
 
 
 def test_data_flow_contexts():
-    out = dataflow.outbound_context({"a": 1, "d": {"x": 1}}, {"d": {"y": 2}})
+    plain = dataflow.Options(versioning=False)
+    out = dataflow.outbound_context({"a": 1, "d": {"x": 1}}, {"d": {"y": 2}},
+                                    plain)
     assert out == {"a": 1, "d": {"y": 2}}
-    merged = dataflow.upstream_context([{"d": {"x": 1}}, {"d": {"y": 2}}])
+    merged = dataflow.upstream_context([({"d": {"x": 1}}, {}),
+                                        ({}, {"d": {"y": 2}})], plain)
     assert merged == {"d": {"x": 1, "y": 2}}
     view = dataflow.eval_context({"i": 1, "v": 0}, {"v": 2}, {"e": 3},
                                  {"v": 4}, {"id": "t", "name": "n"})

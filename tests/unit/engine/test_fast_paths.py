@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
-from mistral_clone.engine import completions
+from mistral_clone.rpc import results as completions
 from mistral_clone.engine import rows
 from mistral_clone.engine import states
 
@@ -171,11 +171,11 @@ def test_in_process_hand_over_only_on_the_fake_transport(conf):
     try:
         assert not transport.is_in_process()
         queue = completions.CompletionQueue(lambda batches: None)
-        previous = completions.local_queue()
-        completions.set_local_queue(queue)
+        previous = completions.local_engine_queue()
+        completions.set_local_engine_queue(queue)
         try:
             assert executor_endpoint._local_engine_queue() is None
         finally:
-            completions.set_local_queue(previous)
+            completions.set_local_engine_queue(previous)
     finally:
         conf.clear_override("transport_url")

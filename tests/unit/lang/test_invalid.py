@@ -203,3 +203,12 @@ def test_invalid_actions(text, error_cls, first_line):
         lang.parse_actions(text)
     if first_line:
         assert str(info.value).split("\n")[0] == first_line
+
+
+def test_unknown_workflow_keys_are_accepted_and_ignored():
+    """Mistral 23 loads a workflow with a typo at its top level (say
+    ``outputs:``) and ignores it; task keys stay checked."""
+    spec = lang.get_workflow_spec(
+        WF + "  outputs:\n    a: 1\n  note: x\n  tasks:\n    t1:\n"
+        "      action: std.noop\n")
+    assert spec.output == {} and list(spec.tasks) == ["t1"]

@@ -1,5 +1,9 @@
-"""Action results waiting for their workflow executions, absorbed in
-batches that span executions.
+"""Action results on their way from executors to the engine, queued per
+workflow execution and absorbed in batches that span executions.
+
+The queue sits below both the engine (which drains it) and the executor
+(which fills it in one process, and batches its outgoing messages with the
+same class), so neither imports the other.
 
 Every result of one workflow execution needs that execution's row lock, so
 handling one execution's results in parallel only makes threads (and their
@@ -34,12 +38,14 @@ DEFAULT_MAX_KEYS = 50
 _local = None
 
 
-def local_queue():
-    """The engine's queue in this process, or None (no engine here)."""
+def local_engine_queue():
+    """The engine's result queue in this process, or None (no engine
+    here): an executor of the same process hands its results straight to
+    it when messages would not leave the process anyway."""
     return _local
 
 
-def set_local_queue(queue) -> None:
+def set_local_engine_queue(queue) -> None:
     global _local
     _local = queue
 

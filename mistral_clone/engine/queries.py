@@ -1,0 +1,391 @@
+"""Every query the engine makes, named, in one place: what an engine step
+reads (facts for the decisions) and the locks it takes. A step's number of
+queries is the number of these calls it makes; none of them scans more than
+the rows its name says.
+
+Each function takes the step's session; rows come back attached to it, so
+that what the step changes on them is written at its next flush.
+"""
+
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from mistral_clone import exceptions as exc
+from mistral_clone.db import lookup
+from mistral_clone.db import models
+from mistral_clone.engine import completion
+from mistral_clone.engine import direct
+from mistral_clone.engine import states
+
+Task = models.TaskExecution
+Action = models.ActionExecution
+Workflow = models.WorkflowExecution
+
+# The blobs every step reads (inputs, context, env): loaded with the row in
+# one query instead of one lazy query each.
+_WF_EX_COLUMNS = ("input", "params", "context", "runtime_context")
+_TASK_EX_COLUMNS = ("in_context", "published", "runtime_context",
+                    "next_tasks", "progress")
+WF_EX_OPTIONS = tuple(orm.undefer(getattr(Workflow, c))
+                      for c in _WF_EX_COLUMNS)
+TASK_EX_OPTIONS = tuple(orm.undefer(getattr(Task, c))
+                        for c in _TASK_EX_COLUMNS)
+
+
+# -- locks ------------------------------------------------------------------
+
+def lock_workflows(session, wf_ex_ids) -> dict:
+    """``{id: workflow execution}`` of those of ``wf_ex_ids`` that exist,
+    all locked in one statement (in id order on PostgreSQL, the order every
+    multi-row lock of the engine takes, so two of them cannot deadlock)."""
+    stmt = sa.select(Workflow).where(
+        Workflow.id.in_(sorted(wf_ex_ids))
+    ).order_by(Workflow.id).with_for_update().options(
+        *WF_EX_OPTIONS).execution_options(populate_existing=True)
+    return {wf_ex.id: wf_ex for wf_ex in session.execute(stmt).scalars()}
+
+
+def lock_workflow(session, wf_ex_id: str) -> models.WorkflowExecution:
+    """The workflow execution row, locked for this transaction
+    (``SELECT ... FOR UPDATE``; SQLite's write transaction is exclusive)."""
+    stmt = sa.select(Workflow).where(Workflow.id == wf_ex_id) \
+        .with_for_update().options(*WF_EX_OPTIONS) \
+        .execution_options(populate_existing=True)
+    wf_ex = session.execute(stmt).scalars().first()
+    if wf_ex is None:
+        raise exc.NotFoundError(
+            "WorkflowExecution not found [id=%s]" % wf_ex_id)
+    return wf_ex
+
+
+def workflow(session, wf_ex_id: str) -> Optional[models.WorkflowExecution]:
+    """A workflow execution, not locked."""
+    return session.get(Workflow, wf_ex_id)
+
+
+def task(session, task_ex_id: str, refresh: bool = False):
+    """A task execution (re-read after its workflow was locked)."""
+    task_ex = session.get(Task, task_ex_id, options=TASK_EX_OPTIONS)
+    if task_ex is not None and refresh:
+        session.refresh(task_ex)
+    return task_ex
+
+
+def action(session, action_ex_id: str):
+    return session.get(Action, action_ex_id)
+
+
+def actions_with_tasks(session, action_ex_ids) -> dict:
+    """``{action execution id: (action execution, its task)}`` in one
+    query (an engine step absorbing many results)."""
+    rows = session.execute(
+        sa.select(Action, Task).join(Task, Task.id == Action.task_execution_id)
+        .where(Action.id.in_(action_ex_ids))
+        .options(orm.undefer(Action.runtime_context),
+                 *TASK_EX_OPTIONS)).all()
+    return {action_ex.id: (action_ex, task_ex) for action_ex, task_ex in rows}
+
+
+# -- tasks of one workflow execution ----------------------------------------
+
+def task_by_unique_key(session, wf_ex_id: str, key: str):
+    """The one task execution of a join (latest first)."""
+    return session.execute(
+        sa.select(Task).where(Task.workflow_execution_id == wf_ex_id,
+                              Task.unique_key == key)
+        .options(*TASK_EX_OPTIONS)
+        .order_by(Task.created_at.desc()).limit(1)).scalars().first()
+
+
+def task_names(session, task_ex_ids) -> set:
+    ids = [i for i in task_ex_ids or () if i]
+    if not ids:
+        return set()
+    return set(session.execute(
+        sa.select(Task.name).where(Task.id.in_(ids))).scalars())
+
+
+def latest_task_facts(session, wf_ex_id: str, names) -> dict:
+    """``{name: direct.InboundFact}`` of the latest execution of each of
+    ``names`` (a join's inbound tasks or their ancestors)."""
+    names = list(names)
+    if not names:
+        return {}
+    rows = session.execute(
+        sa.select(Task.id, Task.name, Task.state, Task.next_tasks)
+        .where(Task.workflow_execution_id == wf_ex_id, Task.name.in_(names))
+        .order_by(Task.created_at, Task.id)).all()
+    return {row.name: direct.InboundFact(row.id, row.state,
+                                         [list(p) for p in
+                                          row.next_tasks or ()])
+            for row in rows}
+
+
+def latest_tasks(session, wf_ex_id: str, names) -> list:
+    """The latest execution of each of ``names`` that has one."""
+    names = list(names)
+    if not names:
+        return []
+    latest = {}
+    for task_ex in session.execute(
+            sa.select(Task).where(Task.workflow_execution_id == wf_ex_id,
+                                  Task.name.in_(names))
+            .order_by(Task.created_at, Task.id)).scalars():
+        latest[task_ex.name] = task_ex
+    return list(latest.values())
+
+
+def completed_tasks(session, wf_ex_id: str, names, ids=None,
+                    processed: Optional[bool] = None) -> list:
+    """Completed executions of ``names`` (only ``ids`` when given), in the
+    order they finished: the upstream of a task's inbound context."""
+    stmt = sa.select(Task).where(
+        Task.workflow_execution_id == wf_ex_id, Task.name.in_(list(names)),
+        Task.state.in_((states.SUCCESS, states.ERROR, states.CANCELLED)))
+    if ids:
+        stmt = stmt.where(Task.id.in_(list(ids)))
+    if processed is not None:
+        stmt = stmt.where(Task.processed.is_(processed))
+    return list(session.execute(
+        stmt.options(*TASK_EX_OPTIONS)
+        .order_by(Task.finished_at, Task.created_at)).scalars())
+
+
+def succeeded_tasks(session, wf_ex_id: str, names) -> list:
+    """SUCCESS executions of ``names`` (the requirements of a reverse
+    workflow's task), in the order they finished."""
+    return list(session.execute(
+        sa.select(Task).where(Task.workflow_execution_id == wf_ex_id,
+                              Task.name.in_(list(names)),
+                              Task.state == states.SUCCESS)
+        .options(*TASK_EX_OPTIONS)
+        .order_by(Task.finished_at, Task.created_at)).scalars())
+
+
+def tasks_named(session, wf_ex_id: str, names) -> list:
+    return list(session.execute(
+        sa.select(Task).where(Task.workflow_execution_id == wf_ex_id,
+                              Task.name.in_(list(names)))
+        .options(*TASK_EX_OPTIONS)
+        .order_by(Task.created_at, Task.id)).scalars())
+
+
+def task_name_states(session, wf_ex_id: str, names):
+    """(names that have an execution, names that have one in SUCCESS)."""
+    rows = session.execute(
+        sa.select(Task.name, Task.state).where(
+            Task.workflow_execution_id == wf_ex_id,
+            Task.name.in_(list(names)))).all()
+    return ({r.name for r in rows},
+            {r.name for r in rows if r.state == states.SUCCESS})
+
+
+def tasks_in_state(session, wf_ex_id: str, state: str, names=None) -> list:
+    """Executions in ``state`` (of ``names`` when given), oldest first:
+    waiting joins, tasks held by pause-before."""
+    stmt = sa.select(Task).where(Task.workflow_execution_id == wf_ex_id,
+                                 Task.state == state)
+    if names is not None:
+        stmt = stmt.where(Task.name.in_(list(names)))
+    return list(session.execute(
+        stmt.options(*TASK_EX_OPTIONS)
+        .order_by(Task.created_at, Task.id)).scalars())
+
+
+def unprocessed_completed_tasks(session, wf_ex_id: str) -> list:
+    """Tasks that finished while their workflow was paused: their
+    transitions are taken when it resumes."""
+    return list(session.execute(
+        sa.select(Task).where(Task.workflow_execution_id == wf_ex_id,
+                              Task.state.in_(states.COMPLETED),
+                              Task.processed.is_(False))
+        .options(*TASK_EX_OPTIONS)
+        .order_by(Task.created_at, Task.id)).scalars())
+
+
+def end_tasks(session, wf_ex_id: str) -> list:
+    """Finished tasks that ended a branch (no task after them), in the
+    order they finished: the final context comes from them."""
+    return list(session.execute(
+        sa.select(Task.in_context, Task.published).where(
+            Task.workflow_execution_id == wf_ex_id,
+            Task.has_next_tasks.is_(False),
+            Task.state.in_(states.COMPLETED))
+        .order_by(Task.finished_at, Task.created_at, Task.id)).all())
+
+
+def count_tasks(session, wf_ex_id: str, *conditions) -> int:
+    return session.execute(
+        sa.select(sa.func.count()).select_from(Task).where(
+            Task.workflow_execution_id == wf_ex_id, *conditions)
+    ).scalar_one()
+
+
+def incomplete_task_count(session, wf_ex_id: str) -> int:
+    return count_tasks(session, wf_ex_id, Task.state.in_(states.INCOMPLETE))
+
+
+def completion_facts(session, wf_ex_id: str, reverse_rules: bool
+                     ) -> completion.CompletionFacts:
+    """What the end of a workflow depends on, in one query: its tasks
+    counted by state (and, for ERROR, by whether the error is handled);
+    the names of the cancelled ones."""
+    rows = session.execute(
+        sa.select(Task.state, Task.error_handled, Task.name).where(
+            Task.workflow_execution_id == wf_ex_id,
+            sa.or_(Task.state.in_(states.INCOMPLETE),
+                   Task.state.in_((states.CANCELLED, states.ERROR))))).all()
+    incomplete = sum(1 for r in rows if r.state in states.INCOMPLETE)
+    cancelled = sorted(r.name for r in rows if r.state == states.CANCELLED)
+    unhandled = sum(1 for r in rows if r.state == states.ERROR and
+                    (reverse_rules or not r.error_handled))
+    return completion.CompletionFacts(incomplete, cancelled, unhandled)
+
+
+def failed_tasks(session, wf_ex_id: str, wf_spec, reverse_rules: bool
+                 ) -> list:
+    """``completion.FailedTask`` of each failed task whose error is not
+    handled (Mistral: no on-error clause), by name, with its failed
+    children."""
+    rows = session.execute(
+        sa.select(Task).where(Task.workflow_execution_id == wf_ex_id,
+                              Task.state == states.ERROR)
+        .order_by(Task.name, Task.created_at)).scalars().all()
+    out = []
+    for t in rows:
+        spec = wf_spec.tasks.get(t.name)
+        if not reverse_rules and spec is not None and \
+                direct.has_error_clause(spec):
+            continue
+        model = Workflow if t.type == "WORKFLOW" else Action
+        children = session.execute(
+            sa.select(model.id, model.state, model.output)
+            .where(model.task_execution_id == t.id)
+            .order_by(model.created_at)).all()
+        failed = completion.failed_task(t, children, t.type == "WORKFLOW")
+        out.append(failed)
+    return out
+
+
+# -- children and parents ----------------------------------------------------
+
+def child_execution_ids(session, wf_ex_id: str, only_states=None) -> list:
+    """Sub-workflow executions started by this execution's tasks."""
+    task_ids = sa.select(Task.id).where(Task.workflow_execution_id == wf_ex_id,
+                                        Task.type == "WORKFLOW")
+    stmt = sa.select(Workflow.id).where(
+        Workflow.task_execution_id.in_(task_ids))
+    if only_states:
+        stmt = stmt.where(Workflow.state.in_(list(only_states)))
+    return list(session.execute(stmt.order_by(Workflow.created_at))
+                .scalars())
+
+
+def paused_children(session, task_ex_id: str) -> int:
+    """Action executions and sub-workflows of the task that are PAUSED."""
+    n = session.execute(
+        sa.select(sa.func.count()).select_from(Action).where(
+            Action.task_execution_id == task_ex_id,
+            Action.state == states.PAUSED)).scalar_one()
+    return n + session.execute(
+        sa.select(sa.func.count()).select_from(Workflow).where(
+            Workflow.task_execution_id == task_ex_id,
+            Workflow.state == states.PAUSED)).scalar_one()
+
+
+def completed_children_of_running_tasks(session) -> list:
+    """Recovery: sub-workflows that finished while their parent task still
+    runs (the report to the parent was lost)."""
+    stmt = sa.select(Workflow.id).join(
+        Task, Task.id == Workflow.task_execution_id).where(
+        Task.state == states.RUNNING,
+        Workflow.state.in_((states.SUCCESS, states.ERROR,
+                            states.CANCELLED)),
+        Task.type == "WORKFLOW")
+    return list(session.execute(stmt).scalars())
+
+
+# -- results ----------------------------------------------------------------
+
+def accepted_results(session, task_ex) -> list:
+    """The results of the task's accepted runs, in item order."""
+    if task_ex.type == "WORKFLOW":
+        rows = session.execute(
+            sa.select(Workflow).where(Workflow.task_execution_id == task_ex.id,
+                                      Workflow.accepted.is_(True))
+            .options(orm.undefer(Workflow.output),
+                     orm.undefer(Workflow.runtime_context))
+        ).scalars().all()
+        rows = sorted(rows, key=lambda r: ((r.runtime_context or {}).get(
+            "index", 0), r.created_at))
+        return [r.output for r in rows]
+    rows = session.execute(
+        sa.select(Action.output).where(Action.task_execution_id == task_ex.id,
+                                       Action.accepted.is_(True))
+        .order_by(Action.index, Action.created_at)).scalars().all()
+    return [(o or {}).get("result") if isinstance(o, dict) else None
+            for o in rows]
+
+
+def failed_item_indexes(session, task_ex_id: str) -> list:
+    """Indexes of the with-items items that failed (and are no longer
+    accepted: a rerun without reset runs them again)."""
+    indexes = session.execute(
+        sa.select(Action.index).where(Action.task_execution_id == task_ex_id,
+                                      Action.state == states.ERROR,
+                                      Action.accepted.is_(False))
+    ).scalars()
+    return sorted(set(indexes))
+
+
+def item_values(session, task_ex_id: str, indexes) -> dict:
+    """``{variable: {index: value}}`` of the stored items ``indexes``."""
+    model = models.WithItemsValue
+    rows = session.execute(
+        sa.select(model.item_index, model.value).where(
+            model.task_execution_id == task_ex_id,
+            model.item_index.in_(list(indexes)))).all()
+    values = {}
+    for index, value in rows:
+        for var, item in (value or {}).items():
+            values.setdefault(var, {})[index] = item
+    return values
+
+
+# -- definitions ------------------------------------------------------------
+
+def workflow_definition(session, ctx, identifier: str, namespace: str = "",
+                        workbook_name: Optional[str] = None):
+    """A workflow definition by name or id: a workbook's own workflow
+    first (short names inside workbooks), then the namespace, then the
+    default namespace."""
+    model = models.WorkflowDefinition
+    candidates = []
+    if workbook_name and not lookup.is_uuid(identifier):
+        candidates.append("%s.%s" % (workbook_name, identifier))
+    candidates.append(identifier)
+    # The definition is read next (the spec): loaded with the row.
+    options = (orm.undefer(model.definition),)
+    for name in candidates:
+        for ns in dict.fromkeys([namespace or "", ""]):
+            row = lookup.by_name_or_id(session, model, ctx, name, ns,
+                                       options=options)
+            if row is not None:
+                return row
+    raise exc.NotFoundError(
+        "Workflow not found [workflow_identifier=%s, namespace=%s]"
+        % (identifier, namespace or ""))
+
+
+def environment(session, ctx, name: str):
+    return lookup.by_name_or_id(session, models.Environment, ctx, name)
+
+
+def due_timer_count(session, key: str, target: str) -> int:
+    call = models.DelayedCall
+    return session.execute(
+        sa.select(sa.func.count()).select_from(call).where(
+            call.key == key, call.func_name == target,
+            call.run_at <= models.utcnow())).scalar_one()
