@@ -10,6 +10,7 @@ msg='...']``.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Mapping, Optional
 
 from mistral_clone import exceptions as exc
@@ -29,9 +30,23 @@ def instantiate_action(name: str, action_input: Optional[Mapping[str, Any]]):
 
 
 def run_action(name: str, action_input: Optional[Mapping[str, Any]],
-               ctx: Optional[ActionContext] = None) -> ActionResult:
-    """Run action ``name`` with ``action_input``; never raises."""
+               ctx: Optional[ActionContext] = None,
+               timeout: Optional[float] = None) -> ActionResult:
+    """Run action ``name`` with ``action_input``; never raises. An action
+    that ran longer than ``timeout`` seconds (its task's) fails when it
+    ends, as Mistral's executor fails it: its result is lost."""
     ctx = ctx or ActionContext()
+    started = time.monotonic()
+    result = _run(name, action_input, ctx)
+    if timeout and time.monotonic() - started > timeout:
+        return ActionResult(error=(
+            "The action raised an exception [action=%s, action_ex_id=%s, "
+            "msg='Timeout after %s seconds']"
+            % (name, ctx.action_execution_id, timeout)))
+    return result
+
+
+def _run(name, action_input, ctx) -> ActionResult:
     try:
         action = instantiate_action(name, action_input)
     except Exception as e:

@@ -12,6 +12,7 @@ import sys
 import threading
 
 from mistral_clone import config
+from mistral_clone import exceptions as exc
 
 LOG = logging.getLogger(__name__)
 
@@ -49,13 +50,22 @@ def prepare_database():
     system_actions.register_shipped_adhoc()
 
 
-def start_services(names):
-    started = []
+def start_services(names, started):
+    """Start the services ``names`` in order, adding each to ``started``
+    (so that a failure leaves the caller the ones to stop)."""
     for name in names:
         module = importlib.import_module(SERVICES[name])
         started.append((name, module.start()))
         LOG.info("Service %s started", name)
     return started
+
+
+def stop_services(started) -> None:
+    for name, service in reversed(started):
+        try:
+            service.stop()
+        except Exception:
+            LOG.exception("Error stopping %s", name)
 
 
 def limit_malloc_arenas(arenas: int = 2) -> None:
@@ -94,16 +104,20 @@ def main(argv=None):
     stop_event = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop_event.set())
-    started = start_services(names)
+    started = []
+    try:
+        start_services(names, started)
+    except exc.MistralError as e:
+        # A set-up a service refuses: say why, plainly, and stop.
+        print("mistral-clone: cannot start: %s" % e, file=sys.stderr,
+              flush=True)
+        stop_services(started)
+        return 2
     print("mistral-clone: %s running" % ", ".join(names), flush=True)
     try:
         stop_event.wait()
     finally:
-        for name, service in reversed(started):
-            try:
-                service.stop()
-            except Exception:
-                LOG.exception("Error stopping %s", name)
+        stop_services(started)
     return 0
 
 

@@ -37,7 +37,7 @@ class Layer:
 
 @dataclasses.dataclass
 class ResolvedAction:
-    name: str                 # the name the task asked for
+    name: str                 # the action's name (an ad-hoc one's own)
     python_name: str          # the Python action that runs
     layers: list              # ad-hoc layers, outermost first
 
@@ -85,7 +85,10 @@ def resolve(session, name: str, namespace: str = "",
                 raise exc.InvalidActionError(
                     "Failed to find action [action_name=%s, namespace=%s]"
                     % (current, namespace or ""))
-            return ResolvedAction(name, current, layers)
+            # The name an action execution shows: the ad-hoc action's own
+            # (``wb.my_action`` for a workbook's), as Mistral names it.
+            return ResolvedAction(layers[0].name if layers else name,
+                                  current, layers)
         spec = _action_spec(row)
         layers.append(Layer(row.name, spec))
         wb = row.workbook_name

@@ -88,9 +88,11 @@ def rearrange(cmds: list) -> list:
 
 @dataclasses.dataclass
 class StartTask:
-    """Apply the task's start policies, then run its action(s)."""
+    """Apply the task's start policies, then run its action(s) (only the
+    with-items items ``indexes`` when given)."""
 
     task_ex: Any
+    indexes: Optional[list] = None
 
 
 @dataclasses.dataclass

@@ -376,7 +376,8 @@ class Conductor:
         task_spec = self.spec(wf_ex).tasks[task_ex.name]
         try:
             follow = policies.start_commands(
-                task_ex, task_spec, self.evaluator(wf_ex, task_ex))
+                task_ex, task_spec, self.evaluator(wf_ex, task_ex),
+                cmd.indexes)
         except exc.MistralError as e:
             follow = [FailTask(task_ex, tasks.run_failure(
                 e, wf_ex.workflow_name, task_ex.name))]
@@ -385,8 +386,9 @@ class Conductor:
     def _run_work(self, wf_ex, cmd: RunWork) -> None:
         """Start the task's action(s) or sub-workflow(s)."""
         task_ex = cmd.task_ex
-        if task_ex.state != states.RUNNING or \
-                states.is_completed(wf_ex.state):
+        # As in Mistral, a task created before its workflow ended (say by
+        # a ``succeed`` next to it) still runs.
+        if task_ex.state != states.RUNNING:
             return
         task_spec = self.spec(wf_ex).tasks[task_ex.name]
         try:
@@ -438,6 +440,9 @@ class Conductor:
                                              len(indexes), count)
         else:
             values = self.store.item_values(task_ex, indexes)
+            if with_items.KEY not in runtime_context:
+                runtime_context = with_items.start(
+                    progress.count, runtime_context)[0]
         evaluate_item = self._item_evaluator(wf_ex, task_ex, values)
         inputs = tasks.item_inputs(task_spec, evaluate_item,
                                    self._env(wf_ex), indexes)
@@ -448,7 +453,8 @@ class Conductor:
         for index, task_input in inputs:
             ctx = with_items.item_context(task_ex.in_context, values, index)
             item_view = self.view(wf_ex, task_ex, ctx)
-            work = tasks.item_work(task_spec, evaluate_item,
+            work = tasks.item_work(task_spec,
+                                   lambda v: dataflow.evaluate(v, view),
                                    tasks.evaluate_with(item_view), index,
                                    task_input)
             self._start_work(wf_ex, task_ex, task_spec, work)
@@ -490,17 +496,33 @@ class Conductor:
             accepted=False,
             is_sync=True,
             index=work.index,
-            input=work.input if resolved.is_adhoc else base_input,
+            # Mistral stores an ad-hoc action's input with its defaults.
+            input=adhoc.check_input(resolved.layers[0], work.input)
+            if resolved.is_adhoc else base_input,
             runtime_context={"index": work.index,
                              "safe_rerun": work.safe_rerun,
                              "adhoc": resolved.is_adhoc,
-                             "target": work.target},
+                             "target": work.target,
+                             "timeout": self._action_timeout(wf_ex, task_ex)},
         )
         self.fire(wf_ex, machines.ACTION, action_ex, machines.START)
         self.store.add_action(action_ex)
         self.store.dispatch_action(self, wf_ex, task_ex, action_ex,
                                    resolved.python_name, base_input,
                                    work.target)
+
+    def _action_timeout(self, wf_ex, task_ex):
+        """The task's own ``timeout`` (not task-defaults'), which Mistral's
+        executor applies to each of its actions; None when there is
+        none."""
+        own = self.spec(wf_ex).tasks[task_ex.name].own_policies.timeout
+        try:
+            value = own if isinstance(own, (int, float)) else \
+                self.evaluator(wf_ex, task_ex)(own)
+        except exc.MistralError:
+            return None
+        return value if isinstance(value, (int, float)) and value > 0 \
+            else None
 
     def _start_subworkflow(self, wf_ex, task_ex, work) -> None:
         wb_name = (wf_ex.runtime_context or {}).get("wb_name")
@@ -548,8 +570,6 @@ class Conductor:
         task_ex = cmd.task_ex
         LOG.info(cmd.msg)
         self.fire(wf_ex, machines.TASK, task_ex, machines.FAIL, cmd.msg)
-        if task_ex.result is None and task_ex.type != "WORKFLOW":
-            task_ex.result = []
         self._fail_workflow(wf_ex, cmd.msg)
 
     # -- results --------------------------------------------------------------
@@ -564,7 +584,14 @@ class Conductor:
                 and not result.get("cancel"):
             action_ex.is_sync = False      # async: its result comes later
             return
-        state, value = self._store_result(wf_ex, action_ex, result)
+        try:
+            state, value = self._store_result(wf_ex, action_ex, result)
+        except _ActionFailure as failure:
+            if task_ex is not None and wf_ex is not None and \
+                    not states.is_completed(task_ex.state):
+                self.push(wf_ex, FailTask(task_ex, failure.msg))
+                self.drain()
+            return
         if task_ex is not None and wf_ex is not None:
             self._child_done(wf_ex, task_ex, state, value,
                              tasks.failure_info(value),
@@ -573,7 +600,9 @@ class Conductor:
 
     def _store_result(self, wf_ex, action_ex, result: dict):
         """The final state and result of an action execution (ad-hoc
-        output applied); the task sees the same."""
+        output applied); the task sees the same. An ad-hoc output that
+        cannot be evaluated fails the action, unaccepted, with Mistral's
+        message (``_ActionFailure``)."""
         if result.get("cancel"):
             state = states.CANCELLED
         elif result.get("error") is not None:
@@ -592,26 +621,31 @@ class Conductor:
                     action_ex.project_id, cached=False)
                 value = adhoc.transform_output(resolved, value)
             except exc.MistralError as e:
-                state, value = states.ERROR, str(e)
+                msg = tasks.action_failure(
+                    e, action_ex.name,
+                    self._task_name(action_ex))
+                action_ex.output = {"result": msg}
+                self.fire(wf_ex, machines.ACTION, action_ex, machines.FAIL)
+                raise _ActionFailure(msg) from e
         action_ex.output = {"result": value}
         action_ex.accepted = True
         self.fire(wf_ex, machines.ACTION, action_ex,
                   machines.end_event(state))
         return state, value
 
+    def _task_name(self, action_ex):
+        task_ex = self.store.task_of(action_ex)
+        return task_ex.name if task_ex is not None else None
+
     def on_subworkflow_done(self, wf_ex, task_ex, child) -> None:
-        """A sub-workflow of ``task_ex`` has ended."""
+        """A sub-workflow of ``task_ex`` has ended: the task sees it as an
+        action (Mistral: its state_info is the text of the sub-workflow's
+        ``output.result``, None when that is empty)."""
         if states.is_completed(task_ex.state) or not child.accepted:
             return
         info = None
-        if child.state == states.ERROR:
-            info = str((child.output or {}).get("result") or
-                       child.state_info or
-                       "Failed subworkflow [execution_id=%s]" % child.id)
-        elif child.state == states.CANCELLED:
-            info = str((child.output or {}).get("result") or
-                       child.state_info or
-                       "Cancelled subworkflow [execution_id=%s]" % child.id)
+        if child.state != states.SUCCESS:
+            info = tasks.failure_info((child.output or {}).get("result"))
         self._child_done(wf_ex, task_ex, child.state, child.output, info,
                          (_ORIGIN_ACTION, child.workflow_name))
         self.drain()
@@ -1036,11 +1070,13 @@ class Conductor:
                                                     self._evaluate_values(
                                                         wf_ex, task_ex,
                                                         task_spec))
-            self.push(wf_ex, RunWork(task_ex, failed))
         else:
-            task_ex.runtime_context = {}
+            failed = None
             task_ex.progress = None
-            self.push(wf_ex, StartTask(task_ex))
+        # Mistral starts the task again from a clean runtime context, with
+        # its start policies.
+        task_ex.runtime_context = {}
+        self.push(wf_ex, StartTask(task_ex, failed))
         self.drain()
 
     def _evaluate_values(self, wf_ex, task_ex, task_spec) -> dict:
@@ -1070,6 +1106,7 @@ class Conductor:
         if wf_ex.state in (states.ERROR, states.CANCELLED):
             self._rerun_chain(wf_ex)
         task_ex.error_handled = False
+        task_ex.runtime_context = {}
         self.push(wf_ex, CompleteTask(task_ex, states.SKIPPED, SKIPPED_INFO,
                                       origin=(_ORIGIN_TIMER, None)))
         self.drain()
@@ -1134,6 +1171,14 @@ class Conductor:
         if task_ex.state == states.WAITING:
             self._schedule_join(wf_ex, task_ex)
             self.drain()
+
+
+class _ActionFailure(Exception):
+    """An action's result could not be taken (its ad-hoc output)."""
+
+    def __init__(self, msg: str):
+        super().__init__(msg)
+        self.msg = msg
 
 
 # Where a task completion comes from: the message of an error then.

@@ -117,13 +117,13 @@ def has_start_policies(policies) -> bool:
                 is_set("timeout", policies.timeout))
 
 
-def start_commands(task_ex, task_spec, evaluate) -> list:
+def start_commands(task_ex, task_spec, evaluate, indexes=None) -> list:
     """The commands that start a RUNNING task: its policies, then its
     work unless they hold it (pause-before) or delay it (wait-before).
     Raises MistralError when a policy value is wrong."""
     policies = task_spec.policies
     if not has_start_policies(policies):
-        return [commands.RunWork(task_ex)]
+        return [commands.RunWork(task_ex, indexes)]
     decision = decide_start(policies, evaluate)
     runtime_context = dict(task_ex.runtime_context or {})
     cmds = []
@@ -132,6 +132,10 @@ def start_commands(task_ex, task_spec, evaluate) -> list:
         cmds.append(commands.SetTaskState(task_ex, machines.HOLD,
                                           PAUSED_INFO))
         proceed = False
+        if decision.wait_before:
+            # Mistral's wait-before looks at its context (creating it)
+            # and does nothing more for a task held by pause-before.
+            runtime_context.setdefault(WAIT_BEFORE_KEY, {})
     elif decision.wait_before and \
             not (runtime_context.get(WAIT_BEFORE_KEY) or {}).get("skip"):
         runtime_context[WAIT_BEFORE_KEY] = {"skip": True}
@@ -154,7 +158,7 @@ def start_commands(task_ex, task_spec, evaluate) -> list:
     if decision.pause_before:
         cmds.append(commands.PauseWorkflow())
     if proceed:
-        cmds.append(commands.RunWork(task_ex))
+        cmds.append(commands.RunWork(task_ex, indexes))
     return cmds
 
 

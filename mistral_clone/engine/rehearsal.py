@@ -268,6 +268,9 @@ class MemoryStore:
         return len(self._tasks_of(wf_ex,
                                   where=lambda t: t.state == states.PAUSED))
 
+    def task_of(self, action_ex):
+        return self.tasks.get(action_ex.task_execution_id)
+
     def accepted_results(self, task_ex) -> list:
         if task_ex.type == "WORKFLOW":
             rows = [w for w in self._children_of_task(task_ex)

@@ -8,12 +8,14 @@ from mistral_clone import exceptions as exc
 
 
 def target_task_names(wf_spec, params: dict) -> list:
-    """The target task and everything it requires, dependencies first."""
+    """The target task (``params.task_name``) and everything it requires,
+    dependencies first; InputError with Mistral's message when it names
+    no task of the workflow."""
     target = (params or {}).get("task_name")
-    if not target:
+    if target not in wf_spec.tasks:
         raise exc.InputError(
-            "Reverse workflow requires 'task_name' in params "
-            "[workflow=%s]" % wf_spec.name)
+            "Invalid task name [wf_spec=ReverseWorkflowSpec %s, "
+            "task_name=%s]" % (wf_spec.to_dict(), target))
     return wf_spec.tasks_required_for(target)
 
 

@@ -5,6 +5,7 @@ it runs it checks the action heartbeats (see ``heartbeats``)."""
 import logging
 
 from mistral_clone import config
+from mistral_clone import exceptions as exc
 from mistral_clone.engine import heartbeats
 from mistral_clone.engine import recovery
 from mistral_clone.engine.endpoint import EngineEndpoint
@@ -15,8 +16,19 @@ from mistral_clone.rpc import transport
 LOG = logging.getLogger(__name__)
 
 
+def check_config(conf=None) -> None:
+    """Mistral's engine refuses a [yaql] set-up it cannot honour: output
+    data left unconverted while the input is converted (frozen)."""
+    conf = conf or config.CONF
+    if conf.yaql.convert_input_data and not conf.yaql.convert_output_data:
+        raise exc.MistralError(
+            "The config property 'yaql.convert_output_data' is set to False "
+            "so 'yaql.convert_input_data' must also be set to False.")
+
+
 class EngineService:
     def __init__(self):
+        check_config()
         conf = config.CONF.engine
         self.endpoint = EngineEndpoint()
         self.server = transport.get_server(conf.topic, conf.host,

@@ -47,7 +47,8 @@ def engine_options() -> dataflow.Options:
 
 
 def exec_context(action_ex, wf_ex=None, task_ex=None, index=0) -> dict:
-    """What the executor hands to the action as its ActionContext."""
+    """What the executor hands to the action as its ActionContext (and
+    the task's timeout, which the executor applies to the action)."""
     return {
         "workflow_execution_id": wf_ex.id if wf_ex else None,
         "task_execution_id": task_ex.id if task_ex else None,
@@ -55,6 +56,7 @@ def exec_context(action_ex, wf_ex=None, task_ex=None, index=0) -> dict:
         "workflow_name": wf_ex.workflow_name if wf_ex else None,
         "callback_url": "/v2/action_executions/%s" % action_ex.id,
         "with_items_index": index,
+        "timeout": (action_ex.runtime_context or {}).get("timeout"),
     }
 
 
@@ -238,6 +240,11 @@ class DbStore:
         self.session.flush()
         return queries.count_tasks(self.session, wf_ex.id,
                                    Task.state == states.PAUSED)
+
+    def task_of(self, action_ex):
+        if not action_ex.task_execution_id:
+            return None
+        return queries.task(self.session, action_ex.task_execution_id)
 
     def accepted_results(self, task_ex) -> list:
         return queries.accepted_results(self.session, task_ex)

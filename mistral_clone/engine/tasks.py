@@ -109,15 +109,15 @@ def item_inputs(task_spec, evaluate_item: Callable, env: Optional[dict],
     return out
 
 
-def item_work(task_spec, evaluate_item: Callable, evaluate_over: Callable,
+def item_work(task_spec, evaluate: Callable, evaluate_over: Callable,
               index: int, task_input: dict) -> Work:
-    """The work of one with-items item (raises TaskError)."""
+    """The work of one with-items item (raises TaskError). The action or
+    workflow name is evaluated in the task's context, without the item's
+    variables, as Mistral does; the target sees the item's input."""
     try:
         target = _target(task_spec, evaluate_over, task_input)
-        action, workflow = _name(task_spec,
-                                 lambda v: evaluate_item(v, index))
-        safe_rerun = _safe_rerun(task_spec,
-                                 lambda v: evaluate_item(v, index))
+        action, workflow = _name(task_spec, evaluate)
+        safe_rerun = _safe_rerun(task_spec, evaluate)
     except exc.MistralError as e:
         raise TaskError(str(e)) from e
     return Work(index, task_input, action, workflow, target, safe_rerun)
@@ -150,6 +150,12 @@ def completion_failure(error, wf_name: str, task_name: str,
             error, wf_name, task_name)
     return ("Failed to handle action completion [error=%s, wf=%s, task=%s, "
             "action=%s]" % (error, wf_name, task_name, action))
+
+
+def action_failure(error, action: str, task_name) -> str:
+    """Mistral's message when an action's result cannot be taken."""
+    return "Failed to complete action [error=%s, action=%s, task=%s]" % (
+        error, action, task_name)
 
 
 def subworkflow_params(child_input_names, task_input: dict,

@@ -35,7 +35,8 @@ def run(ctx, action_ex_id, action_name, action_input, exec_ctx) -> dict:
     exec_ctx = dict(exec_ctx or {}, action_execution_id=action_ex_id)
     with heartbeats.running(action_ex_id):
         result = actions.run_action(action_name, action_input,
-                                    _action_context(ctx, exec_ctx))
+                                    _action_context(ctx, exec_ctx),
+                                    timeout=exec_ctx.get("timeout"))
     return serializer.to_primitive({
         "data": result.data, "error": result.error,
         "cancel": bool(result.cancel), "sync": bool(result.sync)})

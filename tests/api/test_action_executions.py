@@ -123,6 +123,8 @@ def test_run_action_engine_error(app, engine):
     ({"state": "ERROR"},
      {"data": None, "error": "Unknown error", "cancel": False}),
     ({"state": "CANCELLED"}, {"data": None, "error": None, "cancel": True}),
+    # Mistral stores an omitted output of a success as {}.
+    ({"state": "SUCCESS"}, {"data": {}, "error": None, "cancel": False}),
 ])
 def test_put_delivers_the_result(app, engine, body, result):
     ax = action_ex(state="RUNNING", name="std.async_noop")

@@ -126,3 +126,14 @@ def test_actions_copy_and_pickle_without_revalidating():
     for clone in (copy.deepcopy(echo), pickle.loads(pickle.dumps(echo))):
         assert type(clone) is type(echo)
         assert clone.output == [1] and clone.run(ActionContext()) == [1]
+
+
+def test_an_action_that_outlives_its_timeout_fails_when_it_ends():
+    ctx = ActionContext(action_execution_id="ax-1")
+    result = actions.run_action("std.sleep", {"seconds": 1}, ctx,
+                                timeout=0.2)
+    assert result.error == (
+        "The action raised an exception [action=std.sleep, "
+        "action_ex_id=ax-1, msg='Timeout after 0.2 seconds']")
+    quick = actions.run_action("std.echo", {"output": 1}, ctx, timeout=5)
+    assert quick.data == 1 and quick.error is None

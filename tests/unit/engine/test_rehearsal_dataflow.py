@@ -202,3 +202,96 @@ sub:
     assert r.task("call").published == {"said": "root"}
     [child] = r.children(r.task("call"))
     assert child.params["env"] == {}
+
+
+ADHOC = """
+version: '2.0'
+name: kit
+actions:
+  greet:
+    base: std.echo
+    input:
+      - who
+      - greeting: hello
+    base-input:
+      output: <% $.greeting %> <% $.who %>
+    output: <% $.toUpper() %>
+  broken:
+    base: std.echo
+    input: [who]
+    base-input:
+      output: <% $.who %>
+    output: <% $.no_such_key %>
+workflows:
+  wf:
+    tasks:
+      t:
+        action: greet who="ann"
+        publish: {said: <% task().result %>}
+        on-success: [u]
+      u:
+        action: broken who="bob"
+"""
+
+
+def test_ad_hoc_actions_keep_their_defaults_and_transform_output():
+    r = Rehearsal(ADHOC)
+    wf_ex = r.run("kit.wf")
+    t = r.task("t")
+    assert t.published == {"said": "HELLO ANN"}
+    [action_ex] = r.actions_of(t)
+    assert action_ex.name == "kit.greet"
+    assert action_ex.input == {"who": "ann", "greeting": "hello"}
+    # An output that cannot be evaluated fails the action, unaccepted,
+    # and the task and the workflow with Mistral's message.
+    u = r.task("u")
+    [broken] = r.actions_of(u)
+    assert (broken.state, broken.accepted) == (states.ERROR, False)
+    assert u.state_info.startswith("Failed to complete action [error=")
+    assert u.state_info.endswith("action=kit.broken, task=u]")
+    assert broken.output == {"result": u.state_info}
+    assert wf_ex.state == states.ERROR and wf_ex.state_info == u.state_info
+
+
+def test_a_reverse_workflow_needs_a_target():
+    wf = """
+version: '2.0'
+main:
+  tasks:
+    call:
+      workflow: rev
+rev:
+  type: reverse
+  tasks:
+    a:
+      action: std.noop
+"""
+    r = Rehearsal(wf)
+    wf_ex = r.run("main")
+    call = r.task("call")
+    assert call.state == states.ERROR
+    assert call.state_info == (
+        "Invalid task name [wf_spec=ReverseWorkflowSpec {'type': "
+        "'reverse', 'tasks': {'a': {'action': 'std.noop', 'type': "
+        "'reverse', 'name': 'a', 'version': '2.0'}}, 'name': 'rev', "
+        "'version': '2.0'}, task_name=None]")
+    # No sub-execution is left behind (Mistral leaves one RUNNING).
+    assert r.children(call) == []
+    assert wf_ex.state == states.ERROR
+
+
+def test_skip_starts_the_task_from_a_clean_runtime_context():
+    wf = """
+version: '2.0'
+wf:
+  tasks:
+    t:
+      action: std.fail
+      retry: {count: 1, delay: 1}
+"""
+    r = Rehearsal(wf)
+    r.run("wf")
+    t = r.task("t")
+    assert t.runtime_context == {"retry_task_policy": {"retry_no": 1}}
+    r.skip(t)
+    assert t.state == states.SKIPPED and t.runtime_context == {}

@@ -115,3 +115,25 @@ wf:
     t = r.task("t")
     assert wf_ex.state == states.SUCCESS and t.published == {"sum": 3}
     assert all(a.output == {} for a in r.actions_of(t))
+
+
+def test_an_action_name_expression_does_not_see_the_item():
+    """Mistral evaluates the action name once, in the task's context:
+    the item's variable is not there."""
+    wf = """
+version: '2.0'
+wf:
+  vars:
+    kind: std.echo
+  tasks:
+    t:
+      with-items: kind in ["std.noop"]
+      action: <% $.kind %>
+      input:
+        output: <% $.kind %>
+"""
+    r = Rehearsal(wf)
+    wf_ex = r.run("wf")
+    assert wf_ex.state == states.SUCCESS
+    assert [a.name for a in r.actions_of(r.task("t"))] == ["std.echo"]
+    assert r.result(r.task("t")) == ["std.noop"]

@@ -99,7 +99,8 @@ class ActionExecutionsController(rest.RestController):
             return res.ActionExecution.from_values(values)
         output = action_ex.output
         if output is wtypes.Unset:
-            output = None
+            # Mistral stores an omitted output of a success as {}.
+            output = {} if state == states.SUCCESS else None
         values = rpc.get_engine_client().on_action_complete(
             ctx, id, _result_of(state, output))
         return res.ActionExecution.from_values(values)
