@@ -19,6 +19,12 @@ ENGINE_COMMANDS = (NOOP, FAIL, SUCCEED, PAUSE)
 
 NO_RESULT = object()
 
+# Where a task's completion comes from (``CompleteTask.origin[0]``): the
+# message of an error while completing names it.
+ORIGIN_ACTION = "action"     # an action's or a sub-workflow's result
+ORIGIN_START = "start"       # the task's work could not start
+ORIGIN_TIMER = "timer"       # a timer, a join, a skip
+
 
 @dataclasses.dataclass
 class RunTask:

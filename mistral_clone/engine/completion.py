@@ -73,6 +73,13 @@ def fail_info(failed: list) -> str:
     return msg
 
 
+def bad_transition(wf_ex, state) -> str:
+    """Mistral's refusal of a workflow state change."""
+    return ("Can't change workflow execution state from %s to %s. "
+            "[workflow=%s, execution_id=%s]"
+            % (wf_ex.state, state, wf_ex.workflow_name, wf_ex.id))
+
+
 def check_failure(wf_ex_id: str, wf_name: str, error) -> str:
     return "Failed to check and complete [wf_ex_id=%s, wf_name=%s]: %s" % (
         wf_ex_id, wf_name, error)

@@ -12,6 +12,7 @@ from mistral_clone import exceptions as exc
 from mistral_clone.config import CONF
 from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
+from mistral_clone.engine import completion
 from mistral_clone.engine import conductor as conductor_mod
 from mistral_clone.engine import heartbeats
 from mistral_clone.engine import machines
@@ -124,7 +125,7 @@ class EngineEndpoint:
             if wf_ex.state != states.PAUSED:
                 if wf_ex.state != states.RUNNING:
                     raise exc.WorkflowError(
-                        conductor_mod._bad_transition(wf_ex, states.PAUSED))
+                        completion.bad_transition(wf_ex, states.PAUSED))
                 _conductor(step).pause(wf_ex)
             return _wf_ex_dict(step.session, wf_ex)
 
@@ -148,7 +149,7 @@ class EngineEndpoint:
             if not _silent_stop(wf_ex, state):
                 if not states.is_valid_transition(wf_ex.state, state):
                     raise exc.WorkflowError(
-                        conductor_mod._bad_transition(wf_ex, state))
+                        completion.bad_transition(wf_ex, state))
                 _conductor(step).stop(wf_ex, state, message)
             return _wf_ex_dict(step.session, wf_ex)
 
@@ -157,9 +158,7 @@ class EngineEndpoint:
         with step_mod.step(ctx) as step:
             wf_ex = queries.lock_workflow(step.session, wf_ex_id)
             if wf_ex.state == states.RUNNING:
-                conductor = _conductor(step)
-                conductor._schedule_check(wf_ex)
-                conductor.drain()
+                _conductor(step).check_completion(wf_ex)
 
     # -- tasks -------------------------------------------------------------
 

@@ -137,19 +137,15 @@ def latest_tasks(session, wf_ex_id: str, names) -> list:
     return list(latest.values())
 
 
-def completed_tasks(session, wf_ex_id: str, names, ids=None,
-                    processed: Optional[bool] = None) -> list:
-    """Completed executions of ``names`` (only ``ids`` when given), in the
-    order they finished: the upstream of a task's inbound context."""
-    stmt = sa.select(Task).where(
-        Task.workflow_execution_id == wf_ex_id, Task.name.in_(list(names)),
-        Task.state.in_((states.SUCCESS, states.ERROR, states.CANCELLED)))
-    if ids:
-        stmt = stmt.where(Task.id.in_(list(ids)))
-    if processed is not None:
-        stmt = stmt.where(Task.processed.is_(processed))
+def completed_tasks(session, wf_ex_id: str, names) -> list:
+    """Completed executions of ``names``, in the order they finished: the
+    upstream of a join's inbound context."""
     return list(session.execute(
-        stmt.options(*TASK_EX_OPTIONS)
+        sa.select(Task).where(
+            Task.workflow_execution_id == wf_ex_id,
+            Task.name.in_(list(names)),
+            Task.state.in_((states.SUCCESS, states.ERROR, states.CANCELLED)))
+        .options(*TASK_EX_OPTIONS)
         .order_by(Task.finished_at, Task.created_at)).scalars())
 
 

@@ -13,7 +13,6 @@ from typing import Optional
 import sqlalchemy as sa
 
 from mistral_clone import actions as std_actions
-from mistral_clone import exceptions as exc
 from mistral_clone import lang
 from mistral_clone.actions import signature
 from mistral_clone.config import CONF
@@ -26,7 +25,6 @@ from mistral_clone.engine import notify
 from mistral_clone.engine import queries
 from mistral_clone.engine import rows
 from mistral_clone.engine import states
-from mistral_clone.engine.provider import DbDataProvider
 from mistral_clone.executor import endpoint as executor_endpoint
 from mistral_clone.rpc import clients
 from mistral_clone.rpc import results as rpc_results
@@ -168,9 +166,8 @@ class DbStore:
     def latest_task_facts(self, wf_ex, names) -> dict:
         return queries.latest_task_facts(self.session, wf_ex.id, names)
 
-    def completed_tasks(self, wf_ex, names, ids=None, processed=None):
-        return queries.completed_tasks(self.session, wf_ex.id, names, ids,
-                                       processed)
+    def completed_tasks(self, wf_ex, names):
+        return queries.completed_tasks(self.session, wf_ex.id, names)
 
     def succeeded_tasks(self, wf_ex, names):
         return queries.succeeded_tasks(self.session, wf_ex.id, names)
