@@ -14,15 +14,14 @@ import threading
 import time
 from typing import Callable, Optional
 
-import sqlalchemy as sa
 
 from mistral_clone import actions
 from mistral_clone import exceptions as exc
 from mistral_clone import expressions
 from mistral_clone import lang
 from mistral_clone.config import CONF
-from mistral_clone.db import models
 from mistral_clone.engine import dataflow
+from mistral_clone.engine import queries
 
 MAX_DEPTH = 10
 
@@ -46,21 +45,6 @@ class ResolvedAction:
         return bool(self.layers)
 
 
-def _find_definition(session, name: str, namespace: str, project_id):
-    model = models.ActionDefinition
-    for ns in dict.fromkeys([namespace or "", ""]):
-        stmt = sa.select(model).where(model.name == name,
-                                      model.namespace == ns)
-        if project_id is not None:
-            stmt = stmt.where(sa.or_(model.project_id == project_id,
-                                     model.scope == "public",
-                                     model.is_system.is_(True)))
-        row = session.execute(stmt).scalars().first()
-        if row is not None:
-            return row
-    return None
-
-
 def resolve(session, name: str, namespace: str = "",
             workbook_name: Optional[str] = None,
             project_id: Optional[str] = None,
@@ -69,7 +53,7 @@ def resolve(session, name: str, namespace: str = "",
     ``find(name, namespace, project_id)`` finds a stored action definition
     (default: in ``session``)."""
     if find is None:
-        find = functools.partial(_find_definition, session)
+        find = functools.partial(queries.action_definition, session)
     layers = []
     current = name
     wb = workbook_name

@@ -32,6 +32,7 @@ from mistral_clone import context as mc_context
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
 from mistral_clone.engine import adhoc
+from mistral_clone.engine import queries
 from mistral_clone.engine import states
 from mistral_clone.engine import store as store_mod
 from mistral_clone.rpc import clients
@@ -100,25 +101,12 @@ def find_expired(session, now: datetime.datetime, conf=None) -> list:
     conf = (conf or config.CONF).action_heartbeat
     expiry = now - _seconds(conf.max_missed_heartbeats * conf.check_interval)
     never_beat_expiry = expiry - _seconds(conf.first_heartbeat_timeout)
-    action = models.ActionExecution
-    task = models.TaskExecution
-    wf = models.WorkflowExecution
-    stmt = (
-        sa.select(action.id, action.last_heartbeat, action.runtime_context,
-                  task.state, wf.id, wf.state)
-        .outerjoin(task, task.id == action.task_execution_id)
-        .outerjoin(wf, wf.id == task.workflow_execution_id)
-        .where(action.state == states.RUNNING, action.is_sync.is_(True),
-               sa.or_(action.last_heartbeat < expiry,
-                      sa.and_(action.last_heartbeat.is_(None),
-                              action.created_at < never_beat_expiry)))
-        .order_by(action.last_heartbeat, action.created_at))
-    if conf.batch_size:
-        stmt = stmt.limit(conf.batch_size)
+    rows = queries.late_actions(session, expiry, never_beat_expiry,
+                                conf.batch_size)
     return [Expired(id=row[0], last_heartbeat=row[1],
                     safe_rerun=bool((row[2] or {}).get("safe_rerun")),
                     task_state=row[3], wf_ex_id=row[4], wf_state=row[5])
-            for row in session.execute(stmt).all()]
+            for row in rows]
 
 
 def claim(session, item: Expired, new_heartbeat: datetime.datetime) -> bool:
@@ -139,10 +127,8 @@ def claim(session, item: Expired, new_heartbeat: datetime.datetime) -> bool:
 def _rerun_request(session, action_ex_id: str) -> tuple:
     """What the executor needs to run the action execution again:
     (python action name, input, execution context, target)."""
-    action_ex = session.get(models.ActionExecution, action_ex_id)
-    task_ex = session.get(models.TaskExecution, action_ex.task_execution_id)
-    wf_ex = session.get(models.WorkflowExecution,
-                        task_ex.workflow_execution_id)
+    action_ex, task_ex, wf_ex = queries.action_with_task_and_workflow(
+        session, action_ex_id)
     runtime = action_ex.runtime_context or {}
     resolved = adhoc.resolve(session, action_ex.name,
                              wf_ex.workflow_namespace,
@@ -152,7 +138,7 @@ def _rerun_request(session, action_ex_id: str) -> tuple:
                                   (wf_ex.params or {}).get("env"),
                                   {"id": wf_ex.id})
     exec_ctx = store_mod.exec_context(action_ex, wf_ex, task_ex,
-                                           action_ex.index or 0)
+                                      action_ex.index or 0)
     return resolved.python_name, base_input, exec_ctx, runtime.get("target")
 
 

@@ -8,7 +8,6 @@ expression sees what this step has written and not yet committed.
 import datetime
 from typing import Any, Optional
 
-import sqlalchemy as sa
 
 from mistral_clone.db import models
 from mistral_clone.engine import queries
@@ -103,65 +102,36 @@ class DbDataProvider:
         self._session = session
         self._project_id = project_id
 
-    def _guard(self, stmt, model):
-        if self._project_id is not None:
-            stmt = stmt.where(model.project_id == self._project_id)
-        return stmt
-
     def _task_dict(self, task_ex) -> dict:
         return task_dict(task_ex, result_of(
             task_ex, lambda: queries.accepted_results(self._session,
                                                       task_ex)))
 
     def task_info(self, task_execution_id: str) -> Optional[dict]:
-        task_ex = self._session.get(models.TaskExecution, task_execution_id)
+        task_ex = queries.task(self._session, task_execution_id)
         return self._task_dict(task_ex) if task_ex is not None else None
 
     def find_task_info(self, workflow_execution_id: str,
                        name: str) -> Optional[dict]:
-        stmt = sa.select(models.TaskExecution).where(
-            models.TaskExecution.workflow_execution_id ==
-            workflow_execution_id,
-            models.TaskExecution.name == name,
-        ).order_by(models.TaskExecution.created_at.desc()).limit(1)
-        task_ex = self._session.execute(stmt).scalars().first()
+        task_ex = queries.latest_task_named(self._session,
+                                            workflow_execution_id, name)
         return self._task_dict(task_ex) if task_ex is not None else None
-
-    def _tasks_of(self, wf_ex_id, state):
-        stmt = sa.select(models.TaskExecution).where(
-            models.TaskExecution.workflow_execution_id == wf_ex_id)
-        if state:
-            stmt = stmt.where(models.TaskExecution.state == state)
-        return self._session.execute(
-            stmt.order_by(models.TaskExecution.created_at)).scalars().all()
-
-    def _children_of(self, task_ex_ids):
-        if not task_ex_ids:
-            return []
-        stmt = sa.select(models.WorkflowExecution).where(
-            models.WorkflowExecution.task_execution_id.in_(task_ex_ids))
-        return self._session.execute(stmt).scalars().all()
 
     def tasks_info(self, workflow_execution_id: Optional[str] = None,
                    recursive: bool = False, state: Optional[str] = None,
                    flat: bool = False) -> list:
         if workflow_execution_id is None:
-            stmt = self._guard(sa.select(models.TaskExecution),
-                               models.TaskExecution)
-            if state:
-                stmt = stmt.where(models.TaskExecution.state == state)
-            rows = self._session.execute(
-                stmt.order_by(models.TaskExecution.created_at)
-            ).scalars().all()
-            return [task_dict(t) for t in rows]
+            return [task_dict(t) for t in queries.tasks_of_project(
+                self._session, self._project_id, state)]
         result = []
         pending = [workflow_execution_id]
         while pending:
             wf_ex_id = pending.pop(0)
-            all_tasks = self._tasks_of(wf_ex_id, None)
+            all_tasks = queries.tasks_of_execution(self._session, wf_ex_id)
             wf_tasks = [t for t in all_tasks if t.type == "WORKFLOW"]
             children = {c.task_execution_id: c
-                        for c in self._children_of([t.id for t in wf_tasks])}
+                        for c in queries.children_of_tasks(
+                            self._session, [t.id for t in wf_tasks])}
             for t in all_tasks:
                 if state and t.state != state:
                     continue
@@ -175,7 +145,7 @@ class DbDataProvider:
         return result
 
     def execution_info(self, execution_id: str) -> Optional[dict]:
-        wf_ex = self._session.get(models.WorkflowExecution, execution_id)
+        wf_ex = queries.workflow(self._session, execution_id)
         return execution_dict(wf_ex) if wf_ex is not None else None
 
     def executions_info(self, id: Optional[str] = None,
@@ -183,24 +153,14 @@ class DbDataProvider:
                         state: Optional[str] = None,
                         from_time: Optional[str] = None,
                         to_time: Optional[str] = None) -> list:
-        model = models.WorkflowExecution
-        stmt = self._guard(sa.select(model), model)
-        if id:
-            stmt = stmt.where(model.id == id)
-        if root_execution_id:
-            stmt = stmt.where(model.root_execution_id == root_execution_id)
-        if state:
-            stmt = stmt.where(model.state == state)
-        if from_time:
-            stmt = stmt.where(model.created_at >= _parse_time(from_time))
-        if to_time:
-            stmt = stmt.where(model.created_at < _parse_time(to_time))
-        rows = self._session.execute(
-            stmt.order_by(model.created_at)).scalars().all()
+        rows = queries.executions_matching(
+            self._session, self._project_id, id, root_execution_id, state,
+            _parse_time(from_time) if from_time else None,
+            _parse_time(to_time) if to_time else None)
         return [full_execution_dict(r) for r in rows]
 
     def global_var(self, execution_id: str, name: str) -> Any:
-        wf_ex = self._session.get(models.WorkflowExecution, execution_id)
+        wf_ex = queries.workflow(self._session, execution_id)
         if wf_ex is None:
             return None
         return (wf_ex.context or {}).get(name)

@@ -350,7 +350,112 @@ def item_values(session, task_ex_id: str, indexes) -> dict:
     return values
 
 
+# -- what expression functions read (task(), tasks(), executions()) ---------
+
+def latest_task_named(session, wf_ex_id: str, name: str):
+    return session.execute(
+        sa.select(Task).where(Task.workflow_execution_id == wf_ex_id,
+                              Task.name == name)
+        .order_by(Task.created_at.desc()).limit(1)).scalars().first()
+
+
+def tasks_of_execution(session, wf_ex_id: str) -> list:
+    return list(session.execute(
+        sa.select(Task).where(Task.workflow_execution_id == wf_ex_id)
+        .order_by(Task.created_at)).scalars())
+
+
+def children_of_tasks(session, task_ex_ids) -> list:
+    if not task_ex_ids:
+        return []
+    return list(session.execute(
+        sa.select(Workflow).where(
+            Workflow.task_execution_id.in_(list(task_ex_ids)))).scalars())
+
+
+def tasks_of_project(session, project_id: Optional[str],
+                     state: Optional[str] = None) -> list:
+    """Every task execution of a project (None: of every project)."""
+    stmt = sa.select(Task)
+    if project_id is not None:
+        stmt = stmt.where(Task.project_id == project_id)
+    if state:
+        stmt = stmt.where(Task.state == state)
+    return list(session.execute(stmt.order_by(Task.created_at)).scalars())
+
+
+def executions_matching(session, project_id: Optional[str], id=None,
+                        root_execution_id=None, state=None, from_time=None,
+                        to_time=None) -> list:
+    """Workflow executions of a project (None: of every project) matching
+    every filter given (``created_at`` from ``from_time``, before
+    ``to_time``)."""
+    stmt = sa.select(Workflow)
+    if project_id is not None:
+        stmt = stmt.where(Workflow.project_id == project_id)
+    if id:
+        stmt = stmt.where(Workflow.id == id)
+    if root_execution_id:
+        stmt = stmt.where(Workflow.root_execution_id == root_execution_id)
+    if state:
+        stmt = stmt.where(Workflow.state == state)
+    if from_time:
+        stmt = stmt.where(Workflow.created_at >= from_time)
+    if to_time:
+        stmt = stmt.where(Workflow.created_at < to_time)
+    return list(session.execute(
+        stmt.order_by(Workflow.created_at)).scalars())
+
+
+# -- action heartbeats ----------------------------------------------------------
+
+def late_actions(session, expiry, never_beat_expiry,
+                 limit: Optional[int] = None) -> list:
+    """RUNNING synchronous action executions whose last heartbeat is
+    before ``expiry`` (or that never had one and were created before
+    ``never_beat_expiry``), oldest first: ``(id, last_heartbeat,
+    runtime_context, task state, workflow execution id, its state)``."""
+    stmt = (
+        sa.select(Action.id, Action.last_heartbeat, Action.runtime_context,
+                  Task.state, Workflow.id, Workflow.state)
+        .outerjoin(Task, Task.id == Action.task_execution_id)
+        .outerjoin(Workflow, Workflow.id == Task.workflow_execution_id)
+        .where(Action.state == states.RUNNING, Action.is_sync.is_(True),
+               sa.or_(Action.last_heartbeat < expiry,
+                      sa.and_(Action.last_heartbeat.is_(None),
+                              Action.created_at < never_beat_expiry)))
+        .order_by(Action.last_heartbeat, Action.created_at))
+    if limit:
+        stmt = stmt.limit(limit)
+    return session.execute(stmt).all()
+
+
+def action_with_task_and_workflow(session, action_ex_id: str):
+    """(action execution, its task, its workflow execution)."""
+    action_ex = session.get(Action, action_ex_id)
+    task_ex = session.get(Task, action_ex.task_execution_id)
+    return action_ex, task_ex, session.get(Workflow,
+                                           task_ex.workflow_execution_id)
+
+
 # -- definitions ------------------------------------------------------------
+
+def action_definition(session, name: str, namespace: str,
+                      project_id: Optional[str]):
+    """A stored action definition named ``name`` in ``namespace`` (else
+    in the default namespace) that the project may use."""
+    model = models.ActionDefinition
+    for ns in dict.fromkeys([namespace or "", ""]):
+        stmt = sa.select(model).where(model.name == name,
+                                      model.namespace == ns)
+        if project_id is not None:
+            stmt = stmt.where(sa.or_(model.project_id == project_id,
+                                     model.scope == "public",
+                                     model.is_system.is_(True)))
+        row = session.execute(stmt).scalars().first()
+        if row is not None:
+            return row
+    return None
 
 def workflow_definition(session, ctx, identifier: str, namespace: str = "",
                         workbook_name: Optional[str] = None):
