@@ -18,6 +18,11 @@ PAUSE = "pause"
 ENGINE_COMMANDS = (NOOP, FAIL, SUCCEED, PAUSE)
 
 NO_RESULT = object()
+# ``CompleteTask.result``: the results of the task's accepted runs (a
+# with-items task's list, in item order).
+ACCEPTED_RESULTS = object()
+# ``FinishWorkflow.msg``: Mistral's summary of the failed tasks.
+FAILURE_SUMMARY = object()
 
 # Where a task's completion comes from (``CompleteTask.origin[0]``): the
 # message of an error while completing names it.
@@ -111,6 +116,14 @@ class RunWork:
 
 
 @dataclasses.dataclass
+class StartJoin:
+    """A waiting join's inbound tasks are there: it runs (as Mistral's
+    ``continue_task``: no start policies) with their contexts merged."""
+
+    task_ex: Any
+
+
+@dataclasses.dataclass
 class SetTaskState:
     """A task changes state without finishing (delay, hold, wait)."""
 
@@ -182,7 +195,8 @@ class PauseWorkflow:
 @dataclasses.dataclass
 class FinishWorkflow:
     """End the workflow: SUCCESS, ERROR or CANCELLED (its output is
-    evaluated by the conductor from the final context)."""
+    evaluated by the conductor from the final context); ``msg`` may be
+    FAILURE_SUMMARY."""
 
     state: str
     msg: Any = None

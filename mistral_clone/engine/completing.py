@@ -18,7 +18,7 @@ from mistral_clone.engine import states
 from mistral_clone.engine import tasks
 from mistral_clone.engine import with_items
 from mistral_clone.engine.commands import (CompleteTask, FailTask,
-                                           FinishWorkflow, RunTask, RunWork)
+                                           FinishWorkflow, RunTask)
 
 
 class ActionFailure(Exception):
@@ -133,15 +133,7 @@ class CompletingTasks:
                                        progress, state)
         task_ex.runtime_context = outcome.runtime_context
         task_ex.progress = progress.dump()
-        if outcome.finished:
-            self.store.delete_item_values(task_ex)
-            self.push(wf_ex, CompleteTask(
-                task_ex, outcome.finished, outcome.info,
-                self.store.accepted_results(task_ex), origin=origin))
-        elif outcome.next_index is not None:
-            self.push(wf_ex, RunWork(task_ex, [outcome.next_index]))
-
-    # -- completing tasks -----------------------------------------------------
+        self.push(wf_ex, *with_items.item_commands(task_ex, outcome, origin))
 
     def _complete_task(self, wf_ex, cmd: CompleteTask) -> None:
         """Mistral's ``Task.complete``."""
@@ -151,8 +143,12 @@ class CompletingTasks:
             return
         wf_spec = self.spec(wf_ex)
         task_spec = wf_spec.tasks[task_ex.name]
-        if cmd.result is not cmds_mod.NO_RESULT:
+        if cmd.result is cmds_mod.ACCEPTED_RESULTS:
+            task_ex.result = self.store.accepted_results(task_ex)
+        elif cmd.result is not cmds_mod.NO_RESULT:
             task_ex.result = cmd.result
+        if task_spec.with_items:
+            self.store.delete_item_values(task_ex)
         self.fire(wf_ex, machines.TASK, task_ex,
                   machines.end_event(cmd.state), cmd.info)
         try:
@@ -310,24 +306,9 @@ class CompletingTasks:
         """Mistral's ``check_and_complete``."""
         if states.is_paused_or_completed(wf_ex.state):
             return
-        wf_spec = self.spec(wf_ex)
         facts = self.store.completion_facts(
-            wf_ex, reverse_rules=wf_spec.type == lang.REVERSE)
-        outcome = completion.decide(facts)
-        if outcome is None:
-            return
-        try:
-            if outcome == states.CANCELLED:
-                self._cancel_workflow(
-                    wf_ex, completion.cancel_info(facts.cancelled_names))
-            elif outcome == states.SUCCESS:
-                self._succeed_workflow(wf_ex, None)
-            else:
-                self._fail_workflow(wf_ex, completion.fail_info(
-                    self.store.failed_tasks(wf_ex, wf_spec)))
-        except exc.MistralError as e:
-            self._fail_workflow(wf_ex, completion.check_failure(
-                wf_ex.id, wf_ex.workflow_name, e))
+            wf_ex, reverse_rules=self.spec(wf_ex).type == lang.REVERSE)
+        self.push(wf_ex, *completion.completion_commands(facts))
         self.drain()
 
     def _succeed_workflow(self, wf_ex, msg, from_command: bool = False
@@ -382,13 +363,25 @@ class CompletingTasks:
             self.store.report_to_parent(wf_ex)
 
     def _finish_workflow(self, wf_ex, cmd: FinishWorkflow) -> None:
-        if cmd.state == states.SUCCESS:
-            self._succeed_workflow(wf_ex, cmd.msg)
-        elif cmd.state == states.ERROR:
-            self._fail_workflow(wf_ex, cmd.msg)
-        else:
-            self._cancel_workflow(wf_ex, cmd.msg)
-
+        """The workflow ends as its completion check decided; an output
+        that cannot be evaluated fails it with Mistral's "Failed to check
+        and complete" message."""
+        if states.is_paused_or_completed(wf_ex.state):
+            return
+        try:
+            if cmd.state == states.SUCCESS:
+                self._succeed_workflow(wf_ex, cmd.msg)
+            elif cmd.state == states.ERROR:
+                msg = cmd.msg
+                if msg is cmds_mod.FAILURE_SUMMARY:
+                    msg = completion.fail_info(
+                        self.store.failed_tasks(wf_ex, self.spec(wf_ex)))
+                self._fail_workflow(wf_ex, msg)
+            else:
+                self._cancel_workflow(wf_ex, cmd.msg)
+        except exc.MistralError as e:
+            self._fail_workflow(wf_ex, completion.check_failure(
+                wf_ex.id, wf_ex.workflow_name, e))
 
 
 def leads_to(task_ex, name) -> bool:

@@ -4,6 +4,7 @@
 import dataclasses
 from typing import Optional
 
+from mistral_clone.engine import commands
 from mistral_clone.engine import states
 
 
@@ -25,6 +26,20 @@ def decide(facts: CompletionFacts) -> Optional[str]:
     if not facts.unhandled_errors:
         return states.SUCCESS
     return states.ERROR
+
+
+def completion_commands(facts: CompletionFacts) -> list:
+    """Mistral's ``check_and_complete`` as commands: nothing while tasks
+    are left; else the end, with its message."""
+    state = decide(facts)
+    if state is None:
+        return []
+    if state == states.CANCELLED:
+        return [commands.FinishWorkflow(state,
+                                        cancel_info(facts.cancelled_names))]
+    if state == states.ERROR:
+        return [commands.FinishWorkflow(state, commands.FAILURE_SUMMARY)]
+    return [commands.FinishWorkflow(state)]
 
 
 def cancel_info(cancelled_names: list) -> str:

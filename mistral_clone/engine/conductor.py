@@ -40,7 +40,8 @@ from mistral_clone.engine.commands import (CheckCompletion, CompleteTask,
                                            FinishWorkflow,
                                            InvalidateResults, PauseWorkflow,
                                            RunTask, RunWork, ScheduleTimer,
-                                           SetTaskState, StartTask,
+                                           SetTaskState, StartJoin,
+                                           StartTask,
                                            UpdateRuntimeContext,
                                            WorkflowCommand)
 from mistral_clone.engine.completing import CompletingTasks
@@ -289,6 +290,7 @@ _HANDLERS = {
         wf_ex, [cmd], backlog=False),
     StartTask: Conductor._start_task,
     RunWork: Conductor._run_work,
+    StartJoin: Conductor._start_join,
     SetTaskState: Conductor._set_task_state,
     CompleteTask: Conductor._complete_task,
     FailTask: Conductor._fail_task,

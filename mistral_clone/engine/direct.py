@@ -120,6 +120,22 @@ class JoinState:
     triggered_by: list = dataclasses.field(default_factory=list)
 
 
+def join_commands(task_ex, result: JoinState) -> list:
+    """What a join's logical state asks for: record what triggered it
+    (Mistral rewrites ``triggered_by`` at every evaluation), then start it
+    or fail it; a waiting join waits."""
+    cmds = [commands.UpdateRuntimeContext(
+        task_ex, {"triggered_by": result.triggered_by})]
+    if result.state == states.RUNNING:
+        cmds.append(commands.StartJoin(task_ex))
+    elif result.state == states.ERROR:
+        cmds.append(commands.CompleteTask(task_ex, states.ERROR,
+                                          result.state_info, [],
+                                          origin=(commands.ORIGIN_TIMER,
+                                                  None)))
+    return cmds
+
+
 def inbound_names(wf_spec, join_name: str) -> list:
     return wf_spec.inbound_task_names(join_name)
 

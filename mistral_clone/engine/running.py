@@ -126,19 +126,18 @@ class RunningTasks:
         if direct.needs_route_facts(wf_spec, join_spec.name, facts):
             facts = self.store.latest_task_facts(
                 wf_ex, direct.route_names(wf_spec, join_spec.name))
-        result = direct.join_state(wf_spec, join_spec, facts)
-        runtime_context = dict(task_ex.runtime_context or {})
-        runtime_context["triggered_by"] = result.triggered_by
-        task_ex.runtime_context = runtime_context
-        if result.state == states.RUNNING:
-            # Mistral's continue_task: no start policies for a join.
-            self.fire(wf_ex, machines.TASK, task_ex, machines.START, None)
-            task_ex.processed = False
-            self._update_inbound_context(wf_ex, task_ex, join_spec)
-            self.push(wf_ex, RunWork(task_ex))
-        elif result.state == states.ERROR:
-            self.push(wf_ex, CompleteTask(task_ex, states.ERROR,
-                                          result.state_info, []))
+        self.push(wf_ex, *direct.join_commands(
+            task_ex, direct.join_state(wf_spec, join_spec, facts)))
+
+    def _start_join(self, wf_ex, cmd) -> None:
+        task_ex = cmd.task_ex
+        if task_ex.state != states.WAITING:
+            return
+        self.fire(wf_ex, machines.TASK, task_ex, machines.START, None)
+        task_ex.processed = False
+        self._update_inbound_context(wf_ex, task_ex,
+                                     self.spec(wf_ex).tasks[task_ex.name])
+        self.push(wf_ex, RunWork(task_ex))
 
     def _start_task(self, wf_ex, cmd: StartTask) -> None:
         task_ex = cmd.task_ex

@@ -14,6 +14,7 @@ import dataclasses
 from typing import Optional
 
 from mistral_clone import exceptions as exc
+from mistral_clone.engine import commands
 from mistral_clone.engine import dataflow
 from mistral_clone.engine import states
 
@@ -150,6 +151,18 @@ def item_done(runtime_context: dict, progress: Progress,
         next_index = progress.next
         progress.next += 1
     return ItemOutcome(runtime, next_index=next_index)
+
+
+def item_commands(task_ex, outcome: ItemOutcome, origin) -> list:
+    """What an item's end asks for: the task completes with every item's
+    result, or the next held-back item starts."""
+    if outcome.finished:
+        return [commands.CompleteTask(task_ex, outcome.finished, outcome.info,
+                                      commands.ACCEPTED_RESULTS,
+                                      origin=origin)]
+    if outcome.next_index is not None:
+        return [commands.RunWork(task_ex, [outcome.next_index])]
+    return []
 
 
 def restart(progress: Optional[Progress], count: int,

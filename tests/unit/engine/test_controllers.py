@@ -120,3 +120,41 @@ def test_data_flow_contexts():
     assert dataflow.evaluate("<% [$.i, $.v, env().e] %>", view) == [1, 4, 3]
     assert states.is_valid_transition(states.ERROR, states.RUNNING)
     assert not states.is_valid_transition(states.SUCCESS, states.ERROR)
+
+
+def test_decisions_return_commands():
+    """Joins, with-items and the end of a workflow decide with commands
+    (the conductor applies them)."""
+    from mistral_clone.db import models
+    from mistral_clone.engine import completion
+    from mistral_clone.engine import with_items
+    task = models.TaskExecution(id="t", name="j")
+    started = direct.join_commands(task, direct.JoinState(
+        states.RUNNING, None, [{"task_id": "a", "event": "on-success"}]))
+    assert [type(c) for c in started] == [commands.UpdateRuntimeContext,
+                                          commands.StartJoin]
+    failed = direct.join_commands(task, direct.JoinState(
+        states.ERROR, "Failed by tasks: ['a']"))
+    assert isinstance(failed[-1], commands.CompleteTask)
+    assert failed[-1].state == states.ERROR
+    assert direct.join_commands(task, direct.JoinState(
+        states.WAITING))[1:] == []
+    progress = with_items.Progress(count=2)
+    runtime = {"concurrency": 1, "with_items": {"capacity": 0, "count": 2}}
+    progress.next = 1
+    outcome = with_items.item_done(runtime, progress, states.SUCCESS)
+    [run] = with_items.item_commands(task, outcome, None)
+    assert run.indexes == [1]
+    outcome = with_items.item_done(outcome.runtime_context, progress,
+                                   states.ERROR)
+    [done] = with_items.item_commands(task, outcome, None)
+    assert (done.state, done.result) == (states.ERROR,
+                                         commands.ACCEPTED_RESULTS)
+    assert completion.completion_commands(
+        completion.CompletionFacts(1, [], 0)) == []
+    [end] = completion.completion_commands(
+        completion.CompletionFacts(0, [], 2))
+    assert (end.state, end.msg) == (states.ERROR, commands.FAILURE_SUMMARY)
+    [end] = completion.completion_commands(
+        completion.CompletionFacts(0, ["b", "c"], 0))
+    assert end.msg == "Cancelled tasks: b, c"
