@@ -3,8 +3,12 @@
 import collections.abc
 import datetime
 import json
+import re
 
 import sqlalchemy as sa
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def _primitive(value):
@@ -18,7 +22,9 @@ def _primitive(value):
         return list(value)
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat()
-    return str(value)
+    # A function or another object an expression produced: its text
+    # without the memory address Python puts in it.
+    return _ADDRESS.sub("", str(value))
 
 
 def dumps(value) -> str:

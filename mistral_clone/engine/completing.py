@@ -320,7 +320,7 @@ class CompletingTasks:
         final_ctx = self._final_context(wf_ex)
         output = dataflow.workflow_output(
             wf_spec.output, final_ctx, wf_ex.input, wf_ex.context,
-            self.store.env_of(wf_ex), self.store.provider,
+            self.store.env_of(wf_ex), self.store.provider_for(wf_ex),
             self.options.strategy)
         self.fire(wf_ex, machines.WORKFLOW, wf_ex, machines.SUCCEED,
                   msg)
@@ -339,7 +339,7 @@ class CompletingTasks:
             output_on_error = dataflow.workflow_output(
                 wf_spec.output_on_error, self._final_context(wf_ex),
                 wf_ex.input, wf_ex.context, self.store.env_of(wf_ex),
-                self.store.provider, self.options.strategy)
+                self.store.provider_for(wf_ex), self.options.strategy)
         except exc.MistralError as e:
             msg = completion.output_on_error_failure(
                 wf_spec.output_on_error, e, msg)

@@ -128,7 +128,7 @@ class Conductor(RunningTasks, CompletingTasks, ControllingWorkflows):
             if task_ex is not None else None
         return dataflow.eval_context(
             wf_ex.input, wf_ex.context, self.store.env_of(wf_ex), ctx, task,
-            self.store.provider, self.options.strategy)
+            self.store.provider_for(wf_ex), self.options.strategy)
 
     def evaluator(self, wf_ex, task_ex=None, ctx=None):
         view = self.view(wf_ex, task_ex, ctx)
@@ -176,8 +176,9 @@ class Conductor(RunningTasks, CompletingTasks, ControllingWorkflows):
         context = {dataflow.EXECUTION_KEY: {"id": wf_ex_id}}
         context.update(self.store.openstack_context())
         if wf_spec.vars:
-            view = dataflow.eval_context(full_input, context, env,
-                                         provider=self.store.provider)
+            view = dataflow.eval_context(
+                full_input, context, env,
+                provider=self.store.provider_for(parent_wf_ex))
             dataflow.merge_dicts(context,
                                  dataflow.evaluate(wf_spec.vars, view))
         runtime_context = {"index": params.get("index", 0)}

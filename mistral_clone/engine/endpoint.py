@@ -3,6 +3,7 @@ synchronous stand-alone action, which waits for the executor between
 them): lock what the step changes, hand it to a ``Conductor`` over the
 step's ``DbStore``, commit, then send what the step decided to send."""
 
+import functools
 import logging
 
 import oslo_messaging as messaging
@@ -72,6 +73,20 @@ def _locked_task(session, task_ex_id):
     return wf_ex, task_ex
 
 
+def _in_steps(fn):
+    """An RPC method running engine steps: run again after a transient
+    database error or an expression too slow for a transaction
+    (``step.call``)."""
+    @functools.wraps(fn)
+    def in_steps(self, ctx, *args, **kwargs):
+        return step_mod.call(ctx, fn, self, ctx, *args, **kwargs)
+    return in_steps
+
+
+def _first_ctx(batches: dict):
+    return next(iter(batches.values()))[0][0]
+
+
 def _drainers(configured: int) -> int:
     """Threads absorbing results: SQLite has one writer per database, so
     more than one would only wait for it, each with a smaller batch."""
@@ -104,6 +119,7 @@ class EngineEndpoint:
     # -- workflows ---------------------------------------------------------
 
     @_expected
+    @_in_steps
     def start_workflow(self, ctx, wf_identifier, wf_namespace="",
                        wf_ex_id=None, wf_input=None, description="",
                        params=None):
@@ -119,6 +135,7 @@ class EngineEndpoint:
             return _wf_ex_dict(step.session, wf_ex)
 
     @_expected
+    @_in_steps
     def pause_workflow(self, ctx, wf_ex_id):
         with step_mod.step(ctx) as step:
             wf_ex = queries.lock_workflow(step.session, wf_ex_id)
@@ -130,6 +147,7 @@ class EngineEndpoint:
             return _wf_ex_dict(step.session, wf_ex)
 
     @_expected
+    @_in_steps
     def resume_workflow(self, ctx, wf_ex_id, env=None):
         with step_mod.step(ctx) as step:
             wf_ex = queries.lock_workflow(step.session, wf_ex_id)
@@ -140,6 +158,7 @@ class EngineEndpoint:
             return _wf_ex_dict(step.session, wf_ex)
 
     @_expected
+    @_in_steps
     def stop_workflow(self, ctx, wf_ex_id, state, message=None):
         with step_mod.step(ctx) as step:
             wf_ex = queries.lock_workflow(step.session, wf_ex_id)
@@ -154,6 +173,7 @@ class EngineEndpoint:
             return _wf_ex_dict(step.session, wf_ex)
 
     @_expected
+    @_in_steps
     def continue_workflow(self, ctx, wf_ex_id):
         with step_mod.step(ctx) as step:
             wf_ex = queries.lock_workflow(step.session, wf_ex_id)
@@ -163,6 +183,7 @@ class EngineEndpoint:
     # -- tasks -------------------------------------------------------------
 
     @_expected
+    @_in_steps
     def rerun_workflow(self, ctx, task_ex_id, reset=True, env=None):
         with step_mod.step(ctx) as step:
             wf_ex, task_ex = _locked_task(step.session, task_ex_id)
@@ -180,6 +201,7 @@ class EngineEndpoint:
             return _wf_ex_dict(step.session, wf_ex)
 
     @_expected
+    @_in_steps
     def skip_task(self, ctx, task_ex_id):
         with step_mod.step(ctx) as step:
             wf_ex, task_ex = _locked_task(step.session, task_ex_id)
@@ -250,7 +272,8 @@ class EngineEndpoint:
             self._complete_batch(wf_ex_id, items)
             return
         try:
-            leftovers = retry.call(self._complete_batch_step, batches)
+            leftovers = step_mod.call(_first_ctx(batches),
+                                      self._complete_batch_step, batches)
         except Exception:  # noqa: BLE001 - handled one by one below
             LOG.warning("A batch of results of %d workflow executions "
                         "failed; handling them execution by execution",
@@ -265,8 +288,8 @@ class EngineEndpoint:
         that step fails for a reason other than a busy database, each
         result is handled again on its own."""
         try:
-            leftovers = retry.call(self._complete_batch_step,
-                                   {wf_ex_id: items})
+            leftovers = step_mod.call(items[0][0], self._complete_batch_step,
+                                      {wf_ex_id: items})
         except Exception:  # noqa: BLE001 - handled one by one below
             LOG.warning("A batch of %d result(s) of workflow execution %s "
                         "failed; handling them one by one", len(items),
@@ -288,8 +311,7 @@ class EngineEndpoint:
         that do not belong to the execution they came with (or whose
         execution is gone): they are handled one by one."""
         leftovers = []
-        first_ctx = next(iter(batches.values()))[0][0]
-        with step_mod.step(first_ctx) as step:
+        with step_mod.step(_first_ctx(batches)) as step:
             session = step.session
             executions = queries.lock_workflows(session, batches)
             pairs = queries.actions_with_tasks(
@@ -308,8 +330,8 @@ class EngineEndpoint:
 
     def _complete_action(self, ctx, action_ex_id, result, internal):
         try:
-            return retry.call(self._complete_action_step, ctx, action_ex_id,
-                              result, internal)
+            return step_mod.call(ctx, self._complete_action_step, ctx,
+                                 action_ex_id, result, internal)
         except exc.MistralError:
             raise
         except Exception as e:  # noqa: BLE001 - never leave it RUNNING
@@ -344,7 +366,7 @@ class EngineEndpoint:
     @_expected
     def report_subworkflow_result(self, ctx, wf_ex_id):
         try:
-            retry.call(self._subworkflow_result_step, ctx, wf_ex_id)
+            step_mod.call(ctx, self._subworkflow_result_step, ctx, wf_ex_id)
         except exc.MistralError:
             raise
         except Exception as e:  # noqa: BLE001 - never leave it RUNNING
@@ -364,6 +386,7 @@ class EngineEndpoint:
             _conductor(step).on_subworkflow_done(wf_ex, task_ex, child)
 
     @_expected
+    @_in_steps
     def on_action_update(self, ctx, action_ex_id, state):
         """``PUT /v2/action_executions/{id}`` with PAUSED or RUNNING."""
         with step_mod.step(ctx) as step:
@@ -383,6 +406,7 @@ class EngineEndpoint:
             return row_dict(action_ex)
 
     @_expected
+    @_in_steps
     def on_subworkflow_update(self, ctx, wf_ex_id, state=None):
         """The sub-workflow was ``state`` (PAUSED or RUNNING) when it sent
         this; it may have gone on since (its result follows)."""

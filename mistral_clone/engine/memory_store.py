@@ -50,6 +50,9 @@ class MemoryStore:
 
     # -- notifications and environment --------------------------------------
 
+    def provider_for(self, wf_ex):
+        return self.provider
+
     def notify(self, wf_ex, change) -> None:
         self.notifications.append(change)
 

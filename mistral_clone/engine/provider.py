@@ -99,8 +99,14 @@ class DbDataProvider:
     """Implements ``mistral_clone.expressions.provider.DataProvider``."""
 
     def __init__(self, session, project_id: Optional[str] = None):
+        """``project_id``: the project whose data expressions may see (the
+        evaluating execution's); None only for internal callers."""
         self._session = session
         self._project_id = project_id
+
+    def _visible(self, row) -> bool:
+        return row is not None and (self._project_id is None or
+                                    row.project_id == self._project_id)
 
     def _task_dict(self, task_ex) -> dict:
         return task_dict(task_ex, result_of(
@@ -109,13 +115,13 @@ class DbDataProvider:
 
     def task_info(self, task_execution_id: str) -> Optional[dict]:
         task_ex = queries.task(self._session, task_execution_id)
-        return self._task_dict(task_ex) if task_ex is not None else None
+        return self._task_dict(task_ex) if self._visible(task_ex) else None
 
     def find_task_info(self, workflow_execution_id: str,
                        name: str) -> Optional[dict]:
         task_ex = queries.latest_task_named(self._session,
                                             workflow_execution_id, name)
-        return self._task_dict(task_ex) if task_ex is not None else None
+        return self._task_dict(task_ex) if self._visible(task_ex) else None
 
     def tasks_info(self, workflow_execution_id: Optional[str] = None,
                    recursive: bool = False, state: Optional[str] = None,
@@ -123,6 +129,9 @@ class DbDataProvider:
         if workflow_execution_id is None:
             return [task_dict(t) for t in queries.tasks_of_project(
                 self._session, self._project_id, state)]
+        if not self._visible(queries.workflow(self._session,
+                                              workflow_execution_id)):
+            return []
         result = []
         pending = [workflow_execution_id]
         while pending:
@@ -146,7 +155,7 @@ class DbDataProvider:
 
     def execution_info(self, execution_id: str) -> Optional[dict]:
         wf_ex = queries.workflow(self._session, execution_id)
-        return execution_dict(wf_ex) if wf_ex is not None else None
+        return execution_dict(wf_ex) if self._visible(wf_ex) else None
 
     def executions_info(self, id: Optional[str] = None,
                         root_execution_id: Optional[str] = None,
@@ -161,7 +170,7 @@ class DbDataProvider:
 
     def global_var(self, execution_id: str, name: str) -> Any:
         wf_ex = queries.workflow(self._session, execution_id)
-        if wf_ex is None:
+        if not self._visible(wf_ex):
             return None
         return (wf_ex.context or {}).get(name)
 

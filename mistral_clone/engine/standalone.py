@@ -14,6 +14,7 @@ from mistral_clone.engine import conductor as conductor_mod
 from mistral_clone.engine import machines
 from mistral_clone.engine import step as step_mod
 from mistral_clone.engine import store as store_mod
+from mistral_clone.expressions import limits
 from mistral_clone.rpc import clients
 
 
@@ -55,6 +56,15 @@ def start_action(ctx, action_name: str, action_input: dict,
     background (saved, returned RUNNING) when ``save_result`` is set or
     the action is asynchronous; otherwise it runs now and is stored only
     with ``save_result``."""
+    with limits.outside_transaction():
+        # A stand-alone action runs between two steps: a step could not be
+        # run again without running the action again.
+        return _start_action(ctx, action_name, action_input, description,
+                             namespace, params)
+
+
+def _start_action(ctx, action_name, action_input, description, namespace,
+                  params) -> dict:
     run_sync = params.get("run_sync")
     save = params.get("save_result")
     action_input = action_input or {}

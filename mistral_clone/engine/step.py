@@ -14,7 +14,9 @@ from typing import Callable
 
 import sqlalchemy as sa
 
+from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
+from mistral_clone.expressions import limits
 from mistral_clone.engine.provider import DbDataProvider
 
 LOG = logging.getLogger(__name__)
@@ -31,7 +33,6 @@ class Step:
         self.session = session
         self.ctx = ctx
         self._after_commit = []
-        self.provider = DbDataProvider(session)
         # Jobs ``fn(run_here: bool)`` of actions run in this step before the
         # commit (None: this step cannot, its owner does not drain them).
         self._inline = collections.deque() if inline else None
@@ -144,12 +145,39 @@ def _run_ops(ops) -> None:
 
 @contextlib.contextmanager
 def step(ctx):
-    """A step in one transaction; the post-commit queue runs after it."""
-    with db_session.transaction() as session:
+    """A step in one transaction; the post-commit queue runs after it.
+    Expressions evaluated in it get the time a transaction allows them
+    (see ``call``)."""
+    with db_session.transaction() as session, limits.in_transaction():
         current = Step(session, ctx, inline=True)
         yield current
         current.drain_inline()
     current.run_after_commit()
+
+
+# Most times one call moves slow evaluations out of its transaction before
+# it evaluates in the transaction whatever it takes.
+MAX_MOVES_OUT = 5
+
+
+def call(ctx, fn: Callable, *args, **kwargs):
+    """``fn(*args, **kwargs)``, a function running engine steps for the
+    caller ``ctx``, again after a transient database error
+    (``retry.call``) and after an expression too slow for a transaction:
+    that one is evaluated with no lock held (``limits.evaluate_outside``)
+    and ``fn`` runs again, finding its value at once."""
+    for _attempt in range(MAX_MOVES_OUT):
+        try:
+            return retry.call(fn, *args, **kwargs)
+        except limits.OutOfTime as slow:
+            evaluate_outside(slow, getattr(ctx, "project_id", None))
+    with limits.outside_transaction():
+        return retry.call(fn, *args, **kwargs)
+
+
+def evaluate_outside(slow, project_id=None) -> None:
+    with db_session.read_only() as session:
+        limits.evaluate_outside(slow, DbDataProvider(session, project_id))
 
 
 def step_in(session, ctx) -> Step:

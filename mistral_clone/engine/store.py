@@ -25,6 +25,7 @@ from mistral_clone.engine import notify
 from mistral_clone.engine import queries
 from mistral_clone.engine import rows
 from mistral_clone.engine import states
+from mistral_clone.engine.provider import DbDataProvider
 from mistral_clone.executor import endpoint as executor_endpoint
 from mistral_clone.rpc import clients
 from mistral_clone.rpc import results as rpc_results
@@ -87,12 +88,23 @@ class DbStore:
         self.session = step.session
         self.ctx = step.ctx
         self.options = options or engine_options()
-        self.provider = step.provider
+        self._providers = {}
         self._roots = {}
 
     @property
     def project_id(self):
         return self.ctx.project_id
+
+    def provider_for(self, wf_ex):
+        """The expression functions' data, as the execution's project may
+        see it."""
+        project_id = wf_ex.project_id if wf_ex is not None else \
+            self.project_id
+        provider = self._providers.get(project_id)
+        if provider is None:
+            provider = self._providers[project_id] = DbDataProvider(
+                self.session, project_id)
+        return provider
 
     # -- notifications and environment --------------------------------------
 

@@ -13,6 +13,7 @@ from typing import Optional
 
 from mistral_clone import context as mc_context
 from mistral_clone import scheduler
+from mistral_clone.expressions import limits
 from mistral_clone.engine import conductor as conductor_mod
 from mistral_clone.engine import policies
 from mistral_clone.engine import queries
@@ -48,8 +49,9 @@ def fire(target: str, session, task_ex_id: str,
         else mc_context.admin_context()
     store = store_mod.DbStore(step_mod.step_in(session, request_ctx))
     conductor = conductor_mod.Conductor(store)
-    if not conductor.on_timer(target, wf_ex, task_ex, args):
-        store.schedule_timer(target, 0, task_ex, args)
+    with limits.in_transaction():
+        if not conductor.on_timer(target, wf_ex, task_ex, args):
+            store.schedule_timer(target, 0, task_ex, args)
 
 
 def register() -> None:

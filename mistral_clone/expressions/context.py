@@ -8,6 +8,7 @@ kept aside as an attribute, out of reach of expressions) and with
 did not give it directly.
 """
 
+import re
 from collections.abc import Mapping
 from typing import Any, Optional
 
@@ -56,6 +57,16 @@ def make_view(context: Any) -> Any:
             view[ENV_KEY] = env
 
     return view
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def without_addresses(text: str) -> str:
+    """``text`` without the memory addresses Python prints in the text of
+    its objects (``<function env_ at 0x7f..>``): users see no
+    addresses."""
+    return _ADDRESS.sub("", text)
 
 
 def provider_of(view: Any) -> Optional[Any]:

@@ -14,6 +14,7 @@ from oslo_config import cfg
 from mistral_clone import exceptions as exc
 from mistral_clone.expressions import context as ctx_mod
 from mistral_clone.expressions import jinja_evaluator
+from mistral_clone.expressions import limits
 from mistral_clone.expressions import opts
 from mistral_clone.expressions import yaql_evaluator
 
@@ -128,7 +129,11 @@ def prepare_context(context: Any) -> Scope:
 
 
 def evaluate(expression: Any, context: Any) -> Any:
-    return _evaluate(expression, context)
+    """The value of ``expression`` over ``context``, under the time limits
+    (``limits``)."""
+    if not isinstance(expression, str):
+        return expression
+    return limits.guarded(_evaluate, expression, context)
 
 
 def _walk(data: Any, scope: Scope) -> Any:
@@ -150,6 +155,14 @@ def _walk(data: Any, scope: Scope) -> Any:
 
 
 def evaluate_recursively(data: Any, context: Any) -> Any:
+    """Every expression in ``data`` evaluated, under the time limits
+    (``limits``: one limit for the whole of ``data``)."""
+    if isinstance(data, _ATOMS) and not isinstance(data, str):
+        return data
+    return limits.guarded(_evaluate_recursively, data, context)
+
+
+def _evaluate_recursively(data: Any, context: Any) -> Any:
     scope = prepare_context(context)
     # Mistral's rule: with an empty context nothing is evaluated.
     if not scope.view:

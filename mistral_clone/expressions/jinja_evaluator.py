@@ -140,7 +140,7 @@ def evaluate_inline(text: str, scope):
         # Never put the data into the message: it may hold secrets.
         raise exc.JinjaEvaluationError(
             "Can not evaluate Jinja expression [expression=%s, error=%s]"
-            % (text, e)) from e
+            % (text, ctx_mod.without_addresses(str(e)))) from e
 
 
 def validate_inline(text: str) -> None:

@@ -72,6 +72,24 @@ yaql_opts = [
 ]
 
 expression_opts = [
+    cfg.FloatOpt(
+        'evaluation_timeout',
+        default=10.0,
+        min=0,
+        help='Seconds one evaluation (the expressions of one value: an '
+             'input, a publish, a condition...) may take; one that takes '
+             'longer fails with a clear error, and its task with it. 0 '
+             'disables the limit.'),
+    cfg.FloatOpt(
+        'max_time_in_transaction',
+        default=0.5,
+        min=0,
+        help='Seconds an evaluation may take while an engine step holds '
+             'its workflow execution\'s lock. One that needs more is '
+             'evaluated again with no lock held (within '
+             'evaluation_timeout) and the step runs again with its value, '
+             'so that a slow expression never makes other executions or '
+             'the API wait. 0: evaluate in the step whatever it takes.'),
     cfg.ListOpt(
         'allowed_languages',
         item_type=types.String(choices=LANGUAGES),

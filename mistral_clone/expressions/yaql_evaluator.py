@@ -137,7 +137,7 @@ def evaluate_expression(expression: str, scope) -> object:
         # Never put the data into the message: it may hold secrets.
         raise exc.YaqlEvaluationError(
             "Can not evaluate YAQL expression [expression=%s, error=%s]"
-            % (expression, e)) from e
+            % (expression, ctx_mod.without_addresses(str(e)))) from e
 
 
 def validate_expression(expression: str) -> None:

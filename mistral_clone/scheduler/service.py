@@ -23,6 +23,7 @@ from typing import Callable, Optional
 from mistral_clone import config
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
+from mistral_clone.engine import step as step_mod
 from mistral_clone.engine import timers  # noqa: F401 - registers targets
 from mistral_clone.scheduler import calls
 from mistral_clone.scheduler import cron
@@ -187,19 +188,26 @@ def run_call(call: calls.ClaimedCall) -> None:
     ``session`` runs in the transaction that removes the row (its effect
     and the timer's end commit together); another one runs first and its
     row is removed after. A failing call is logged and removed, not
-    retried."""
+    retried. An expression too slow for the transaction is evaluated with
+    no lock held and the call runs again (``engine.step.call``)."""
     try:
-        target = calls.resolve_target(call.func_name)
-        if calls.takes_session(target):
-            with db_session.transaction() as session:
-                if not calls.finish_call(session, call):
-                    return  # claimed by another scheduler, or cancelled
-                target(session=session, **call.func_args)
-            return
-        target(**call.func_args)
+        step_mod.call(None, _run_target, call)
+        return
     except Exception:
         LOG.exception("Delayed call %s(%s) failed", call.func_name,
                       call.func_args)
+    with db_session.transaction() as session:
+        calls.finish_call(session, call)
+
+
+def _run_target(call: calls.ClaimedCall) -> None:
+    target = calls.resolve_target(call.func_name)
+    if calls.takes_session(target):
+        with db_session.transaction() as session:
+            if calls.finish_call(session, call):
+                target(session=session, **call.func_args)
+        return
+    target(**call.func_args)
     with db_session.transaction() as session:
         calls.finish_call(session, call)
 

@@ -145,7 +145,7 @@ def _published_global(session, row):
     global_vars = (publish_spec or {}).get("global")
     if not global_vars:
         return None
-    provider = _DetachedTaskProvider(session)
+    provider = _DetachedTaskProvider(session, row.project_id)
     view = dataflow.eval_context(
         wf_ex.input, wf_ex.context, (wf_ex.params or {}).get("env"),
         row.in_context, {"id": row.id, "name": row.name}, provider)

@@ -23,7 +23,9 @@ def test_list_opts_has_mistrals_names_and_defaults():
         'allow_delegates': False,
     }
     assert {o.name: o.default for o in groups['expressions']} == {
-        'allowed_languages': ['yaql', 'jinja']}
+        'allowed_languages': ['yaql', 'jinja'],
+        # Ours (Mistral has no limit): see expressions.limits.
+        'evaluation_timeout': 10.0, 'max_time_in_transaction': 0.5}
 
 
 def test_engine_options_follow_the_config(override):

@@ -1,0 +1,85 @@
+"""Time limits of expression evaluation: a deadline for every evaluation,
+and a short one inside a transaction, whose overrun moves the evaluation
+out of it."""
+
+import time
+
+import pytest
+
+from mistral_clone import exceptions as exc
+from mistral_clone import expressions
+from mistral_clone.expressions import limits
+
+ENDLESS_YAQL = "<% range(1000000000).sum() %>"
+ENDLESS_JINJA = ("{% for i in range(100000) %}{% for j in range(100000) %}"
+                 "{% endfor %}{% endfor %}{{ 1 }}")
+
+
+@pytest.fixture
+def limited(conf):
+    conf.set_override("evaluation_timeout", 2, "expressions")
+    conf.set_override("max_time_in_transaction", 0.1, "expressions")
+    yield
+    conf.clear_override("evaluation_timeout", "expressions")
+    conf.clear_override("max_time_in_transaction", "expressions")
+
+
+@pytest.mark.parametrize("expression", [ENDLESS_YAQL, ENDLESS_JINJA])
+def test_an_endless_expression_fails_at_its_deadline(limited, expression):
+    started = time.monotonic()
+    with pytest.raises(exc.ExpressionEvaluationError) as info:
+        expressions.evaluate_recursively({"x": expression}, {"a": 1})
+    assert str(info.value) == (
+        "Expression evaluation took longer than 2.0 seconds (the "
+        "[expressions] evaluation_timeout).")
+    assert time.monotonic() - started < 10
+    # The thread goes on working normally afterwards.
+    assert expressions.evaluate("<% $.a + 1 %>", {"a": 1}) == 2
+
+
+def test_in_a_transaction_a_slow_evaluation_moves_out(limited):
+    data = {"n": "<% range(5000).sum() %>"}
+    context = {"k": 1}
+    with limits.in_transaction():
+        with pytest.raises(limits.OutOfTime) as info:
+            expressions.evaluate_recursively(data, context)
+    slow = info.value
+    # Outside, with the full deadline (and no lock), it ends...
+    with limits.outside_transaction():
+        expected = expressions.evaluate_recursively(data, context)
+    limits.evaluate_outside(slow)
+    # ... and the step, run again, finds its value at once.
+    with limits.in_transaction():
+        started = time.monotonic()
+        assert expressions.evaluate_recursively(data, context) == expected
+        assert time.monotonic() - started < 0.1
+        # Other data: evaluated again.
+        with pytest.raises(limits.OutOfTime):
+            expressions.evaluate_recursively(data, {"k": 2})
+
+
+def test_an_endless_expression_moved_out_fails_when_run_again(limited):
+    with limits.in_transaction():
+        with pytest.raises(limits.OutOfTime) as info:
+            expressions.evaluate(ENDLESS_YAQL, {"a": 1})
+    limits.evaluate_outside(info.value)
+    with limits.in_transaction():
+        with pytest.raises(exc.ExpressionEvaluationError,
+                           match="took longer than 2.0 seconds"):
+            expressions.evaluate(ENDLESS_YAQL, {"a": 1})
+
+
+def test_quick_expressions_are_not_affected(limited):
+    with limits.in_transaction():
+        for i in range(200):
+            assert expressions.evaluate("<% $.i * 2 %>", {"i": i}) == 2 * i
+
+
+def test_no_memory_address_reaches_a_user():
+    from mistral_clone.db import types
+    from mistral_clone.expressions import context as ctx_mod
+    assert types.dumps({"f": expressions.evaluate}) == \
+        '{"f":"<function evaluate>"}'
+    assert ctx_mod.without_addresses(
+        "bad receiver <function env_ at 0x7f3a2b1c>") == \
+        "bad receiver <function env_>"
