@@ -15,13 +15,25 @@ LOG = logging.getLogger(__name__)
 SMTP_TIMEOUT = 60
 
 
-def _addresses(value: Any) -> List[str]:
-    """A list of addresses; a single string counts as one address."""
+def _addresses(value: Any, name: str) -> List[str]:
+    """A list of addresses; a single string counts as one address.
+
+    An address with a line break is refused: it would end the header or
+    the SMTP command it is written into and start one the workflow chose
+    (header or SMTP command injection).
+    """
     if not value:
         return []
-    if isinstance(value, str):
-        return [value]
-    return [str(item) for item in value]
+    items = [value] if isinstance(value, str) else list(value) \
+        if isinstance(value, (list, tuple)) else [value]
+    addresses = [str(item) for item in items]
+    for address in addresses:
+        if '\r' in address or '\n' in address or '\0' in address:
+            raise exc.ActionError(
+                "std.email: '%s' must not contain line breaks or NUL "
+                "characters: %r" % (name, address)
+            )
+    return addresses
 
 
 class SendEmailAction(Action):
@@ -37,12 +49,13 @@ class SendEmailAction(Action):
     def __init__(self, from_addr, to_addrs, smtp_server, reply_to=None,
                  cc_addrs=None, bcc_addrs=None, smtp_password=None,
                  subject=None, body=None, html_body=None):
+        _addresses(from_addr, 'from_addr')
         self.sender = from_addr
-        self.to = _addresses(to_addrs)
+        self.to = _addresses(to_addrs, 'to_addrs')
         self.smtp_server = smtp_server
-        self.reply_to = _addresses(reply_to)
-        self.cc = _addresses(cc_addrs)
-        self.bcc = _addresses(bcc_addrs)
+        self.reply_to = _addresses(reply_to, 'reply_to')
+        self.cc = _addresses(cc_addrs, 'cc_addrs')
+        self.bcc = _addresses(bcc_addrs, 'bcc_addrs')
         self.password = smtp_password
         self.subject = subject or '<No subject>'
         self.body = body or '<No body>'

@@ -3,6 +3,8 @@
 import email
 import email.header
 
+import pytest
+
 from mistral_clone import actions
 
 
@@ -69,3 +71,23 @@ def test_missing_input():
         "Invalid input [name=std.email, "
         "class=mistral.actions.std_actions.SendEmailAction, "
         "missing=['to_addrs', 'smtp_server']]")
+
+
+@pytest.mark.parametrize('field, value', [
+    ('to_addrs', ['a@example.org\r\nRCPT TO:<evil@example.org>']),
+    ('to_addrs', 'a@example.org\nBcc: evil@example.org'),
+    ('from_addr', 'wf@example.org\r\nBcc: evil@example.org'),
+    ('cc_addrs', ['c@example.org\rX-Injected: yes']),
+    ('bcc_addrs', ['b@example.org\r\nDATA']),
+    ('reply_to', ['r@example.org\nX-Injected: yes']),
+])
+def test_line_breaks_in_addresses_are_refused(smtp_server, field, value):
+    action_input = dict(from_addr='wf@example.org',
+                        to_addrs=['a@example.org'],
+                        smtp_server=smtp_server.address, body='hi')
+    action_input[field] = value
+    result = send(**action_input)
+    assert result.is_error()
+    assert ("std.email: '%s' must not contain line breaks or NUL "
+            "characters" % field) in result.error
+    assert smtp_server.messages == []
