@@ -4,6 +4,8 @@ Group and option names are real Mistral's, so an operator's mistral.conf
 keeps its meaning: ``[action_std_http]`` (egress policy and limits of
 std.http), ``[action_logging]`` (what std.http logs), ``[DEFAULT]
 js_implementation`` and ``[legacy_action_provider] load_action_plugins``.
+Options of our own (Mistral has no such limits): ``[DEFAULT] js_timeout``
+and ``js_max_memory_mb``.
 """
 
 from __future__ import annotations
@@ -77,6 +79,23 @@ js_implementation_opt = cfg.StrOpt(
          'is provided by the "mini-racer" package.'
 )
 
+js_limit_opts = [
+    cfg.FloatOpt(
+        'js_timeout',
+        default=5.0,
+        min=0,
+        help='Seconds a std.javascript script may run before it is stopped '
+             'and the action fails. 0 means no limit.'
+    ),
+    cfg.IntOpt(
+        'js_max_memory_mb',
+        default=64,
+        min=0,
+        help='Heap, in MiB, a std.javascript script may use before it is '
+             'stopped and the action fails. 0 means no limit.'
+    ),
+]
+
 legacy_action_provider_opts = [
     cfg.BoolOpt(
         'load_action_plugins',
@@ -90,7 +109,7 @@ legacy_action_provider_opts = [
 def list_opts() -> list:
     """Every option of this package, for oslo-config-generator."""
     return [
-        ('DEFAULT', [js_implementation_opt]),
+        ('DEFAULT', [js_implementation_opt] + js_limit_opts),
         (ACTION_STD_HTTP_GROUP, list(action_std_http_opts)),
         (ACTION_LOGGING_GROUP, list(action_logging_opts)),
         (LEGACY_ACTION_PROVIDER_GROUP, list(legacy_action_provider_opts)),

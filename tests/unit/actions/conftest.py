@@ -27,6 +27,8 @@ def action_conf():
     config.clear_override('default_timeout', group='action_std_http')
     config.clear_override('max_response_size_bytes', group='action_std_http')
     config.clear_override('js_implementation')
+    config.clear_override('js_timeout')
+    config.clear_override('js_max_memory_mb')
     config.clear_override('load_action_plugins',
                           group='legacy_action_provider')
 
