@@ -1,4 +1,9 @@
-"""std.email: sends one message over SMTP with smtplib."""
+"""std.email: sends one message over SMTP with smtplib.
+
+The SMTP server is reached under the egress policy of ``[action_std_email]
+denied_cidrs``: its name is resolved once, checked, and connected to at
+the checked address (``mistral_clone.actions.egress``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import logging
 from typing import Any, List
 
 from mistral_clone import exceptions as exc
+from mistral_clone.actions import egress, opts
 from mistral_clone.actions.base import Action, ActionContext
 
 LOG = logging.getLogger(__name__)
@@ -34,6 +40,23 @@ def _addresses(value: Any, name: str) -> List[str]:
                 "characters: %r" % (name, address)
             )
     return addresses
+
+
+def _smtp(server: str, timeout: float):
+    """An smtplib.SMTP connected to ``server`` under the egress policy.
+
+    smtplib (with ssl and email) loads on the first std.email only.
+    """
+    import smtplib
+
+    pol = egress.policy(opts.ACTION_STD_EMAIL_GROUP, label='SMTP server')
+
+    class PolicySMTP(smtplib.SMTP):
+        def _get_socket(self, host, port, timeout):
+            return egress.connect(host, port, pol, timeout,
+                                  self.source_address)
+
+    return PolicySMTP(server, timeout=timeout)
 
 
 class SendEmailAction(Action):
@@ -91,7 +114,7 @@ class SendEmailAction(Action):
 
         recipients = self.cc + self.bcc + self.to
         try:
-            with smtplib.SMTP(self.smtp_server, timeout=SMTP_TIMEOUT) as smtp:
+            with _smtp(self.smtp_server, SMTP_TIMEOUT) as smtp:
                 if self.password is not None:
                     smtp.ehlo()
                     smtp.starttls()

@@ -25,6 +25,8 @@ def action_conf():
     config.clear_override('allowed_hosts', group='action_std_http')
     config.clear_override('denied_cidrs', group='action_std_http')
     config.clear_override('default_timeout', group='action_std_http')
+    config.clear_override('denied_cidrs', group='action_std_ssh')
+    config.clear_override('denied_cidrs', group='action_std_email')
     config.clear_override('max_response_size_bytes', group='action_std_http')
     config.clear_override('js_implementation')
     config.clear_override('js_timeout')
@@ -156,9 +158,15 @@ def http(http_server):
 # ---------------------------------------------------------------- SMTP peer
 
 @pytest.fixture
-def smtp_server():
-    """An aiosmtpd server on loopback; ``.messages`` holds what it got."""
+def smtp_server(action_conf):
+    """An aiosmtpd server on loopback; ``.messages`` holds what it got.
+
+    Loopback is denied by default: ``[action_std_email] denied_cidrs``
+    is set to let this server be reached.
+    """
     controller_mod = pytest.importorskip('aiosmtpd.controller')
+    action_conf.set_override('denied_cidrs', ['169.254.0.0/16'],
+                             group='action_std_email')
 
     class Collector:
         def __init__(self):
