@@ -324,3 +324,17 @@ def test_mistral_http_without_execution_skips_empty_headers(allow_loopback,
     assert result.is_success()
     assert not any(h.startswith('Mistral-')
                    for h in http.requests[-1]['headers'])
+
+
+def test_tls_keeps_the_name_for_sni_and_certificate(allow_loopback,
+                                                    https_server, fake_dns):
+    """Connected at the checked address, TLS still names the host: the
+    certificate, valid for "pinned.test" only, verifies."""
+    answers, lookups = fake_dns
+    answers['pinned.test'] = ['127.0.0.1']
+    url = 'https://pinned.test:%s/echo' % https_server.server_address[1]
+    result = run_http(url=url, verify=https_server.cert_file)
+    assert result.data['status'] == 200
+    assert result.data['content']['headers']['Host'] == \
+        'pinned.test:%s' % https_server.server_address[1]
+    assert 'pinned.test' in lookups
