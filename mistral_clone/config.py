@@ -158,6 +158,8 @@ notifier_opts = [
                help="RPC topic the notifiers listen on."),
     cfg.ListOpt("notify", default=[], item_type=str,
                 help="Notifiers applied to every execution."),
+    actions_opts.denied_cidrs_opt("notification webhooks",
+                                  name="webhook_denied_cidrs"),
 ]
 
 

@@ -58,10 +58,10 @@ def receiver():
 def loopback_allowed(conf):
     """The default egress policy denies loopback for webhooks too (as the
     reference does); the test receiver lives there."""
-    config.CONF.set_override("denied_cidrs", ["169.254.0.0/16"],
-                             "action_std_http")
+    config.CONF.set_override("webhook_denied_cidrs", ["169.254.0.0/16"],
+                             "notifier")
     yield
-    config.CONF.clear_override("denied_cidrs", "action_std_http")
+    config.CONF.clear_override("webhook_denied_cidrs", "notifier")
 
 
 def test_events_in_order_with_mistral_payloads(engine, ctx, create_workflows,
@@ -116,8 +116,8 @@ ok:
   tasks:
     t1: {action: std.noop}
 """)
-    config.CONF.set_override("denied_cidrs", ["169.254.0.0/16"],
-                             "action_std_http")
+    config.CONF.set_override("webhook_denied_cidrs", ["169.254.0.0/16"],
+                             "notifier")
     try:
         wf_ex = engine.start_workflow(ctx, "ok", notify=[
             {"type": "webhook", "url": base + "/broken"},
@@ -126,7 +126,7 @@ ok:
         assert wait_state(wf_ex["id"])["state"] == "SUCCESS"
         wait_for(lambda: len(received) >= 4)
     finally:
-        config.CONF.clear_override("denied_cidrs", "action_std_http")
+        config.CONF.clear_override("webhook_denied_cidrs", "notifier")
     wf_ex = engine.start_workflow(ctx, "ok", notify=[
         {"type": "webhook", "url": base + "/refused"}])
     assert wait_state(wf_ex["id"])["state"] == "SUCCESS"

@@ -4,7 +4,9 @@ The result is the dict real Mistral returns (content, status, headers, url,
 history, encoding, reason, cookies, elapsed); a status outside 200..306
 makes it the *error* result, so ``on-error`` sees the whole response.
 Before any traffic the URL (and, when redirects are followed, each redirect
-target) passes the egress policy of ``[action_std_http]``.
+target) passes the egress policy of ``[action_std_http]``, and every socket
+(to the URL's host, a redirect's or the proxy) is opened at an address
+that policy checked (``mistral_clone.actions.pinned_http``).
 """
 
 from __future__ import annotations
@@ -104,16 +106,18 @@ class HTTPAction(Action):
             self.timeout, self.allow_redirects
         )
 
-    def _redirect_guard(self, conf):
+    @staticmethod
+    def _redirect_guard(pol):
         def check(resp, *args, **kwargs):
             if resp.is_redirect:
                 target = parse.urljoin(resp.url, resp.headers['location'])
-                egress.validate_url(target, conf)
+                egress.validate_url(target, pol=pol)
         return check
 
     def run(self, ctx: ActionContext) -> Any:
         conf = opts.get_conf()
-        egress.validate_url(self.url, conf)
+        pol = egress.http_policy(conf)
+        egress.validate_url(self.url, pol=pol)
         self._log_request(conf)
 
         timeout = self.timeout
@@ -123,30 +127,32 @@ class HTTPAction(Action):
             else None
         hooks = {}
         if self.allow_redirects:
-            hooks['response'] = [self._redirect_guard(conf)]
+            hooks['response'] = [self._redirect_guard(pol)]
 
         # requests (with urllib3, charset_normalizer, idna, certifi) is
         # imported on the first HTTP action, not by every process.
-        import requests
+        from mistral_clone.actions import pinned_http
 
-        try:
-            resp = requests.request(
-                self.method, self.url, params=self.params, data=self.body,
-                json=self.json, headers=self.headers, cookies=self.cookies,
-                auth=self.auth, timeout=timeout,
-                allow_redirects=self.allow_redirects, proxies=self.proxies,
-                verify=verify, hooks=hooks, stream=True,
-            )
-        except exc.UrlNotAllowedError:
-            raise
-        except Exception as e:
-            raise exc.ActionError('Failed to send HTTP request: %s' % e)
+        with pinned_http.session(pol) as session:
+            try:
+                resp = session.request(
+                    self.method, self.url, params=self.params,
+                    data=self.body, json=self.json, headers=self.headers,
+                    cookies=self.cookies, auth=self.auth, timeout=timeout,
+                    allow_redirects=self.allow_redirects,
+                    proxies=self.proxies, verify=verify, hooks=hooks,
+                    stream=True,
+                )
+            except exc.UrlNotAllowedError:
+                raise
+            except Exception as e:
+                raise exc.ActionError('Failed to send HTTP request: %s' % e)
 
-        try:
-            raw = self._read_body(resp, conf.action_std_http
-                                  .max_response_size_bytes)
-        finally:
-            resp.close()
+            try:
+                raw = self._read_body(resp, conf.action_std_http
+                                      .max_response_size_bytes)
+            finally:
+                resp.close()
 
         result = self._to_result(resp, raw, conf)
         if resp.status_code not in _SUCCESS_STATUSES:

@@ -3,7 +3,8 @@
 The script is the body of a function (it ends with ``return ...``); its
 ``context`` input is visible to it as ``$``. The engine is chosen by
 ``[DEFAULT] js_implementation``; the one this project ships is
-``py_mini_racer`` (package "mini-racer"). The result crosses the boundary
+``py_mini_racer`` (package "mini-racer"). A script runs under the time and
+heap limits ``[DEFAULT] js_timeout`` and ``js_max_memory_mb``. The result crosses the boundary
 as JSON, so it is plain data: ``undefined`` and functions become null.
 """
 
@@ -26,7 +27,6 @@ _ENGINE_MISSING = {
 }
 
 
-
 def _new_mini_racer():
     """A fresh V8 context per evaluation (a few ms), so that no global a
     script leaves behind is seen by the next workflow's script."""
@@ -39,7 +39,8 @@ def _new_mini_racer():
 
 def evaluate(script: str, context: Any) -> Any:
     """Run ``script`` as a function body with ``$`` bound to ``context``."""
-    impl = opts.get_conf().js_implementation
+    conf = opts.get_conf()
+    impl = conf.js_implementation
     if impl != 'py_mini_racer':
         raise exc.ActionError(_ENGINE_MISSING[impl])
     source = (
@@ -51,8 +52,22 @@ def evaluate(script: str, context: Any) -> Any:
         '})()' % (json.dumps(context), script)
     )
     racer = _new_mini_racer()
+    module = importlib.import_module('py_mini_racer')
     try:
-        text = racer.eval(source)
+        text = racer.eval(
+            source, timeout_sec=conf.js_timeout or None,
+            max_memory=conf.js_max_memory_mb * 1024 * 1024 or None,
+        )
+    except module.JSTimeoutException:
+        raise exc.ActionError(
+            'the script ran longer than [DEFAULT] js_timeout (%s seconds) '
+            'and was stopped.' % conf.js_timeout
+        )
+    except module.JSOOMException:
+        raise exc.ActionError(
+            'the script used more memory than [DEFAULT] js_max_memory_mb '
+            '(%s MiB) and was stopped.' % conf.js_max_memory_mb
+        )
     finally:
         close = getattr(racer, 'close', None)
         if close is not None:

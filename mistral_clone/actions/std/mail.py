@@ -1,4 +1,9 @@
-"""std.email: sends one message over SMTP with smtplib."""
+"""std.email: sends one message over SMTP with smtplib.
+
+The SMTP server is reached under the egress policy of ``[action_std_email]
+denied_cidrs``: its name is resolved once, checked, and connected to at
+the checked address (``mistral_clone.actions.egress``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import logging
 from typing import Any, List
 
 from mistral_clone import exceptions as exc
+from mistral_clone.actions import egress, opts
 from mistral_clone.actions.base import Action, ActionContext
 
 LOG = logging.getLogger(__name__)
@@ -15,13 +21,42 @@ LOG = logging.getLogger(__name__)
 SMTP_TIMEOUT = 60
 
 
-def _addresses(value: Any) -> List[str]:
-    """A list of addresses; a single string counts as one address."""
+def _addresses(value: Any, name: str) -> List[str]:
+    """A list of addresses; a single string counts as one address.
+
+    An address with a line break is refused: it would end the header or
+    the SMTP command it is written into and start one the workflow chose
+    (header or SMTP command injection).
+    """
     if not value:
         return []
-    if isinstance(value, str):
-        return [value]
-    return [str(item) for item in value]
+    items = [value] if isinstance(value, str) else list(value) \
+        if isinstance(value, (list, tuple)) else [value]
+    addresses = [str(item) for item in items]
+    for address in addresses:
+        if '\r' in address or '\n' in address or '\0' in address:
+            raise exc.ActionError(
+                "std.email: '%s' must not contain line breaks or NUL "
+                "characters: %r" % (name, address)
+            )
+    return addresses
+
+
+def _smtp(server: str, timeout: float):
+    """An smtplib.SMTP connected to ``server`` under the egress policy.
+
+    smtplib (with ssl and email) loads on the first std.email only.
+    """
+    import smtplib
+
+    pol = egress.policy(opts.ACTION_STD_EMAIL_GROUP, label='SMTP server')
+
+    class PolicySMTP(smtplib.SMTP):
+        def _get_socket(self, host, port, timeout):
+            return egress.connect(host, port, pol, timeout,
+                                  self.source_address)
+
+    return PolicySMTP(server, timeout=timeout)
 
 
 class SendEmailAction(Action):
@@ -37,12 +72,13 @@ class SendEmailAction(Action):
     def __init__(self, from_addr, to_addrs, smtp_server, reply_to=None,
                  cc_addrs=None, bcc_addrs=None, smtp_password=None,
                  subject=None, body=None, html_body=None):
+        _addresses(from_addr, 'from_addr')
         self.sender = from_addr
-        self.to = _addresses(to_addrs)
+        self.to = _addresses(to_addrs, 'to_addrs')
         self.smtp_server = smtp_server
-        self.reply_to = _addresses(reply_to)
-        self.cc = _addresses(cc_addrs)
-        self.bcc = _addresses(bcc_addrs)
+        self.reply_to = _addresses(reply_to, 'reply_to')
+        self.cc = _addresses(cc_addrs, 'cc_addrs')
+        self.bcc = _addresses(bcc_addrs, 'bcc_addrs')
         self.password = smtp_password
         self.subject = subject or '<No subject>'
         self.body = body or '<No body>'
@@ -78,7 +114,7 @@ class SendEmailAction(Action):
 
         recipients = self.cc + self.bcc + self.to
         try:
-            with smtplib.SMTP(self.smtp_server, timeout=SMTP_TIMEOUT) as smtp:
+            with _smtp(self.smtp_server, SMTP_TIMEOUT) as smtp:
                 if self.password is not None:
                     smtp.ehlo()
                     smtp.starttls()

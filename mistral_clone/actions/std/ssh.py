@@ -7,7 +7,12 @@ exit_code}`` instead. Failures carry a generic message (the cause is
 logged, not returned, as the cause may reveal credentials or topology).
 
 Beyond real Mistral, a host may be written "host:port" ("[v6addr]:port")
-to reach an sshd that does not listen on port 22.
+to reach an sshd that does not listen on port 22, and the hosts we connect
+to (``host``, or ``gateway_host`` of std.ssh_proxied) are under the egress
+policy of ``[action_std_ssh] denied_cidrs``: resolved once, checked, and
+connected to at the checked address. The host behind a gateway is reached
+by the gateway (``nc``) in its own network, and a ``proxy_command`` opens
+its own connection: neither is checked here.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import threading
 from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
 from mistral_clone import exceptions as exc
+from mistral_clone.actions import egress, opts
 from mistral_clone.actions.base import Action, ActionContext
 
 if TYPE_CHECKING:
@@ -85,10 +91,19 @@ def _connect(host: str, username: str, password: Optional[str] = None,
              sock: Any = None) -> paramiko.SSHClient:
     paramiko = _paramiko()
     hostname, port = split_host(host)
+    if sock is None:
+        pol = egress.policy(opts.ACTION_STD_SSH_GROUP, label='SSH host')
+        sock = egress.connect(hostname, port, pol, CONNECT_TIMEOUT)
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    client.connect(hostname, port=port, username=username, password=password,
-                   pkey=pkey, sock=sock, timeout=CONNECT_TIMEOUT)
+    try:
+        client.connect(hostname, port=port, username=username,
+                       password=password, pkey=pkey, sock=sock,
+                       timeout=CONNECT_TIMEOUT)
+    except BaseException:
+        client.close()
+        sock.close()
+        raise
     return client
 
 

@@ -25,8 +25,12 @@ def action_conf():
     config.clear_override('allowed_hosts', group='action_std_http')
     config.clear_override('denied_cidrs', group='action_std_http')
     config.clear_override('default_timeout', group='action_std_http')
+    config.clear_override('denied_cidrs', group='action_std_ssh')
+    config.clear_override('denied_cidrs', group='action_std_email')
     config.clear_override('max_response_size_bytes', group='action_std_http')
     config.clear_override('js_implementation')
+    config.clear_override('js_timeout')
+    config.clear_override('js_max_memory_mb')
     config.clear_override('load_action_plugins',
                           group='legacy_action_provider')
 
@@ -154,9 +158,15 @@ def http(http_server):
 # ---------------------------------------------------------------- SMTP peer
 
 @pytest.fixture
-def smtp_server():
-    """An aiosmtpd server on loopback; ``.messages`` holds what it got."""
+def smtp_server(action_conf):
+    """An aiosmtpd server on loopback; ``.messages`` holds what it got.
+
+    Loopback is denied by default: ``[action_std_email] denied_cidrs``
+    is set to let this server be reached.
+    """
     controller_mod = pytest.importorskip('aiosmtpd.controller')
+    action_conf.set_override('denied_cidrs', ['169.254.0.0/16'],
+                             group='action_std_email')
 
     class Collector:
         def __init__(self):
@@ -259,3 +269,51 @@ def sshd(tmp_path_factory):
         proc.wait(5)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope='session')
+def https_server(tmp_path_factory):
+    """The HTTP peer behind TLS, with a self-signed certificate for the
+    name "pinned.test" only (``.cert_file`` to verify it with)."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'pinned.test')])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.DNSName('pinned.test')]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None),
+                       critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    workdir = tmp_path_factory.mktemp('tls')
+    cert_file, key_file = workdir / 'cert.pem', workdir / 'key.pem'
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert_file), str(key_file))
+    server = _QuietServer(('127.0.0.1', 0), _Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.daemon_threads = True
+    server.requests = []
+    server.release = threading.Event()
+    server.cert_file = str(cert_file)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()

@@ -97,8 +97,13 @@ def test_list_opts_and_defaults(action_conf):
     assert groups['action_std_http'] == [
         'allowed_hosts', 'denied_cidrs', 'default_timeout',
         'max_response_size_bytes']
-    assert action_conf.action_std_http.denied_cidrs == [
-        '127.0.0.0/8', '::1/128', '169.254.0.0/16', 'fe80::/10']
+    for cidr in ('0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '::/128',
+                 '::1/128', 'fe80::/10'):
+        assert cidr in action_conf.action_std_http.denied_cidrs
+    assert action_conf.action_std_ssh.denied_cidrs == \
+        action_conf.action_std_http.denied_cidrs
+    assert action_conf.action_std_email.denied_cidrs == \
+        action_conf.action_std_http.denied_cidrs
     assert action_conf.action_std_http.default_timeout == 60
     assert action_conf.action_std_http.max_response_size_bytes == 5242880
     assert action_conf.action_std_http.allowed_hosts == []

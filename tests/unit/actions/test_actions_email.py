@@ -3,6 +3,8 @@
 import email
 import email.header
 
+import pytest
+
 from mistral_clone import actions
 
 
@@ -57,7 +59,8 @@ def test_password_requires_starttls(smtp_server):
     assert smtp_server.messages == []
 
 
-def test_unreachable_server(unused_port):
+def test_unreachable_server(action_conf, unused_port):
+    action_conf.set_override('denied_cidrs', [], group='action_std_email')
     result = send(from_addr='wf@example.org', to_addrs=['a@example.org'],
                   smtp_server='127.0.0.1:%d' % unused_port)
     assert 'Failed to send an email message: ' in result.error
@@ -69,3 +72,35 @@ def test_missing_input():
         "Invalid input [name=std.email, "
         "class=mistral.actions.std_actions.SendEmailAction, "
         "missing=['to_addrs', 'smtp_server']]")
+
+
+@pytest.mark.parametrize('field, value', [
+    ('to_addrs', ['a@example.org\r\nRCPT TO:<evil@example.org>']),
+    ('to_addrs', 'a@example.org\nBcc: evil@example.org'),
+    ('from_addr', 'wf@example.org\r\nBcc: evil@example.org'),
+    ('cc_addrs', ['c@example.org\rX-Injected: yes']),
+    ('bcc_addrs', ['b@example.org\r\nDATA']),
+    ('reply_to', ['r@example.org\nX-Injected: yes']),
+])
+def test_line_breaks_in_addresses_are_refused(smtp_server, field, value):
+    action_input = dict(from_addr='wf@example.org',
+                        to_addrs=['a@example.org'],
+                        smtp_server=smtp_server.address, body='hi')
+    action_input[field] = value
+    result = send(**action_input)
+    assert result.is_error()
+    assert ("std.email: '%s' must not contain line breaks or NUL "
+            "characters" % field) in result.error
+    assert smtp_server.messages == []
+
+
+@pytest.mark.parametrize('host', ['127.0.0.1', '0.0.0.0', 'localhost'])
+def test_smtp_server_on_a_denied_address_is_refused(smtp_server, action_conf,
+                                                    host):
+    action_conf.clear_override('denied_cidrs', group='action_std_email')
+    port = smtp_server.address.rsplit(':', 1)[1]
+    result = send(from_addr='wf@example.org', to_addrs=['a@example.org'],
+                  smtp_server='%s:%s' % (host, port), body='hi')
+    assert "SMTP server '%s' resolves to a blocked address" % host \
+        in result.error
+    assert smtp_server.messages == []

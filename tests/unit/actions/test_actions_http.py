@@ -36,6 +36,20 @@ def test_loopback_is_denied_by_default(action_conf, http):
                          "(::1)."),
     ('http://localhost:1/', "URL host 'localhost' resolves to a blocked "
                             "address"),
+    ('http://0.0.0.0:1/', "URL host '0.0.0.0' resolves to a blocked "
+                          "address (0.0.0.0)."),
+    ('http://[::]:1/', "URL host '::' resolves to a blocked address (::)."),
+    ('http://100.100.100.200/', "URL host '100.100.100.200' resolves to a "
+                                "blocked address"),
+    ('http://224.0.0.1/', "URL host '224.0.0.1' resolves to a blocked"),
+    ('http://[::ffff:127.0.0.1]/', "URL host '::ffff:127.0.0.1' resolves "
+                                   "to a blocked address"),
+    ('http://[64:ff9b::a9fe:a9fe]/', "URL host '64:ff9b::a9fe:a9fe' "
+                                     "resolves to a blocked address"),
+    ('http://[2002:7f00:1::]/', "URL host '2002:7f00:1::' resolves to a "
+                                "blocked address"),
+    ('http://[fd00:ec2::254]/', "URL host 'fd00:ec2::254' resolves to a "
+                                "blocked address"),
 ])
 def test_egress_refusals(action_conf, url, message):
     with pytest.raises(exc.UrlNotAllowedError) as err:
@@ -72,6 +86,100 @@ def test_redirect_to_denied_address_is_refused(allow_loopback, http):
     result = run_http(url=url)
     assert result.data['status'] == 302
     assert result.data['headers']['Location'] == target
+
+
+@pytest.mark.parametrize('host', ['0.0.0.0', '0', '[::]'])
+def test_unspecified_addresses_do_not_reach_loopback(action_conf, http, host):
+    port = http.server_address[1]
+    result = run_http(url='http://%s:%s/echo' % (host, port))
+    assert 'resolves to a blocked address' in result.error
+    assert http.requests == []
+
+
+def test_proxy_with_unresolvable_url_host_is_refused(action_conf, http):
+    result = run_http(url='http://no-such-host.invalid/echo',
+                      proxies={'http': http.base_url})
+    assert "URL host 'no-such-host.invalid' does not resolve, so its " \
+        "address cannot be checked ([action_std_http] denied_cidrs); it " \
+        "is refused." in result.error
+    assert http.requests == []
+
+
+@pytest.mark.parametrize('denied, url, blocked', [
+    # The URL host is denied: the proxy must not be asked to reach it.
+    ('169.254.0.0/16', 'http://169.254.169.254/latest/meta-data',
+     '169.254.169.254'),
+    # The proxy itself is on a denied address.
+    ('127.0.0.1/32', 'http://192.0.2.1/echo', '127.0.0.1'),
+])
+def test_proxy_or_its_target_on_a_denied_address_is_refused(
+        action_conf, http, denied, url, blocked):
+    action_conf.set_override('denied_cidrs', [denied],
+                             group='action_std_http')
+    result = run_http(url=url, proxies={'http': http.base_url})
+    assert "URL host '%s' resolves to a blocked address (%s)." \
+        % (blocked, blocked) in result.error
+    assert http.requests == []
+
+
+def test_socks_proxy_is_refused(allow_loopback, http):
+    result = run_http(url=http.base_url + '/echo',
+                      proxies={'http': 'socks5h://127.0.0.1:1'})
+    assert "Proxy scheme 'socks5h' is not allowed" in result.error
+
+
+def test_allowed_proxy_is_used(allow_loopback, http):
+    result = run_http(url='http://127.0.0.1:1/echo',
+                      proxies={'http': http.base_url})
+    assert result.data['status'] == 200
+    assert [r['path'] for r in http.requests] == ['/echo']
+
+
+@pytest.fixture
+def fake_dns(monkeypatch):
+    """Names under ``.test`` answered from a script (an attacker's DNS);
+    each lookup takes the next answer, the last one repeats."""
+    import socket
+    answers, lookups = {}, []
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if not str(host).endswith('.test'):
+            return real(host, port, *args, **kwargs)
+        lookups.append(host)
+        script = answers[host]
+        address = script.pop(0) if len(script) > 1 else script[0]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, '',
+                 (address, int(port or 80)))]
+
+    monkeypatch.setattr(socket, 'getaddrinfo', getaddrinfo)
+    return answers, lookups
+
+
+def test_dns_rebinding_cannot_move_the_connection(action_conf, http,
+                                                  fake_dns):
+    """The name answers an allowed address, then the denied one where the
+    server listens: the connection never goes to the second answer."""
+    action_conf.set_override('denied_cidrs', ['127.0.0.1/32'],
+                             group='action_std_http')
+    answers, _lookups = fake_dns
+    answers['rebind.test'] = ['127.0.0.2', '127.0.0.1']
+    port = http.server_address[1]
+    result = run_http(url='http://rebind.test:%s/echo' % port, timeout=5)
+    assert result.is_error()
+    assert http.requests == []
+
+
+def test_connection_goes_to_the_checked_address_with_the_name(
+        allow_loopback, http, fake_dns):
+    answers, lookups = fake_dns
+    answers['pinned.test'] = ['127.0.0.1']
+    port = http.server_address[1]
+    result = run_http(url='http://pinned.test:%s/echo' % port)
+    assert result.data['status'] == 200
+    assert result.data['content']['headers']['Host'] == \
+        'pinned.test:%s' % port
+    assert result.data['url'] == 'http://pinned.test:%s/echo' % port
 
 
 # ------------------------------------------------------- requests, results
@@ -216,3 +324,17 @@ def test_mistral_http_without_execution_skips_empty_headers(allow_loopback,
     assert result.is_success()
     assert not any(h.startswith('Mistral-')
                    for h in http.requests[-1]['headers'])
+
+
+def test_tls_keeps_the_name_for_sni_and_certificate(allow_loopback,
+                                                    https_server, fake_dns):
+    """Connected at the checked address, TLS still names the host: the
+    certificate, valid for "pinned.test" only, verifies."""
+    answers, lookups = fake_dns
+    answers['pinned.test'] = ['127.0.0.1']
+    url = 'https://pinned.test:%s/echo' % https_server.server_address[1]
+    result = run_http(url=url, verify=https_server.cert_file)
+    assert result.data['status'] == 200
+    assert result.data['content']['headers']['Host'] == \
+        'pinned.test:%s' % https_server.server_address[1]
+    assert 'pinned.test' in lookups

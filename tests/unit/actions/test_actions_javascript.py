@@ -1,5 +1,7 @@
 """std.javascript / std.js with the embedded V8 of mini-racer."""
 
+import time
+
 import pytest
 
 from mistral_clone import actions
@@ -62,3 +64,40 @@ def test_missing_engine_message(monkeypatch):
     monkeypatch.setattr(importlib, 'import_module', no_racer)
     result = actions.run_action('std.js', {'script': 'return 1;'})
     assert 'JavaScript engine is not installed' in result.error
+
+
+def test_busy_loop_is_stopped_by_the_time_limit(js_engine, action_conf):
+    action_conf.set_override('js_timeout', 0.5)
+    started = time.monotonic()
+    # Bounded, so that without a limit the test fails rather than hangs.
+    result = actions.run_action('std.js', {'script': (
+        'var end = Date.now() + 3000; while (Date.now() < end) {} return 1;'
+    )})
+    assert time.monotonic() - started < 2.5
+    assert "the script ran longer than [DEFAULT] js_timeout (0.5 seconds) " \
+        "and was stopped." in result.error
+
+
+def test_default_time_limit_is_a_few_seconds(action_conf):
+    assert 0 < action_conf.js_timeout <= 10
+    assert 0 < action_conf.js_max_memory_mb <= 128
+
+
+def test_allocation_is_stopped_by_the_memory_limit(js_engine, action_conf):
+    action_conf.set_override('js_max_memory_mb', 16)
+    result = actions.run_action('std.js', {'script': (
+        'var kept = [];'
+        'for (var i = 0; i < 200; i++) {'
+        '  kept.push(new Array(100000).fill(i + 0.5)); }'
+        'return kept.length;'
+    )})
+    assert "the script used more memory than [DEFAULT] js_max_memory_mb " \
+        "(16 MiB) and was stopped." in result.error
+
+
+def test_script_within_the_limits_runs(js_engine, action_conf):
+    action_conf.set_override('js_timeout', 2)
+    result = actions.run_action('std.js', {'script': (
+        'var s = 0; for (var i = 0; i < 100000; i++) { s += i; } return s;'
+    )})
+    assert result.data == 4999950000

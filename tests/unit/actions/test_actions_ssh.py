@@ -8,6 +8,14 @@ from mistral_clone import actions
 from mistral_clone.actions.std import ssh
 
 
+@pytest.fixture(autouse=True)
+def ssh_loopback(action_conf):
+    """The private sshd lives on loopback, which is denied by default."""
+    action_conf.set_override('denied_cidrs', ['169.254.0.0/16'],
+                             group='action_std_ssh')
+    return action_conf
+
+
 def run_ssh(**action_input):
     return actions.run_action('std.ssh', action_input)
 
@@ -82,3 +90,21 @@ def test_proxied_through_gateway(sshd):
         'private_key_filename': sshd['key_file'],
         'gateway_host': sshd['host']})
     assert result.data == 'via-gateway\n'
+
+
+@pytest.mark.parametrize('field', ['host', 'gateway_host'])
+@pytest.mark.parametrize('address', ['127.0.0.1', '0.0.0.0'])
+def test_denied_hosts_are_refused(sshd, ssh_loopback, field, address):
+    ssh_loopback.clear_override('denied_cidrs', group='action_std_ssh')
+    port = sshd['host'].rsplit(':', 1)[1]
+    action_input = {'cmd': 'echo reached', 'host': '192.0.2.1:22',
+                    'username': sshd['username'],
+                    'private_key_filename': sshd['key_file'],
+                    'gateway_host': '192.0.2.1:22'}
+    action_input[field] = '%s:%s' % (address, port)
+    name = 'std.ssh_proxied' if field == 'gateway_host' else 'std.ssh'
+    if name == 'std.ssh':
+        del action_input['gateway_host']
+    result = actions.run_action(name, action_input)
+    assert "SSH host '%s' resolves to a blocked address (%s)." \
+        % (address, address) in result.error
