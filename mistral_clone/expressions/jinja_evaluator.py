@@ -9,10 +9,13 @@ their text.
 from collections.abc import Mapping
 import functools
 import inspect
+import math
 import re
+import sys
 
 import jinja2
 from jinja2 import sandbox
+from oslo_config import cfg
 
 from mistral_clone import exceptions as exc
 from mistral_clone.expressions import context as ctx_mod
@@ -49,7 +52,42 @@ class _StrictUndefined(jinja2.StrictUndefined):
         return super()._undefined_message
 
 
-_environment = sandbox.SandboxedEnvironment(
+def _quota() -> int:
+    return cfg.CONF.expressions.memory_quota
+
+
+def _estimated_bytes(operator: str, left, right) -> int:
+    """What ``left <operator> right`` would allocate, roughly, for the
+    operators that grow a value much faster than the expression's text."""
+    if operator == '*':
+        for seq, times in ((left, right), (right, left)):
+            if (isinstance(seq, (str, bytes, list, tuple))
+                    and isinstance(times, int)):
+                return sys.getsizeof(seq) * max(times, 0)
+    elif operator == '**':
+        if (isinstance(left, int) and isinstance(right, int)
+                and right > 0 and abs(left) > 1):
+            return int(right * math.log2(abs(left)) / 8)
+    return 0
+
+
+class _Environment(sandbox.SandboxedEnvironment):
+    """The sandbox, refusing ``*`` and ``**`` whose result would go over
+    ``[expressions] memory_quota`` before Python starts making it (a
+    single operation cannot be stopped by the evaluation deadline)."""
+
+    intercepted_binops = frozenset(['*', '**'])
+
+    def call_binop(self, context, operator, left, right):
+        quota = _quota()
+        if 0 < quota < _estimated_bytes(operator, left, right):
+            raise sandbox.SecurityError(
+                'the result of %r would take more than %d bytes (the '
+                '[expressions] memory_quota)' % (operator, quota))
+        return super().call_binop(context, operator, left, right)
+
+
+_environment = _Environment(
     undefined=_StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,

@@ -90,6 +90,15 @@ expression_opts = [
              'evaluation_timeout) and the step runs again with its value, '
              'so that a slow expression never makes other executions or '
              'the API wait. 0: evaluate in the step whatever it takes.'),
+    cfg.IntOpt(
+        'memory_quota',
+        default=64 * 1024 * 1024,
+        min=-1,
+        help='Bytes one value made by an expression may take (a string, a '
+             'list, a number). It applies to Jinja, and to YAQL when '
+             '[yaql] memory_quota is -1 (its default, as in Mistral); an '
+             'expression that would go over it fails with a clear error. '
+             '-1 means no limit.'),
     cfg.ListOpt(
         'allowed_languages',
         item_type=types.String(choices=LANGUAGES),

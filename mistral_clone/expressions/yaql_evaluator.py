@@ -40,7 +40,8 @@ def engine_options(conf: cfg.ConfigOpts = cfg.CONF) -> dict:
     group = conf.yaql
     return {
         'yaql.limitIterators': group.limit_iterators,
-        'yaql.memoryQuota': group.memory_quota,
+        'yaql.memoryQuota': (group.memory_quota if group.memory_quota > 0
+                             else conf.expressions.memory_quota),
         'yaql.convertTuplesToLists': group.convert_tuples_to_lists,
         'yaql.convertSetsToLists': group.convert_sets_to_lists,
         'yaql.iterableDicts': group.iterable_dicts,

@@ -25,13 +25,15 @@ def test_list_opts_has_mistrals_names_and_defaults():
     assert {o.name: o.default for o in groups['expressions']} == {
         'allowed_languages': ['yaql', 'jinja'],
         # Ours (Mistral has no limit): see expressions.limits.
-        'evaluation_timeout': 10.0, 'max_time_in_transaction': 0.5}
+        'evaluation_timeout': 10.0, 'max_time_in_transaction': 0.5,
+        'memory_quota': 64 * 1024 * 1024}
 
 
 def test_engine_options_follow_the_config(override):
     assert yaql_evaluator.engine_options() == {
         'yaql.limitIterators': -1,
-        'yaql.memoryQuota': -1,
+        # [yaql] memory_quota left at Mistral's -1: [expressions]' quota.
+        'yaql.memoryQuota': 64 * 1024 * 1024,
         'yaql.convertTuplesToLists': True,
         'yaql.convertSetsToLists': False,
         'yaql.iterableDicts': False,
@@ -84,6 +86,29 @@ def test_memory_quota(override):
     override('memory_quota', 100)
     with pytest.raises(exc.YaqlEvaluationError):
         expr.evaluate('<% range(1000).select($ * 1000) %>', {})
+
+
+@pytest.mark.parametrize('expression', [
+    "<% 'a' * 1000000000 %>",
+    "{{ 'a' * 1000000000 }}",
+    "{{ [1, 2] * 1000000000 }}",
+    "{{ 10 ** 1000000000 }}",
+])
+def test_a_value_over_the_memory_quota_is_refused_before_it_is_made(
+        expression):
+    # By default (64 MiB), in both languages, at once: a single Python
+    # operation cannot be stopped by the evaluation deadline.
+    with pytest.raises(exc.ExpressionEvaluationError) as info:
+        expr.evaluate(expression, {})
+    assert 'memory' in str(info.value)
+
+
+@pytest.mark.parametrize('expression,value', [
+    ("{{ 'ab' * 3 }}", 'ababab'), ("{{ [1] * 2 }}", [1, 1]),
+    ("{{ 2 ** 10 }}", 1024), ("{{ 3 * 4 }}", 12), ("<% 'ab' * 2 %>", 'abab'),
+])
+def test_values_under_the_memory_quota_are_made(expression, value):
+    assert expr.evaluate(expression, {}) == value
 
 
 class TestCache:
