@@ -13,7 +13,9 @@ class APIService:
         conf = config.CONF.api
         self._server = waitress_server.create_server(
             api_app.setup_app(), host=conf.host, port=conf.port,
-            threads=max(4, conf.api_workers * 8), ident="mistral_api",
+            # Requests mostly wait on the database: enough threads that a
+            # few slow ones (a large list, a long validation) leave room.
+            threads=max(16, conf.api_workers * 16), ident="mistral_api",
             # waitress' defaults (100 open connections, listen backlog
             # 1024) stop accepting when a client pool of 100 plus one poller
             # connects at once; idle keep-alive connections cost a socket.

@@ -13,7 +13,10 @@ max_time_in_transaction``: one that needs more raises ``OutOfTime``
 (carrying the expression and its data) out of the step, which is rolled
 back; ``evaluate_outside`` then evaluates it with no lock held, under the
 full deadline, and remembers the outcome for that expression and that
-data, so that the step, run again, finds it at once.
+data, so that the step, run again, finds it at once. An expression that
+asked the data provider (``task()``, ``execution()``...) would have seen
+the committed state there rather than the step's: the step, run again,
+evaluates it itself under the full deadline.
 """
 
 import contextlib
@@ -135,10 +138,17 @@ def _deadline(seconds: Optional[float]):
             _watchdog.disarm(seq)
 
 
-def timeout_error(seconds) -> exc.ExpressionEvaluationError:
+# How much of the evaluated data an error shows.
+_SHOWN_CHARS = 200
+
+
+def _timeout_error(seconds, data) -> exc.ExpressionEvaluationError:
+    shown = data if isinstance(data, str) else repr(data)
+    if len(shown) > _SHOWN_CHARS:
+        shown = shown[:_SHOWN_CHARS] + '...'
     return exc.ExpressionEvaluationError(
         "Expression evaluation took longer than %s seconds (the "
-        "[expressions] evaluation_timeout)." % seconds)
+        "[expressions] evaluation_timeout) [expression=%s]" % (seconds, shown))
 
 
 @contextlib.contextmanager
@@ -180,11 +190,13 @@ def guarded(evaluate: Callable[[Any, Any], Any], data, context):
     budgeted = _budgeted()
     if budgeted:
         known = _memo.get(data, context)
-        if known is not None:
+        if known is not None and not known.needs_step:
             return known.value()
-        limit = options.max_time_in_transaction
-    else:
-        limit = options.evaluation_timeout
+        # Read from the step's own state (see evaluate_outside): here,
+        # under the full deadline.
+        budgeted = known is None
+    limit = (options.max_time_in_transaction if budgeted
+             else options.evaluation_timeout)
     _local.guarded = True
     try:
         with _deadline(limit):
@@ -192,7 +204,7 @@ def guarded(evaluate: Callable[[Any, Any], Any], data, context):
     except _Expired:
         if budgeted:
             raise OutOfTime(evaluate, data, context) from None
-        raise timeout_error(limit) from None
+        raise _timeout_error(limit, data) from None
     finally:
         _local.guarded = False
 
@@ -202,26 +214,47 @@ def evaluate_outside(slow: OutOfTime, provider: Any = None) -> None:
     deadline (``provider``: a data provider for this moment, since the
     step's session is gone), and remember the value or the error."""
     context = slow.context
+    recording = None
     if provider is not None and isinstance(context, dict):
+        recording = _RecordingProvider(provider)
         context = dict(context)
-        context[DATA_PROVIDER_KEY] = provider
+        context[DATA_PROVIDER_KEY] = recording
     with outside_transaction():
         try:
             outcome = _Outcome(value=guarded(slow.evaluate, slow.data,
                                              context))
         except exc.MistralError as e:
             outcome = _Outcome(error=e)
+    if recording is not None and recording.used:
+        # It read tasks or executions: out here it saw what was committed,
+        # not what the step had done before it (a task's result, say). The
+        # step evaluates it again itself, under the full deadline.
+        outcome = _Outcome(needs_step=True)
     _memo.put(slow.data, slow.context, outcome)
+
+
+class _RecordingProvider:
+    """A data provider that remembers whether an evaluation asked it
+    anything."""
+
+    def __init__(self, provider):
+        self._provider = provider
+        self.used = False
+
+    def __getattr__(self, name):
+        self.used = True
+        return getattr(self._provider, name)
 
 
 # -- what was evaluated outside ------------------------------------------------
 
 class _Outcome:
-    __slots__ = ("_value", "_error")
+    __slots__ = ("_value", "_error", "needs_step")
 
-    def __init__(self, value=None, error=None):
+    def __init__(self, value=None, error=None, needs_step=False):
         self._value = value
         self._error = error
+        self.needs_step = needs_step
 
     def value(self):
         if self._error is not None:

@@ -31,7 +31,8 @@ def test_an_endless_expression_fails_at_its_deadline(limited, expression):
         expressions.evaluate_recursively({"x": expression}, {"a": 1})
     assert str(info.value) == (
         "Expression evaluation took longer than 2.0 seconds (the "
-        "[expressions] evaluation_timeout).")
+        "[expressions] evaluation_timeout) [expression=%s]"
+        % {"x": expression})
     assert time.monotonic() - started < 10
     # The thread goes on working normally afterwards.
     assert expressions.evaluate("<% $.a + 1 %>", {"a": 1}) == 2
@@ -56,6 +57,22 @@ def test_in_a_transaction_a_slow_evaluation_moves_out(limited):
         # Other data: evaluated again.
         with pytest.raises(limits.OutOfTime):
             expressions.evaluate_recursively(data, {"k": 2})
+
+
+def test_a_slow_expression_reading_tasks_is_evaluated_by_the_step(
+        limited, ctx, provider):
+    # Out of the transaction the data provider shows what was committed,
+    # not what the step did before (here: a stale result of task b); the
+    # step, run again, evaluates it itself under the full deadline.
+    expression = "<% range(5000).sum() * 0 + task(b).result %>"
+    with limits.in_transaction():
+        with pytest.raises(limits.OutOfTime) as info:
+            expressions.evaluate(expression, ctx)
+    committed = type(provider)()
+    committed.tasks = [dict(t, result=99) for t in committed.tasks]
+    limits.evaluate_outside(info.value, committed)
+    with limits.in_transaction():
+        assert expressions.evaluate(expression, ctx) == 2
 
 
 def test_an_endless_expression_moved_out_fails_when_run_again(limited):
