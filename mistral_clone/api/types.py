@@ -160,9 +160,35 @@ class JsonDictType(wtypes.UserType):
         return json.dumps(value) if value is not None else None
 
 
+class CountType(wtypes.UserType):
+    """A whole number from 1 to the largest value of an INTEGER column.
+    Read from JSON as is (the text base type passes it through), so that a
+    list, an object or a number out of range is a 400, not a crash."""
+
+    basetype = wtypes.text
+    name = "count"
+    MAX = 2 ** 31 - 1
+
+    def validate(self, value):
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)  # as WSME's int type reads it
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("Value should be a whole number")
+        if value < 1:
+            raise ValueError("Value should be greater or equal to 1")
+        if value > self.MAX:
+            raise ValueError("Value should be lower or equal to %d"
+                             % self.MAX)
+        return value
+
+    def frombasetype(self, value):
+        return value  # checked by validate, which names the field
+
+
 uuid_type = UuidType()
 list_type = ListType()
 uniquelist = UniqueListType()
 jsontype = JsonType()
 jsontext = JsonTextType()
 jsondict = JsonDictType()
+count = CountType()
