@@ -22,8 +22,8 @@ def setup_app(conf=None):
     )
     app = guard.RequestGuard(app, conf)
     if conf.pecan.auth_enable:
-        from keystonemiddleware import auth_token
-        app = auth_token.AuthProtocol(app, {"oslo_config_config": conf})
+        from mistral_clone.api import auth
+        app = auth.protect(app, conf)
     return app
 
 
