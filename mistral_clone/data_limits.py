@@ -1,5 +1,6 @@
 """Bounds on the shape of data users send: nesting depth, and strings that
-cannot be stored (lone UTF-16 surrogates, NUL in names).
+cannot be stored (lone UTF-16 surrogates; NUL, which PostgreSQL's text
+cannot hold).
 
 Plain functions of plain data, without recursion, so that the check itself
 cannot run out of stack on the input it refuses. The API and the DSL parser
@@ -27,8 +28,8 @@ def json_text_depth(text: str) -> int:
 
 def problem_in(value, max_depth: int = MAX_DEPTH):
     """Why ``value`` (decoded JSON or YAML) cannot be accepted, or None:
-    nested deeper than ``max_depth``, or a string that is not valid
-    Unicode (a lone surrogate such as ``"\\ud83d"``)."""
+    nested deeper than ``max_depth``, a string that is not valid Unicode
+    (a lone surrogate such as ``"\\ud83d"``) or that holds a NUL."""
     pending = [(value, 1)]
     while pending:
         item, depth = pending.pop()
@@ -40,6 +41,8 @@ def problem_in(value, max_depth: int = MAX_DEPTH):
             pending.extend((child, depth + 1) for child in children)
         elif isinstance(item, str) and not _encodable(item):
             return "a string holds a lone UTF-16 surrogate"
+        elif isinstance(item, str) and "\x00" in item:
+            return "a string holds a NUL character"
     return None
 
 

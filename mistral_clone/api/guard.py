@@ -2,8 +2,9 @@
 sees it, and what every error answer looks like after.
 
 In: the body is at most ``[oslo_middleware] max_request_body_size`` bytes,
-the body, path and query are UTF-8, a JSON body nests at most
-``data_limits.MAX_DEPTH`` deep, holds no lone surrogate and is an object.
+the body, path and query are UTF-8 without NUL, a JSON body nests at most
+``data_limits.MAX_DEPTH`` deep, holds no lone surrogate or NUL and is an
+object.
 Out: an error answer is always Mistral's JSON error body, never HTML or a
 traceback, whatever raised it.
 """
@@ -98,9 +99,11 @@ class RequestGuard:
 def _check_utf8(wsgi_text: str, where: str):
     """WSGI hands the path and query as latin-1 text of the raw bytes."""
     try:
-        wsgi_text.encode("latin-1").decode("utf-8")
+        text = wsgi_text.encode("latin-1").decode("utf-8")
     except UnicodeError:
         raise RequestRefused(400, "Invalid %s: not UTF-8." % where)
+    if "\x00" in text:
+        raise RequestRefused(400, "Invalid %s: a NUL character." % where)
 
 
 def _is_json_resource(path):

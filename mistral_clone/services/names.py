@@ -1,8 +1,9 @@
-"""The names users give to what they store (workflows, environments, cron
-triggers): what their columns can hold and their URLs can address.
+"""The names users give to what they store (workflows, workbooks, actions,
+environments, cron triggers): what their columns can hold and their URLs
+can address.
 
-A name fits its column (255 characters for workflows, 200 for environments
-and cron triggers, as in Mistral's tables), and holds no control character
+A name fits its column (255 characters for definitions, 200 for
+environments and cron triggers, as in Mistral's tables), and holds no control character
 (NUL cannot be stored by PostgreSQL), no ``/`` or ``\\`` and is not ``.``
 or ``..``, since the name is the last segment of the resource's URL
 (``GET /v2/environments/a/b`` could never reach an environment named

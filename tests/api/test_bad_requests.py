@@ -113,3 +113,8 @@ def test_unknown_path_answers_json(app):
     resp = app.get("/v3/nothing", status="*")
     assert resp.status_int == 404
     assert resp.content_type == "application/json"
+
+
+def test_bad_boolean_query_parameter_is_400(app):
+    resp = app.delete("/v2/executions/x?force=", status="*")
+    assert_refused(resp, words=["acceptable values"])
