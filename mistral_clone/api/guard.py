@@ -46,10 +46,9 @@ class RequestGuard:
                 environ, start_response)
         try:
             return self._answer(environ, start_response)
-        except Exception:  # never a traceback or an HTML page
-            LOG.exception("Unexpected error on %s %s", request.method,
-                          request.path_qs)
-            return errors.fault_response(500, errors.INTERNAL_ERROR)(
+        except Exception as e:  # never a traceback or an HTML page
+            LOG.error("Error on %s %s", request.method, request.path)
+            return errors.fault_response(*errors.fault_of(e))(
                 environ, start_response)
 
     def _answer(self, environ, start_response):
@@ -61,8 +60,11 @@ class RequestGuard:
             response.status = status
         if response.status_int >= 400 and \
                 response.content_type != "application/json":
+            allow = response.headers.get("Allow")
             response = errors.fault_response(
                 response.status_int, response.status.split(" ", 1)[-1])
+            if allow:
+                response.headers["Allow"] = allow
         return response(environ, start_response)
 
     def _check(self, request):

@@ -2,6 +2,7 @@
 Mistral's JSON error body, and nothing is written."""
 
 import json
+import time
 
 import pytest
 
@@ -118,3 +119,20 @@ def test_unknown_path_answers_json(app):
 def test_bad_boolean_query_parameter_is_400(app):
     resp = app.delete("/v2/executions/x?force=", status="*")
     assert_refused(resp, words=["acceptable values"])
+
+
+def test_hostile_json_text_is_scanned_in_linear_time(app):
+    """An unterminated string full of escaped quotes: the nesting scan
+    must not backtrack over it (it took minutes)."""
+    started = time.monotonic()
+    body = '{"name": "' + '\\"' * 400000
+    resp = app.post("/v2/environments", body, headers=JSON, status="*")
+    assert resp.status_int == 400
+    assert time.monotonic() - started < 5
+
+
+def test_method_not_allowed_answers_json_and_keeps_allow(app):
+    resp = app.request("/v2/workflows", method="PATCH", status="*")
+    assert resp.status_int == 405
+    assert resp.json["faultstring"] == "Method Not Allowed"
+    assert "GET" in resp.headers["Allow"]

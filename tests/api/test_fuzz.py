@@ -159,7 +159,7 @@ def assert_sane(resp, what):
     assert resp.status_int < 500, (what, resp.status, resp.body[:500])
     text = resp.body.decode("utf-8", "replace")
     assert "Traceback" not in text and "<html" not in text.lower(), what
-    if resp.status_int >= 400 and resp.status_int != 405:
+    if resp.status_int >= 400:
         assert resp.content_type == "application/json", (what, text[:300])
         assert "faultstring" in json.loads(text), (what, text[:300])
 
