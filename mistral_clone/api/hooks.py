@@ -5,6 +5,7 @@ from pecan import hooks
 from mistral_clone import config
 from mistral_clone import context
 
+
 class ContextHook(hooks.PecanHook):
     def before(self, state):
         state.request.context["mistral"] = context.RequestContext.from_headers(
