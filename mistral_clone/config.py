@@ -62,6 +62,14 @@ pecan_opts = [
     cfg.BoolOpt("debug", default=False, help="Pecan debug mode."),
 ]
 
+# Mistral's (oslo.middleware's) name; definitions can be large, so the
+# default is 1 MiB rather than oslo.middleware's 112 KiB.
+oslo_middleware_opts = [
+    cfg.IntOpt("max_request_body_size", min=1, default=1024 * 1024,
+               help="Largest request body, in bytes; a larger one is "
+                    "answered 413."),
+]
+
 database_opts = [
     cfg.StrOpt("connection", secret=True,
                help="SQLAlchemy URL; default: a SQLite file in state_path."),
@@ -203,6 +211,7 @@ def list_opts():
         ("DEFAULT", default_opts),
         ("api", api_opts),
         ("pecan", pecan_opts),
+        ("oslo_middleware", oslo_middleware_opts),
         ("database", database_opts),
         ("engine", engine_opts),
         ("executor", executor_opts),

@@ -45,11 +45,31 @@ def db_url(request, tmp_path):
     base = os.environ.get("MISTRAL_CLONE_TEST_DB")
     if not base and PG_URL and request.node.get_closest_marker("postgresql"):
         base = PG_URL
+    yield from _database_url(base, tmp_path)
+
+
+def _database_url(base, tmp_path):
     if base and base.startswith("postgresql"):
         with throwaway_pg_database(base) as url:
             yield url
         return
     yield base or "sqlite:///%s" % (tmp_path / "test.sqlite")
+
+
+def each_database_url(request, tmp_path):
+    """``db_url`` for a module whose tests run on SQLite and, when
+    ``MISTRAL_CLONE_TEST_PG_URL`` is set, on PostgreSQL too::
+
+        db_url = pytest.fixture(params=DATABASES, name="db_url")(
+            each_database_url)
+    """
+    if request.param == "postgresql" and not PG_URL:
+        pytest.skip("MISTRAL_CLONE_TEST_PG_URL is not set")
+    yield from _database_url(PG_URL if request.param == "postgresql"
+                             else None, tmp_path)
+
+
+DATABASES = ("sqlite", "postgresql")
 
 
 @pytest.fixture

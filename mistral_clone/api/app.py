@@ -2,9 +2,9 @@
 when ``[pecan] auth_enable`` is on, keystonemiddleware."""
 
 import pecan
-from oslo_middleware import sizelimit
-
 from mistral_clone import config
+from mistral_clone.api import errors
+from mistral_clone.api import guard
 from mistral_clone.api import hooks
 from mistral_clone.api import pecan_speedups
 
@@ -12,20 +12,18 @@ from mistral_clone.api import pecan_speedups
 def setup_app(conf=None):
     conf = conf or config.CONF
     pecan_speedups.install()
+    errors.install()
     app = pecan.make_app(
         "mistral_clone.api.controllers.root.RootController",
-        hooks=[hooks.ContextHook(), hooks.JsonBodyHook()],
+        hooks=[hooks.ContextHook()],
         debug=conf.pecan.debug,
         force_canonical=False,
         guess_content_type_from_ext=False,
     )
-    app = sizelimit.RequestBodySizeLimiter(app, conf)
-    # Definitions can be large; oslo.middleware's 112 KiB default is not.
-    conf.set_default("max_request_body_size", 1024 * 1024,
-                     group="oslo_middleware")
+    app = guard.RequestGuard(app, conf)
     if conf.pecan.auth_enable:
-        from keystonemiddleware import auth_token
-        app = auth_token.AuthProtocol(app, {"oslo_config_config": conf})
+        from mistral_clone.api import auth
+        app = auth.protect(app, conf)
     return app
 
 

@@ -1,9 +1,17 @@
 """Mistral's error body, made in one place.
 
-WSME-exposed methods get it from WSME (it reads ``exc.code``):
-``{"faultcode", "faultstring", "debuginfo"}``. Plain pecan endpoints
+Every exception an API method raises is classified here (``fault_of``):
+a MistralError carries its status and a message made for the user; a
+database error is logged and answered with a short message (503 when the
+database is only unavailable for now); a nesting too deep for the parser is
+a 400; anything else is logged and answered with a generic 500, never with
+its text, which may hold SQL or driver detail.
+
+WSME-exposed methods get the body from WSME (``{"faultcode",
+"faultstring", "debuginfo"}``) through ``install()``. Plain pecan endpoints
 (text/plain definition bodies) use ``@renders_errors``, whose body is only
-``{"faultstring": ...}``, as Mistral 23 answers on those endpoints.
+``{"faultstring": ...}``, as Mistral 23 answers on those endpoints. The
+request guard (``api.guard``) answers with ``fault_response``.
 """
 
 import functools
@@ -11,36 +19,84 @@ import json
 import logging
 
 import pecan
+import sqlalchemy.exc as sa_exc
 import webob
+import wsme.api
 
 from mistral_clone import exceptions as exc
+from mistral_clone.db import retry
 
 LOG = logging.getLogger(__name__)
+
+INTERNAL_ERROR = "Internal server error; the API log has the details."
+_STATUS_KEY = "mistral_clone.fault_status"
 
 
 def fault_body(message):
     return {"faultstring": message}
 
 
+def fault_of(error: BaseException) -> tuple:
+    """(HTTP status, message for the user) of an exception."""
+    if isinstance(error, exc.MistralError):
+        return error.http_code, error.message
+    code = getattr(error, "code", None)  # WSME's and webob's client errors
+    if isinstance(code, int) and 400 <= code < 500:
+        return code, getattr(error, "faultstring", str(error))
+    if isinstance(error, RecursionError):
+        return 400, "Invalid request: data nested too deep."
+    if isinstance(error, (sa_exc.SQLAlchemyError, sa_exc.DBAPIError)):
+        LOG.error("Database error: %s", error)
+        if retry.is_transient(error):
+            return 503, "The database is busy or unavailable; try again."
+        return 500, "A database error occurred; the API log has the details."
+    LOG.error("Unexpected error: %r", error, exc_info=error)
+    return 500, INTERNAL_ERROR
+
+
+def fault_response(status, message):
+    body = {"faultcode": "Client" if status < 500 else "Server",
+            "faultstring": message, "debuginfo": None}
+    return webob.Response(status=status, json_body=body, charset="UTF-8")
+
+
+def _format_wsme_exception(excinfo, debug=False):
+    """``wsme.api.format_exception``: the message and status of
+    ``fault_of``. WSME sets the status from the exception's ``code``; a
+    status it would not pick is left for the guard to apply."""
+    error = excinfo[1]
+    status, message = fault_of(error)
+    if status != getattr(error, "code", None):
+        pecan.request.environ[_STATUS_KEY] = status
+    return {"faultcode": "Client" if status < 500 else "Server",
+            "faultstring": message, "debuginfo": None}
+
+
+def status_override(environ):
+    """The status ``fault_of`` chose where WSME could not set it."""
+    return environ.get(_STATUS_KEY)
+
+
+def install() -> None:
+    """Idempotent."""
+    wsme.api.format_exception = _format_wsme_exception
+
+
 def renders_errors(func):
-    """Turn a MistralError (or any error) raised by a pecan-exposed method
-    into Mistral's JSON error body with the right status."""
+    """Turn an error raised by a pecan-exposed method into Mistral's JSON
+    error body with the right status."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except exc.MistralError as e:
-            status = e.http_code
-            body = fault_body(e.message)
         except webob.exc.HTTPException:
             raise
         except Exception as e:  # never an HTML 500 page
-            LOG.exception("Unexpected error in %s", func.__name__)
-            status, body = 500, fault_body(str(e))
+            status, message = fault_of(e)
         pecan.response.status = status
         pecan.response.content_type = "application/json"
-        pecan.response.text = json.dumps(body)
+        pecan.response.text = json.dumps(fault_body(message))
         return pecan.response
 
     return wrapper

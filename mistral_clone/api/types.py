@@ -5,7 +5,21 @@ import uuid
 
 from wsme import types as wtypes
 
+from mistral_clone import data_limits
 from mistral_clone import exceptions as exc
+
+
+def _loads(text):
+    """json.loads of JSON text sent inside a field (``input``, ``params``,
+    ``variables``): bounded like a JSON body."""
+    if data_limits.json_text_depth(text) > data_limits.MAX_DEPTH:
+        raise exc.InputError("Invalid JSON: nested deeper than %d levels."
+                             % data_limits.MAX_DEPTH)
+    value = json.loads(text)
+    problem = data_limits.problem_in(value)
+    if problem:
+        raise exc.InputError("Invalid JSON: %s." % problem)
+    return value
 
 
 class ListType(wtypes.UserType):
@@ -85,7 +99,7 @@ class JsonType(wtypes.UserType):
     def frombasetype(self, value):
         if isinstance(value, str):
             try:
-                return json.loads(value)
+                return _loads(value)
             except ValueError:
                 return value
         return value
@@ -107,7 +121,7 @@ class JsonTextType(wtypes.UserType):
     def frombasetype(self, value):
         if isinstance(value, str):
             try:
-                return json.loads(value)
+                return _loads(value)
             except ValueError:
                 raise exc.InputError("Invalid JSON: %s" % value)
         return value
@@ -137,7 +151,7 @@ class JsonDictType(wtypes.UserType):
         if value is None or isinstance(value, dict):
             return value
         try:
-            return json.loads(value)
+            return _loads(value)
         except TypeError as e:
             # WSME reports a ValueError as "Invalid input for field ...".
             raise ValueError(e)
@@ -146,9 +160,35 @@ class JsonDictType(wtypes.UserType):
         return json.dumps(value) if value is not None else None
 
 
+class CountType(wtypes.UserType):
+    """A whole number from 1 to the largest value of an INTEGER column.
+    Read from JSON as is (the text base type passes it through), so that a
+    list, an object or a number out of range is a 400, not a crash."""
+
+    basetype = wtypes.text
+    name = "count"
+    MAX = 2 ** 31 - 1
+
+    def validate(self, value):
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)  # as WSME's int type reads it
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("Value should be a whole number")
+        if value < 1:
+            raise ValueError("Value should be greater or equal to 1")
+        if value > self.MAX:
+            raise ValueError("Value should be lower or equal to %d"
+                             % self.MAX)
+        return value
+
+    def frombasetype(self, value):
+        return value  # checked by validate, which names the field
+
+
 uuid_type = UuidType()
 list_type = ListType()
 uniquelist = UniqueListType()
 jsontype = JsonType()
 jsontext = JsonTextType()
 jsondict = JsonDictType()
+count = CountType()

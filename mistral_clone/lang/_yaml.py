@@ -7,6 +7,7 @@ definition cannot expand itself exponentially ("billion laughs"), and a bare
 
 import yaml
 
+from mistral_clone import data_limits
 from mistral_clone import exceptions as exc
 
 
@@ -27,12 +28,22 @@ def load(text: str):
     """Load a DSL text; an empty document gives ``{}``.
 
     A YAML error becomes DSLParsingError whose message names the line and
-    column (PyYAML's "line N, column M" marks).
+    column (PyYAML's "line N, column M" marks). Nesting deeper than
+    ``data_limits.MAX_DEPTH`` (or than PyYAML's recursive composer can
+    follow) and strings that are not valid Unicode are parsing errors too.
     """
     try:
-        return yaml.load(text, _DSLLoader) or {}
+        data = yaml.load(text, _DSLLoader) or {}
     except yaml.YAMLError as e:
         raise exc.DSLParsingError("Definition could not be parsed: %s\n" % e)
+    except RecursionError:
+        data = None
+    problem = "data nested too deep" if data is None else \
+        data_limits.problem_in(data)
+    if problem:
+        raise exc.DSLParsingError(
+            "Definition could not be parsed: %s." % problem)
+    return data
 
 
 def dump(data) -> str:

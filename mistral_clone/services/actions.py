@@ -12,6 +12,7 @@ from mistral_clone.db import lookup
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
 from mistral_clone.services import definitions
+from mistral_clone.services import names
 
 
 def parse(definition: str, validate: bool = True) -> list:
@@ -27,6 +28,7 @@ def not_found(identifier, namespace) -> exc.NotFoundError:
 def fill(row, spec, text, scope, namespace, name=None, workbook_name=None):
     """Copy what the API shows of ``spec`` onto ``row``."""
     row.name = name or spec.name
+    names.check("Action", row.name, models.ActionDefinition)
     row.namespace = namespace or ""
     row.scope = scope
     row.description = spec.description

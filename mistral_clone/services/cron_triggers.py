@@ -16,6 +16,7 @@ from mistral_clone import lang
 from mistral_clone.db import lookup
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
+from mistral_clone.services import names
 
 # What Mistral stores as the pattern of a one-shot trigger: 30 February.
 NEVER_PATTERN = "0 0 30 2 0"
@@ -106,6 +107,7 @@ def create_cron_trigger(ctx, name: str, workflow_name: Optional[str] = None,
     (400 schedule/input, 404 workflow, 409 name)."""
     if not name:
         raise exc.InputError("Cron trigger name must be provided.")
+    names.check("Cron trigger", name, models.CronTrigger)
     if count is not None and count < 1:
         raise exc.InputError(
             "Invalid input for field/attribute remaining_executions. "

@@ -12,6 +12,7 @@ from mistral_clone.db import lookup
 from mistral_clone.db import models
 from mistral_clone.db import query as dbq
 from mistral_clone.db import session as db_session
+from mistral_clone.services import names
 
 Env = models.Environment
 
@@ -61,6 +62,7 @@ def create_environment(ctx, name, description=None, variables=None,
                        scope="private") -> dict:
     if not name:
         raise exc.InputError("Name of the environment is not provided.")
+    names.check("Environment", name, Env)
     row = Env(name=name, description=description,
               variables=variables, scope=scope or "private",
               project_id=ctx.project_id)

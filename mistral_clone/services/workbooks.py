@@ -16,6 +16,7 @@ from mistral_clone.db import models
 from mistral_clone.db import session as db_session
 from mistral_clone.services import actions as action_service
 from mistral_clone.services import definitions
+from mistral_clone.services import names
 from mistral_clone.services import workflows as wf_service
 
 
@@ -25,6 +26,7 @@ def parse(definition: str, validate: bool = True):
 
 def _fill(row, wb_spec, definition, scope, namespace):
     row.name = wb_spec.name
+    names.check("Workbook", row.name, models.Workbook)
     row.namespace = namespace or ""
     row.scope = scope
     row.tags = list(wb_spec.tags or [])

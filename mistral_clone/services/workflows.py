@@ -12,6 +12,7 @@ from mistral_clone.db import lookup
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
 from mistral_clone.services import definitions
+from mistral_clone.services import names
 from mistral_clone.services.definitions import check_owned
 from mistral_clone.services.definitions import check_scope
 
@@ -31,6 +32,7 @@ def _wf_definition_texts(definition, wf_list_spec):
 def fill(row, spec, text, scope, namespace, workbook_name=None, name=None):
     """Copy what the API shows of ``spec`` onto ``row``."""
     row.name = name or spec.name
+    names.check("Workflow", row.name, models.WorkflowDefinition)
     row.namespace = namespace or ""
     row.scope = scope
     row.definition = text

@@ -43,7 +43,7 @@ class CronTrigger(resources.Resource):
     project_id = wsme.wsattr(wtypes.text, readonly=True)
     scope = SCOPE_TYPES
     pattern = wtypes.text
-    remaining_executions = wtypes.IntegerType(minimum=1)
+    remaining_executions = types.count
     first_execution_time = wtypes.text
     next_execution_time = wtypes.text
     created_at = wtypes.text

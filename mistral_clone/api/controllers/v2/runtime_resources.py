@@ -11,6 +11,7 @@ text, and anything but an object is refused with Mistral's messages.
 import wsme
 from wsme import types as wtypes
 
+from mistral_clone import exceptions as exc
 from mistral_clone.api import resources
 from mistral_clone.api import types
 
@@ -35,8 +36,11 @@ class BooleanType(wtypes.UserType):
         try:
             return self._VALUES[str(value).strip().lower()]
         except KeyError:
-            raise ValueError("Unrecognized value '%s', acceptable values "
-                             "are: true, false, 1, 0, yes, no" % value)
+            # InputError, not ValueError: WSME turns a ValueError into a 400
+            # only in a body, not in a query parameter.
+            raise exc.InputError("Unrecognized value '%s', acceptable "
+                                 "values are: true, false, 1, 0, yes, no"
+                                 % value)
 
 
 jsondict = types.jsondict

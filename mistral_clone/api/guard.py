@@ -1,0 +1,133 @@
+"""The outermost layer of the API: what every request must be before pecan
+sees it, and what every error answer looks like after.
+
+In: the body is at most ``[oslo_middleware] max_request_body_size`` bytes,
+the body, path and query are UTF-8 without NUL, a JSON body nests at most
+``data_limits.MAX_DEPTH`` deep, holds no lone surrogate or NUL and is an
+object.
+Out: an error answer is always Mistral's JSON error body, never HTML or a
+traceback, whatever raised it.
+"""
+
+import json
+import logging
+import urllib.parse
+
+import webob
+
+from mistral_clone import data_limits
+from mistral_clone.api import errors
+
+LOG = logging.getLogger(__name__)
+
+# Resources whose POST/PUT body is a JSON object read by WSME.
+JSON_BODY_RESOURCES = ("executions", "tasks", "action_executions",
+                       "environments", "cron_triggers")
+
+
+class RequestRefused(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class RequestGuard:
+    def __init__(self, app, conf):
+        self._app = app
+        self._conf = conf
+
+    def __call__(self, environ, start_response):
+        request = webob.Request(environ)
+        try:
+            self._check(request)
+        except RequestRefused as e:
+            return errors.fault_response(e.status, e.message)(
+                environ, start_response)
+        try:
+            return self._answer(environ, start_response)
+        except Exception as e:  # never a traceback or an HTML page
+            LOG.error("Error on %s %s", request.method, request.path)
+            return errors.fault_response(*errors.fault_of(e))(
+                environ, start_response)
+
+    def _answer(self, environ, start_response):
+        """The app's answer, an error turned into the JSON body when the
+        app (pecan's own 404/405, webob) answered in HTML or text."""
+        response = webob.Request(environ).get_response(self._app)
+        status = errors.status_override(environ)
+        if status:
+            response.status = status
+        if response.status_int >= 400 and \
+                response.content_type != "application/json":
+            allow = response.headers.get("Allow")
+            response = errors.fault_response(
+                response.status_int, response.status.split(" ", 1)[-1])
+            if allow:
+                response.headers["Allow"] = allow
+        return response(environ, start_response)
+
+    def _check(self, request):
+        _check_utf8(request.environ.get("PATH_INFO", ""), "path")
+        _check_utf8(urllib.parse.unquote_to_bytes(
+            request.environ.get("QUERY_STRING", "")).decode("latin-1"),
+            "query string")
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return
+        body = self._read_body(request)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RequestRefused(400, "Invalid request body: not UTF-8.")
+        if text.strip() and _is_json_resource(request.path):
+            _check_json(text)
+
+    def _read_body(self, request):
+        limit = self._conf.oslo_middleware.max_request_body_size
+        too_large = RequestRefused(
+            413, "Request body is larger than %d bytes, the limit set by "
+                 "[oslo_middleware] max_request_body_size." % limit)
+        if (request.content_length or 0) > limit:
+            raise too_large
+        body = request.body_file_raw.read(limit + 1) \
+            if request.content_length is None and request.is_body_readable \
+            else request.body
+        if len(body) > limit:
+            raise too_large
+        request.body = body
+        return body
+
+
+def _check_utf8(wsgi_text: str, where: str):
+    """WSGI hands the path and query as latin-1 text of the raw bytes."""
+    try:
+        text = wsgi_text.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        raise RequestRefused(400, "Invalid %s: not UTF-8." % where)
+    if "\x00" in text:
+        raise RequestRefused(400, "Invalid %s: a NUL character." % where)
+
+
+def _is_json_resource(path):
+    parts = path.strip("/").split("/")
+    return len(parts) >= 2 and parts[0] == "v2" and \
+        parts[1] in JSON_BODY_RESOURCES
+
+
+def _check_json(text):
+    """Nesting is counted on the text, before the parser recurses into it.
+    Broken JSON is left to WSME, whose answers match Mistral's."""
+    if data_limits.json_text_depth(text) > data_limits.MAX_DEPTH:
+        raise RequestRefused(400, "Invalid request body: JSON nested deeper "
+                                  "than %d levels." % data_limits.MAX_DEPTH)
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return
+    if not isinstance(body, dict):
+        kind = "null" if body is None else type(body).__name__
+        raise RequestRefused(400, "Invalid request body: a JSON object is "
+                                  "expected, got %s." % kind)
+    problem = data_limits.problem_in(body)
+    if problem:
+        raise RequestRefused(400, "Invalid request body: %s." % problem)
