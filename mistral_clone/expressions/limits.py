@@ -142,13 +142,19 @@ def _deadline(seconds: Optional[float]):
 _SHOWN_CHARS = 200
 
 
+def shown(data) -> str:
+    """The evaluated data as errors and logs show it (cut short)."""
+    text = data if isinstance(data, str) else repr(data)
+    if len(text) > _SHOWN_CHARS:
+        text = text[:_SHOWN_CHARS] + '...'
+    return text
+
+
 def _timeout_error(seconds, data) -> exc.ExpressionEvaluationError:
-    shown = data if isinstance(data, str) else repr(data)
-    if len(shown) > _SHOWN_CHARS:
-        shown = shown[:_SHOWN_CHARS] + '...'
     return exc.ExpressionEvaluationError(
         "Expression evaluation took longer than %s seconds (the "
-        "[expressions] evaluation_timeout) [expression=%s]" % (seconds, shown))
+        "[expressions] evaluation_timeout) [expression=%s]"
+        % (seconds, shown(data)))
 
 
 @contextlib.contextmanager
