@@ -91,6 +91,16 @@ expression_opts = [
              'so that a slow expression never makes other executions or '
              'the API wait. 0: evaluate in the step whatever it takes.'),
     cfg.IntOpt(
+        'limit_iterators',
+        default=1000000,
+        min=-1,
+        help='Most elements a YAQL expression may take from one collection '
+             'or iterator, used while [yaql] limit_iterators is -1 (its '
+             'default, as in Mistral): it bounds what an expression can '
+             'build item by item (range(100000000).toList()), which '
+             'memory_quota checks only once it is built. -1 means no '
+             'limit.'),
+    cfg.IntOpt(
         'memory_quota',
         default=64 * 1024 * 1024,
         min=-1,

@@ -39,7 +39,9 @@ def engine_options(conf: cfg.ConfigOpts = cfg.CONF) -> dict:
     opts.register_opts(conf)
     group = conf.yaql
     return {
-        'yaql.limitIterators': group.limit_iterators,
+        'yaql.limitIterators': (group.limit_iterators
+                                if group.limit_iterators > 0
+                                else conf.expressions.limit_iterators),
         'yaql.memoryQuota': (group.memory_quota if group.memory_quota > 0
                              else conf.expressions.memory_quota),
         'yaql.convertTuplesToLists': group.convert_tuples_to_lists,

@@ -26,12 +26,13 @@ def test_list_opts_has_mistrals_names_and_defaults():
         'allowed_languages': ['yaql', 'jinja'],
         # Ours (Mistral has no limit): see expressions.limits.
         'evaluation_timeout': 10.0, 'max_time_in_transaction': 0.5,
-        'memory_quota': 64 * 1024 * 1024}
+        'memory_quota': 64 * 1024 * 1024, 'limit_iterators': 1000000}
 
 
 def test_engine_options_follow_the_config(override):
     assert yaql_evaluator.engine_options() == {
-        'yaql.limitIterators': -1,
+        # [yaql] limit_iterators left at Mistral's -1: [expressions]'.
+        'yaql.limitIterators': 1000000,
         # [yaql] memory_quota left at Mistral's -1: [expressions]' quota.
         'yaql.memoryQuota': 64 * 1024 * 1024,
         'yaql.convertTuplesToLists': True,
@@ -101,6 +102,14 @@ def test_a_value_over_the_memory_quota_is_refused_before_it_is_made(
     with pytest.raises(exc.ExpressionEvaluationError) as info:
         expr.evaluate(expression, {})
     assert 'memory' in str(info.value)
+
+
+def test_a_collection_built_item_by_item_stops_at_the_iterator_limit():
+    # By default: memory_quota sees a list only once it is built.
+    with pytest.raises(exc.YaqlEvaluationError,
+                       match='exceeds 1000000 elements'):
+        expr.evaluate('<% range(100000000).toList() %>', {})
+    assert expr.evaluate('<% range(0, 10000).toList().len() %>', {}) == 10000
 
 
 @pytest.mark.parametrize('expression,value', [
