@@ -278,7 +278,8 @@ class _Memo:
     def __init__(self):
         self._lock = threading.Lock()
         self._entries = OrderedDict()
-        self._texts = set()
+        # Entries by expression text: a quick no for any other text.
+        self._texts = {}
 
     @staticmethod
     def _text(data) -> str:
@@ -309,10 +310,15 @@ class _Memo:
         text = self._text(data)
         key = (text, self._digest(context))
         with self._lock:
-            self._texts.add(text)
+            if key not in self._entries:
+                self._texts[text] = self._texts.get(text, 0) + 1
             self._entries[key] = (time.monotonic() + self.TTL_S, outcome)
             while len(self._entries) > self.SIZE:
-                self._entries.popitem(last=False)
+                (old_text, _digest), _entry = self._entries.popitem(
+                    last=False)
+                self._texts[old_text] -= 1
+                if not self._texts[old_text]:
+                    del self._texts[old_text]
 
 
 _memo = _Memo()

@@ -34,16 +34,20 @@ _inline_re = re.compile(INLINE_PATTERN)
 _GRAMMAR_ERRORS = (yaql_exc.YaqlException, KeyError, ValueError, TypeError)
 
 
+def _set_or_ours(conf: cfg.ConfigOpts, name: str) -> int:
+    """Mistral's ``[yaql]`` limit when set, else ``[expressions]``' (Mistral
+    has none by default)."""
+    value = conf.yaql[name]
+    return value if value > 0 else conf.expressions[name]
+
+
 def engine_options(conf: cfg.ConfigOpts = cfg.CONF) -> dict:
     """The yaql engine options made from the ``[yaql]`` group."""
     opts.register_opts(conf)
     group = conf.yaql
     return {
-        'yaql.limitIterators': (group.limit_iterators
-                                if group.limit_iterators > 0
-                                else conf.expressions.limit_iterators),
-        'yaql.memoryQuota': (group.memory_quota if group.memory_quota > 0
-                             else conf.expressions.memory_quota),
+        'yaql.limitIterators': _set_or_ours(conf, 'limit_iterators'),
+        'yaql.memoryQuota': _set_or_ours(conf, 'memory_quota'),
         'yaql.convertTuplesToLists': group.convert_tuples_to_lists,
         'yaql.convertSetsToLists': group.convert_sets_to_lists,
         'yaql.iterableDicts': group.iterable_dicts,
