@@ -10,6 +10,7 @@ from typing import Any, Optional
 
 
 from mistral_clone.db import models
+from mistral_clone.db import retry
 from mistral_clone.engine import queries
 from mistral_clone.engine import specs
 from mistral_clone.engine import states
@@ -103,6 +104,13 @@ class DbDataProvider:
         evaluating execution's); None only for internal callers."""
         self._session = session
         self._project_id = project_id
+
+    @staticmethod
+    def passes_through(error: BaseException) -> bool:
+        """A transient database error is the infrastructure's, never the
+        expression's: it reaches the step, which runs again (never a
+        task's failure)."""
+        return retry.is_transient(error)
 
     def _visible(self, row) -> bool:
         return row is not None and (self._project_id is None or

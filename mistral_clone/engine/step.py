@@ -172,7 +172,8 @@ def call(ctx, fn: Callable, *args, **kwargs):
         except limits.OutOfTime as slow:
             LOG.info("An expression took too long for a transaction; "
                      "evaluating it outside: %s", limits.shown(slow.data))
-            evaluate_outside(slow, getattr(ctx, "project_id", None))
+            retry.call(evaluate_outside, slow,
+                       getattr(ctx, "project_id", None))
     with limits.outside_transaction():
         return retry.call(fn, *args, **kwargs)
 
