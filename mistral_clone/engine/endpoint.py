@@ -463,8 +463,17 @@ def _silent_stop(wf_ex, state) -> bool:
 
 def _fail_broken(ctx, error, action_ex_id=None, child_wf_ex_id=None):
     """The safety net: a step that crashed on something unexpected (a
-    database error, a bug) was rolled back; fail its task and workflow in
-    a new transaction so that no execution stays RUNNING forever."""
+    lasting database error, a bug) was rolled back; fail its task and
+    workflow in a new transaction so that no execution stays RUNNING
+    forever. A database still unavailable after ``retry.call``'s patience
+    is the infrastructure's fault, never the workflow's: nothing is failed
+    for it (the action's heartbeats, or the parent's recovery, bring the
+    work back once the database answers)."""
+    if retry.is_transient(error):
+        LOG.error("The database is still unavailable; the work of %s is "
+                  "left for recovery, not failed",
+                  action_ex_id or child_wf_ex_id)
+        return
     try:
         with step_mod.step(ctx) as step:
             session = step.session

@@ -1,12 +1,18 @@
 """An infrastructure error is never a task's failure (issue 11, item 4):
 a database connection lost while an expression reads tasks or executions
-makes the engine run the step again; the workflow ends as it would have."""
+makes the engine run the step again; the workflow ends as it would have.
+The engine's safety net fails work for a bug, never for a database that is
+still away."""
 
+import pytest
 import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 
 from mistral_clone.db import session as db_session
-from tests.functional.helpers import tasks_of, wait_state
+from mistral_clone.engine import endpoint
+from tests.functional.helpers import action_exs_of, get_wf_ex, tasks_of
+from tests.functional.helpers import wait_state
+from tests.waiting import wait_for
 
 WF = """
 version: '2.0'
@@ -57,3 +63,35 @@ def test_a_lost_connection_in_an_expression_is_retried(engine, ctx,
     assert set(tasks) == {"t1"}     # no on-error handler ran
     assert tasks["t1"]["state"] == "SUCCESS"
     assert tasks["t1"]["published"] == {"seen": 1, "mine": 1}
+
+
+WAITING = """
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.async_noop
+"""
+
+
+def _running_action(engine, ctx, create_workflows):
+    create_workflows(WAITING)
+    wf_ex = engine.start_workflow(ctx, "wf")
+    t1 = wait_for(lambda: tasks_of(wf_ex["id"]).get("t1"))
+    [action] = wait_for(lambda: action_exs_of(t1["id"]))
+    return wf_ex["id"], action["id"]
+
+
+@pytest.mark.parametrize("error, failed", [
+    (sa_exc.OperationalError("SELECT 1", {}, Exception("gone")), False),
+    (RuntimeError("a bug"), True)])
+def test_the_safety_net_fails_work_for_bugs_not_for_a_lost_database(
+        engine, ctx, create_workflows, error, failed):
+    wf_ex_id, action_ex_id = _running_action(engine, ctx, create_workflows)
+    endpoint._fail_broken(ctx, error, action_ex_id=action_ex_id)
+    if failed:
+        assert wait_state(wf_ex_id)["state"] == "ERROR"
+    else:
+        assert get_wf_ex(wf_ex_id)["state"] == "RUNNING"
+        [action] = action_exs_of(tasks_of(wf_ex_id)["t1"]["id"])
+        assert action["state"] == "RUNNING"
