@@ -17,6 +17,7 @@ from mistral_clone.engine import completion
 from mistral_clone.engine import conductor as conductor_mod
 from mistral_clone.engine import heartbeats
 from mistral_clone.engine import machines
+from mistral_clone.engine import provider
 from mistral_clone.engine import queries
 from mistral_clone.engine import standalone
 from mistral_clone.engine import states
@@ -383,6 +384,13 @@ class EngineEndpoint:
                 return
             wf_ex, task_ex = _locked_task(session, child.task_execution_id)
             session.refresh(child)
+            # Under the parent task's lock: the first report counts, any
+            # later one (sent again by recovery) finds the mark.
+            runtime = child.runtime_context or {}
+            if runtime.get(provider.REPORTED_TO_PARENT):
+                return
+            child.runtime_context = dict(
+                runtime, **{provider.REPORTED_TO_PARENT: True})
             _conductor(step).on_subworkflow_done(wf_ex, task_ex, child)
 
     @_expected

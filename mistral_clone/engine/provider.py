@@ -69,6 +69,19 @@ def _spec_dict(wf_ex) -> dict:
         return {}
 
 
+# The mark a sub-workflow's runtime_context gets once its parent task took
+# its end (see ``EngineEndpoint.report_subworkflow_result``): the engine's
+# own bookkeeping, not shown to expressions (Mistral has no such key).
+REPORTED_TO_PARENT = "reported_to_parent"
+
+
+def _shown_runtime_context(runtime_context):
+    if not runtime_context or REPORTED_TO_PARENT not in runtime_context:
+        return runtime_context
+    return {k: v for k, v in runtime_context.items()
+            if k != REPORTED_TO_PARENT}
+
+
 def full_execution_dict(wf_ex: models.WorkflowExecution) -> dict:
     return {
         "id": wf_ex.id,
@@ -85,7 +98,7 @@ def full_execution_dict(wf_ex: models.WorkflowExecution) -> dict:
         "state": wf_ex.state,
         "state_info": wf_ex.state_info,
         "tags": wf_ex.tags,
-        "runtime_context": wf_ex.runtime_context,
+        "runtime_context": _shown_runtime_context(wf_ex.runtime_context),
         "accepted": wf_ex.accepted,
         "scope": wf_ex.scope,
         "project_id": wf_ex.project_id,
