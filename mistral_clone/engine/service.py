@@ -34,6 +34,7 @@ class EngineService:
         self.server = transport.get_server(conf.topic, conf.host,
                                            [self.endpoint])
         self.checker = heartbeats.Checker()
+        self.sweeper = recovery.Sweeper()
 
     def start(self, recover: bool = True) -> "EngineService":
         """``recover``: take over the work of dead processes (what a
@@ -52,9 +53,11 @@ class EngineService:
                 recovery.recover()
             except Exception:  # noqa: BLE001 - never block the start
                 LOG.exception("Recovery of running executions failed")
+            self.sweeper.start()
         return self
 
     def stop(self) -> None:
+        self.sweeper.stop()
         self.checker.stop()
         executor_heartbeats.stop()
         # A stopped engine takes no more results, not even in-process ones.

@@ -58,3 +58,42 @@ def test_a_child_reported_twice_counts_once(engine, ctx, create_workflows):
     done = wait_state(wf_ex["id"])
     assert done["state"] == "SUCCESS", done["state_info"]
     assert len(children_of(each["id"])) == 3
+
+
+ONE_CHILD = """
+version: '2.0'
+parent:
+  tasks:
+    call:
+      workflow: child
+child:
+  tasks:
+    wait:
+      action: std.async_noop
+"""
+
+
+def test_a_lost_report_is_sent_again_within_seconds(
+        engine, ctx, create_workflows, conf, monkeypatch):
+    from mistral_clone.engine import recovery
+    from mistral_clone.engine import store
+    create_workflows(ONE_CHILD)
+    wf_ex = engine.start_workflow(ctx, "parent")
+    call = wait_for(lambda: tasks_of(wf_ex["id"]).get("call"))
+    [child] = wait_for(lambda: children_of(call["id"]))
+    # The engine that ends the child dies between its commit and its
+    # report to the parent: the message never leaves.
+    monkeypatch.setattr(store.DbStore, "report_to_parent",
+                        lambda self, wf_ex: None)
+    _finish(engine, ctx, child)
+    assert tasks_of(wf_ex["id"])["call"]["state"] == "RUNNING"
+    monkeypatch.setattr(recovery, "GRACE_S", 0.0)
+    conf.set_override("recovery_interval", 0.1, "engine")
+    sweeper = recovery.Sweeper().start()
+    try:
+        done = wait_state(wf_ex["id"])
+    finally:
+        sweeper.stop()
+        conf.clear_override("recovery_interval", "engine")
+    assert done["state"] == "SUCCESS", done["state_info"]
+    assert tasks_of(wf_ex["id"])["call"]["state"] == "SUCCESS"
