@@ -8,6 +8,7 @@ from mistral_clone import config
 from mistral_clone import exceptions as exc
 from mistral_clone.engine import heartbeats
 from mistral_clone.engine import recovery
+from mistral_clone.engine import step
 from mistral_clone.engine.endpoint import EngineEndpoint
 from mistral_clone.executor import heartbeats as executor_heartbeats
 from mistral_clone.rpc import results as rpc_results
@@ -65,6 +66,15 @@ class EngineService:
             rpc_results.set_local_engine_queue(None)
         self.server.stop()
         self.server.wait()
+        # What it took stays its to finish: the results it acknowledged
+        # (their senders count them delivered) and the messages of what
+        # it committed, within the graceful shutdown time.
+        timeout = config.CONF.graceful_shutdown_timeout or None
+        if not self.endpoint.completions.wait_idle(timeout):
+            LOG.warning("Stopping with %d action result(s) not handled",
+                        self.endpoint.completions.pending())
+        if not step.wait_sent(timeout):
+            LOG.warning("Stopping with messages of committed steps unsent")
 
 
 def start(recover: bool = True) -> EngineService:
