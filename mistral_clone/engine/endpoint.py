@@ -437,6 +437,14 @@ class EngineEndpoint:
             LOG.exception("Cannot store %d action heartbeat(s)",
                           len(action_ex_ids or ()))
 
+    def still_running_actions(self, ctx, action_ex_ids):
+        """Which of these are still RUNNING: an executor holds on to the
+        results it sent until their action executions are no longer
+        RUNNING (it sends the others again: this engine may have died
+        with them in its queue)."""
+        with db_session.read_only() as session:
+            return queries.still_running_actions(session, action_ex_ids)
+
     @_expected
     def start_action(self, ctx, action_name, action_input,
                      description=None, namespace="", params=None):

@@ -77,6 +77,19 @@ def action(session, action_ex_id: str):
     return session.get(Action, action_ex_id)
 
 
+def still_running_actions(session, action_ex_ids) -> list:
+    """Which of these action executions are still RUNNING (an executor
+    asks about results it sent: those have not been stored yet)."""
+    ids = sorted(set(action_ex_ids or ()))
+    running = []
+    for i in range(0, len(ids), 500):
+        running.extend(session.execute(
+            sa.select(Action.id).where(Action.id.in_(ids[i:i + 500]),
+                                       Action.state == states.RUNNING)
+        ).scalars())
+    return running
+
+
 def actions_with_tasks(session, action_ex_ids) -> dict:
     """``{action execution id: (action execution, its task)}`` in one
     query (an engine step absorbing many results)."""

@@ -85,10 +85,10 @@ def test_a_slow_expression_reading_no_tasks_is_not_evaluated_again(
         with pytest.raises(limits.OutOfTime) as info:
             expressions.evaluate(expression, ctx)
     limits.evaluate_outside(info.value, type(provider)())
+    known = limits._memo.get(info.value.data, info.value.context)
+    assert known is not None and not known.needs_step
     with limits.in_transaction():
-        started = time.monotonic()
         assert expressions.evaluate(expression, ctx) == sum(range(5000))
-        assert time.monotonic() - started < 0.1
 
 
 def test_an_endless_expression_moved_out_fails_when_run_again(limited):
