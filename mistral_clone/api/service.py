@@ -1,8 +1,10 @@
 """The API service: the WSGI app served by waitress on [api] host:port."""
 
 import threading
+import time
 
 from waitress import server as waitress_server
+from waitress import wasyncore
 
 from mistral_clone import config
 from mistral_clone.api import app as api_app
@@ -27,7 +29,25 @@ class APIService:
         self._thread.start()
 
     def stop(self):
-        self._server.close()
+        """Stop accepting, let the requests being handled finish and their
+        answers leave (within ``[DEFAULT] graceful_shutdown_timeout``),
+        then close."""
+        timeout = config.CONF.graceful_shutdown_timeout or None
+        server = self._server
+        wasyncore.dispatcher.close(server)      # the listening socket only
+        server.task_dispatcher.shutdown(cancel_pending=False,
+                                        timeout=timeout or 3600)
+        deadline = time.monotonic() + _FLUSH_S
+        while time.monotonic() < deadline and any(
+                channel.total_outbufs_len
+                for channel in list(server.active_channels.values())):
+            server.pull_trigger()
+            time.sleep(0.02)
+        server.close()
+
+
+# Most seconds a stopping API waits for finished answers to be written out.
+_FLUSH_S = 5.0
 
 
 def start():
