@@ -279,6 +279,25 @@ def checked_filters(filters: dict) -> dict:
     return checked
 
 
+def _checked_dump(name, dump):
+    """Mistral's ``json_dump``/``yaml_dump``: the text of ``data``, with
+    its indentation (up to four times its ``str()``), refused first if
+    it would be over the quota."""
+    @functools.wraps(dump)
+    def checked(context, data):
+        _checked_growth(memory.measured(data) * 4, 0, '%s()' % name)
+        return dump(context, data)
+    return checked
+
+
+def checked_functions(functions: dict) -> dict:
+    """Mistral's expression functions, those that make text of any value
+    wrapped with their check."""
+    return dict(functions, **{
+        name: _checked_dump(name, functions[name])
+        for name in ('json_dump', 'yaml_dump') if name in functions})
+
+
 def checked_lipsum(lipsum):
     """Jinja's ``lipsum()`` global, refused for too many paragraphs."""
     @functools.wraps(lipsum)

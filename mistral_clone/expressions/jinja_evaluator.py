@@ -17,6 +17,7 @@ from oslo_config import cfg
 from mistral_clone import exceptions as exc
 from mistral_clone.expressions import context as ctx_mod
 from mistral_clone.expressions import functions
+from mistral_clone.expressions import jinja_checks
 from mistral_clone.expressions import jinja_memory
 from mistral_clone.expressions import jinja_sandbox
 
@@ -70,7 +71,8 @@ _environment = jinja_sandbox.Environment(
 
 # As in Mistral, each function is also a filter; the piped value then
 # stands for the data context (so only `_ | f` really works).
-_environment.filters.update(functions.FUNCTIONS)
+_functions = jinja_checks.checked_functions(functions.FUNCTIONS)
+_environment.filters.update(_functions)
 
 
 @functools.lru_cache(maxsize=COMPILE_CACHE_SIZE)
@@ -100,7 +102,7 @@ def reset() -> None:
 def make_context(view) -> dict:
     """Jinja variables of one evaluation: ``_``, internals, functions."""
     variables = {'_': view}
-    for name, func in functions.FUNCTIONS.items():
+    for name, func in _functions.items():
         variables[name] = functools.partial(func, view)
     if isinstance(view, Mapping):
         for key in ctx_mod.INTERNAL_KEYS:

@@ -17,6 +17,7 @@ cheap and of the right order, not exact.  Every evaluation starts with a
 fresh budget (``start``), held per thread.
 """
 
+import re
 import sys
 import threading
 from collections.abc import Mapping
@@ -202,12 +203,24 @@ def _numbers_in(spec: str) -> int:
     return total
 
 
+# A conversion of printf-style formatting, with its width and precision.
+_PERCENT_SPEC = re.compile(
+    r'%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?')
+
+
 def percent_format_size(template: str, args) -> int:
     """Upper bound of ``template % args`` (widths and ``*`` widths
     included)."""
     values = args if isinstance(args, tuple) else (args,)
-    size = len(template) + _numbers_in(template)
-    if '*' in template:
+    size = len(template)
+    stars = False
+    for width_and_precision in _PERCENT_SPEC.findall(template):
+        for number in width_and_precision:
+            if number == '*':
+                stars = True
+            elif number:
+                size += int(number)
+    if stars:
         size += sum(abs(v) for v in values if isinstance(v, int))
     for value in values:
         size += measured(value)

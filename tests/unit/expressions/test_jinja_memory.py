@@ -88,6 +88,10 @@ HOSTILE = {
     "concatenated list": (
         "{% set s = ('x' * 1000000) * 30 %}{{ ([s, s, s] ~ '')|length }}"),
     "lipsum": "{{ lipsum(10000000)|length }}",
+    "json_dump": (
+        "{% set s = 'x' * 1000000 %}{{ json_dump([s] * 1000)|length }}"),
+    "yaml_dump filter": (
+        "{% set s = 'x' * 1000000 %}{{ (_|yaml_dump([s] * 1000))|length }}"),
 }
 
 _CHILD = textwrap.dedent("""
@@ -147,10 +151,16 @@ ORDINARY = [
      "x----|  y  |007"),
     ("{{ '{:>6}|{:.2f}'.format('ab', 3.14159) }}", "    ab|3.14"),
     ("{{ '%5s|%-4d|' % ('ab', 7) }}", "   ab|7   |"),
+    # Numbers in the text are not widths.
+    ("{% for i in range(100) %}{{ 'order 12345678 of %s;' % i }}"
+     "{% endfor %}", "".join("order 12345678 of %d;" % i
+                             for i in range(100))),
     ("{{ 'a b c'|replace(' ', '--') }}", "a--b--c"),
     ("{{ 'line1\\nline2'|indent(2, true) }}", "  line1\n  line2"),
     ("{{ _.names|batch(2, 'z')|list }}", [["a", "b"], ["c", "z"]]),
     ("{{ _.names|tojson }}", '["a", "b", "c"]'),
+    ("{{ json_dump(_.names|length) ~ ' ' ~ _|yaml_dump(_.names) }}",
+     "3 - a\n- b\n- c\n"),
     ("{{ 2 ** 100 }}", 2 ** 100),
     ("{{ [1, 2] + [3] }}", [1, 2, 3]),
     ("{{ 'ab' * 3 }}", "ababab"),
