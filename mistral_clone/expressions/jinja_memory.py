@@ -173,17 +173,15 @@ def check_binop(operator: str, left, right) -> None:
 def concat(items) -> str:
     """Jinja's ``~``: the items as text, joined, refused before the join
     if it would be over the quota."""
-    parts = [item if isinstance(item, str) else text_of(item)
-             for item in items]
-    total = 0
-    largest = 0
-    for part in parts:
-        length = len(part)
-        total += length
-        if length > largest:
-            largest = length
+    parts = items
+    for item in items:
+        if not isinstance(item, str):
+            parts = [part if isinstance(part, str) else text_of(part)
+                     for part in items]
+            break
+    total = sum(map(len, parts))
     if total > SMALL:
-        check_and_charge(total, total - largest, "'~'")
+        check_and_charge(total, total - max(map(len, parts)), "'~'")
     return ''.join(parts)
 
 

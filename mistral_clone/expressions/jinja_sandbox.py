@@ -51,9 +51,11 @@ class RenderedText(list):
 
 
 def render(template, variables) -> str:
-    """``template.render(**variables)``, its text counted as it grows."""
+    """``template.render(**variables)``, its text counted as it grows
+    (errors keep their own traceback: the evaluator only shows their
+    message)."""
     text = RenderedText()
-    text.extend(template.generate(**variables))
+    text.extend(template.root_render_func(template.new_context(variables)))
     return ''.join(text)
 
 
