@@ -109,6 +109,16 @@ def _translate(receiver, args, kwargs):
 
 # -- what containers keep -----------------------------------------------------
 
+def _fromkeys(receiver, args, kwargs):
+    keys = args[0] if args else ()
+    if not isinstance(keys, (list, tuple, str, dict, set, frozenset)):
+        keys = list(keys)
+    value = args[1] if len(args) > 1 else None
+    _checked_growth(len(keys) * (16 + memory.measured(value)), 0,
+                    'fromkeys()')
+    return (keys,) + tuple(args[1:])
+
+
 def _append(receiver, args, kwargs):
     memory.charge(_items_size(args[-1:]))
     return args
@@ -162,6 +172,8 @@ def checked_method_args(method, args, kwargs):
         check = _TEXT_METHODS.get(name)
     elif isinstance(receiver, _KEEPERS):
         check = _CONTAINER_METHODS.get(name)
+    elif receiver is dict and name == 'fromkeys':   # {}.fromkeys
+        check = _fromkeys
     else:
         return args
     return args if check is None else check(receiver, args, kwargs)
@@ -205,8 +217,9 @@ def _wordwrap(s, width=79, break_long_words=True, wrapstring=None,
 
 
 def _filled(value, count, fill_with=None, *_a, **_k):
-    """``batch``/``slice``: up to ``count`` lists (or fills)."""
-    return _width(count) * 64
+    """``batch``/``slice``: up to ``count`` lists, or fills (each as
+    large as ``fill_with`` once the engine stores the result)."""
+    return _width(count) * (64 + memory.measured(fill_with))
 
 
 def _printed(value, *_a, **_k):

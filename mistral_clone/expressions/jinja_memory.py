@@ -135,6 +135,16 @@ def text_of(value) -> str:
     return str(value)
 
 
+def _repeated_size(seq) -> int:
+    """What one repetition of ``seq`` costs in ``seq * n``: its text, or
+    for a list its references and the text of its items (``[s] * 1000``
+    takes 8 kB here, but a thousand copies of ``s`` in the JSON the
+    engine stores)."""
+    if isinstance(seq, (str, bytes)):
+        return len(seq)
+    return 8 * len(seq) + measured(seq)
+
+
 def binop_result(operator: str, left, right) -> int:
     """What ``left <operator> right`` would allocate, roughly, for the
     operators that can grow a value faster than the expression's text
@@ -145,9 +155,7 @@ def binop_result(operator: str, left, right) -> int:
     elif operator == '*':
         for seq, times in ((left, right), (right, left)):
             if isinstance(seq, _SEQUENCES) and isinstance(times, int):
-                unit = len(seq) if isinstance(seq, (str, bytes)) \
-                    else 8 * len(seq)
-                return unit * max(times, 0)
+                return _repeated_size(seq) * max(times, 0)
         if isinstance(left, int) and isinstance(right, int):
             return (left.bit_length() + right.bit_length()) // 8
     elif operator == '**':

@@ -88,6 +88,13 @@ HOSTILE = {
     "concatenated list": (
         "{% set s = ('x' * 1000000) * 30 %}{{ ([s, s, s] ~ '')|length }}"),
     "lipsum": "{{ lipsum(10000000)|length }}",
+    "repeated list": (
+        "{% set s = 'x' * 1000000 %}{{ ([s] * 1000)|length }}"),
+    "batch filled with a large value": (
+        "{% set s = 'x' * 1000000 %}{{ [1]|batch(1000, s)|list|length }}"),
+    "dict.fromkeys": (
+        "{% set s = 'x' * 1000000 %}"
+        "{{ {}.fromkeys(range(1000), s)|length }}"),
     "json_dump": (
         "{% set s = 'x' * 1000000 %}{{ json_dump([s] * 1000)|length }}"),
     "yaml_dump filter": (
@@ -163,6 +170,8 @@ ORDINARY = [
      "3 - a\n- b\n- c\n"),
     ("{{ 2 ** 100 }}", 2 ** 100),
     ("{{ [1, 2] + [3] }}", [1, 2, 3]),
+    ("{{ [0] * 100000 == [0] * 100000 }}", True),
+    ("{{ {}.fromkeys(_.names, 0) }}", {"a": 0, "b": 0, "c": 0}),
     ("{{ 'ab' * 3 }}", "ababab"),
     # A 1 MB string, built 2,000 bytes at a time, and a 4 MB one.
     ("{% set ns = namespace(s='') %}{% for i in range(500) %}"
