@@ -9,17 +9,17 @@ their text.
 from collections.abc import Mapping
 import functools
 import inspect
-import math
 import re
-import sys
 
 import jinja2
-from jinja2 import sandbox
 from oslo_config import cfg
 
 from mistral_clone import exceptions as exc
 from mistral_clone.expressions import context as ctx_mod
 from mistral_clone.expressions import functions
+from mistral_clone.expressions import jinja_checks
+from mistral_clone.expressions import jinja_memory
+from mistral_clone.expressions import jinja_sandbox
 
 EXPRESSION_PATTERN = '({{(.*?)}})'
 BLOCK_PATTERN = '({%(.*?)%})'
@@ -52,42 +52,18 @@ class _StrictUndefined(jinja2.StrictUndefined):
         return super()._undefined_message
 
 
+_quota_read = []
+
+
 def _quota() -> int:
-    return cfg.CONF.expressions.memory_quota
+    """``[expressions] memory_quota``, read once (again after ``reset``):
+    reading an option costs as much as a small evaluation."""
+    if not _quota_read:
+        _quota_read.append(cfg.CONF.expressions.memory_quota)
+    return _quota_read[0]
 
 
-def _estimated_bytes(operator: str, left, right) -> int:
-    """What ``left <operator> right`` would allocate, roughly, for the
-    operators that grow a value much faster than the expression's text."""
-    if operator == '*':
-        for seq, times in ((left, right), (right, left)):
-            if (isinstance(seq, (str, bytes, list, tuple))
-                    and isinstance(times, int)):
-                return sys.getsizeof(seq) * max(times, 0)
-    elif operator == '**':
-        if (isinstance(left, int) and isinstance(right, int)
-                and right > 0 and abs(left) > 1):
-            return int(right * math.log2(abs(left)) / 8)
-    return 0
-
-
-class _Environment(sandbox.SandboxedEnvironment):
-    """The sandbox, refusing ``*`` and ``**`` whose result would go over
-    ``[expressions] memory_quota`` before Python starts making it (a
-    single operation cannot be stopped by the evaluation deadline)."""
-
-    intercepted_binops = frozenset(['*', '**'])
-
-    def call_binop(self, context, operator, left, right):
-        quota = _quota()
-        if 0 < quota < _estimated_bytes(operator, left, right):
-            raise sandbox.SecurityError(
-                'the result of %r would take more than %d bytes (the '
-                '[expressions] memory_quota)' % (operator, quota))
-        return super().call_binop(context, operator, left, right)
-
-
-_environment = _Environment(
+_environment = jinja_sandbox.Environment(
     undefined=_StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
@@ -95,7 +71,8 @@ _environment = _Environment(
 
 # As in Mistral, each function is also a filter; the piped value then
 # stands for the data context (so only `_ | f` really works).
-_environment.filters.update(functions.FUNCTIONS)
+_functions = jinja_checks.checked_functions(functions.FUNCTIONS)
+_environment.filters.update(_functions)
 
 
 @functools.lru_cache(maxsize=COMPILE_CACHE_SIZE)
@@ -117,6 +94,7 @@ def cache_info() -> dict:
 
 
 def reset() -> None:
+    _quota_read.clear()
     _compiled_expression.cache_clear()
     _compiled_template.cache_clear()
 
@@ -124,7 +102,7 @@ def reset() -> None:
 def make_context(view) -> dict:
     """Jinja variables of one evaluation: ``_``, internals, functions."""
     variables = {'_': view}
-    for name, func in functions.FUNCTIONS.items():
+    for name, func in _functions.items():
         variables[name] = functools.partial(func, view)
     if isinstance(view, Mapping):
         for key in ctx_mod.INTERNAL_KEYS:
@@ -160,7 +138,9 @@ def is_inline(text: str) -> bool:
 
 
 def evaluate_inline(text: str, scope):
-    """Evaluate a string holding Jinja (see the module docstring)."""
+    """Evaluate a string holding Jinja (see the module docstring), within
+    the memory budget of one evaluation (``jinja_memory``)."""
+    budget = jinja_memory.start(_quota())
     try:
         first = _expression_re.search(text)
         if first is None:
@@ -169,7 +149,8 @@ def evaluate_inline(text: str, scope):
             raise IndexError('list index out of range')
         if first.group(1) == text:
             return _evaluate_expression(first.group(2), scope)
-        return _compiled_template(text).render(**scope.jinja_context)
+        return jinja_sandbox.render(_compiled_template(text),
+                                    scope.jinja_context)
     except Exception as e:
         if scope.passes_through(e):
             raise
@@ -179,6 +160,8 @@ def evaluate_inline(text: str, scope):
         raise exc.JinjaEvaluationError(
             "Can not evaluate Jinja expression [expression=%s, error=%s]"
             % (text, ctx_mod.without_addresses(str(e)))) from e
+    finally:
+        jinja_memory.restore(budget)
 
 
 def validate_inline(text: str) -> None:

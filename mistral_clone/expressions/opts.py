@@ -108,7 +108,9 @@ expression_opts = [
              'list, a number). It applies to Jinja, and to YAQL when '
              '[yaql] memory_quota is -1 (its default, as in Mistral); an '
              'expression that would go over it fails with a clear error. '
-             '-1 means no limit.'),
+             'A Jinja evaluation may also make no more than this in all '
+             '(the text it renders, what its loops keep, the growth of '
+             'what it concatenates). -1 means no limit.'),
     cfg.ListOpt(
         'allowed_languages',
         item_type=types.String(choices=LANGUAGES),

@@ -5,6 +5,7 @@ RabbitMQ (``MISTRAL_CLONE_TEST_RABBIT_URL``)."""
 import contextlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -27,14 +28,29 @@ def isolated_conf(db_url, extra=""):
     return text, engine_topic
 
 
-def start(services, conf_file, tmp_path, tag="1"):
-    """``mistral-clone-server --server SERVICES`` with its log in tmp_path."""
+def write_isolated_conf(tmp_path, db_url, extra=""):
+    """``isolated_conf`` written to a file: (its path, engine topic)."""
+    text, engine_topic = isolated_conf(db_url, extra)
+    conf_file = tmp_path / "mc.conf"
+    conf_file.write_text(text)
+    return conf_file, engine_topic
+
+
+def start(services, conf_file, tmp_path, tag="1", address_space=None):
+    """``mistral-clone-server --server SERVICES`` with its log in tmp_path
+    (``address_space``: bytes of memory it may map, for the tests whose
+    failure would otherwise take the machine's memory)."""
     log = open(tmp_path / ("%s-%s.log" % (services.replace(",", "_"),
                                           tag)), "w")
+
+    def limit_memory():
+        resource.setrlimit(resource.RLIMIT_AS,
+                           (address_space, address_space))
     return subprocess.Popen(
         [sys.executable, "-m", "mistral_clone.cmd.server", "--server",
          services, "--config-file", str(conf_file)],
-        stdout=log, stderr=subprocess.STDOUT)
+        stdout=log, stderr=subprocess.STDOUT,
+        preexec_fn=limit_memory if address_space else None)
 
 
 def kill(procs):
@@ -95,6 +111,16 @@ def start_when_listening(engine, ctx, wf_name, timeout=30.0):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
+
+
+def create_and_start(engine, definitions, wf_name):
+    """Create the workflows of ``definitions`` and start ``wf_name`` once
+    an engine listens: (the request context, the execution)."""
+    from mistral_clone import context as mc_context
+    from mistral_clone.services import workflows
+    ctx = mc_context.RequestContext()
+    workflows.create_workflows(ctx, definitions)
+    return ctx, start_when_listening(engine, ctx, wf_name)
 
 
 def wait_api(base_url, timeout=60.0):
