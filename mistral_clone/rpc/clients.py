@@ -51,8 +51,10 @@ class _Client:
         """With ``timeout``, a bounded client: a call returns or fails
         within about that many seconds, whatever the broker does."""
         self._client = transport.get_client(topic, timeout=timeout)
-        self._bounded = bool(timeout)
-        if self._bounded:
+        # In-process messages never wait on a broker: only oslo.messaging's
+        # own timeout is needed there.
+        self._deadline = bool(timeout) and not transport.is_in_process()
+        if timeout:
             self._client = self._client.prepare(
                 retry=BOUNDED_BROKER_RETRIES)
 
@@ -61,7 +63,7 @@ class _Client:
         client = self._client.prepare(timeout=timeout) if timeout \
             else self._client
         try:
-            if self._bounded:
+            if self._deadline:
                 return deadline.call_within(
                     client.timeout + DEADLINE_MARGIN_S, client.call, ctx,
                     method, **kwargs)

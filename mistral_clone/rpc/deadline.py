@@ -17,7 +17,10 @@ from typing import Callable, TypeVar
 
 T = TypeVar("T")
 
-MAX_THREADS = 16
+# At least as many as the calls an API process makes at once (its waitress
+# threads, 16 per [api] api_workers): a call queued behind others would
+# lose its time waiting for a thread.
+MAX_THREADS = 64
 
 _lock = threading.Lock()
 _pool = None
