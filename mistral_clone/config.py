@@ -53,6 +53,19 @@ api_opts = [
                help="'mandatory': definitions are always validated; "
                     "'enabled': validation can be skipped with "
                     "skip_validation; 'disabled': never validated."),
+    cfg.IntOpt("engine_reply_timeout", default=5, min=1,
+               help="Seconds a request waits for an engine's answer (to "
+                    "start, pause, resume or stop an execution, rerun a "
+                    "task, deliver an action's result) before the API "
+                    "reads the outcome from the database itself, or "
+                    "answers 503 with Retry-After. A start is sent once "
+                    "more before that 503 (it is idempotent by id). Far "
+                    "under rpc_response_timeout on purpose: an engine that "
+                    "died or a broker that is away costs the client "
+                    "seconds, not a 500 after a minute. Running an action "
+                    "synchronously (POST /v2/action_executions) still "
+                    "waits as long as the action runs, up to "
+                    "rpc_response_timeout."),
 ]
 
 pecan_opts = [

@@ -123,6 +123,25 @@ class EngineError(MistralError):
     http_code = 500
 
 
+# 503: nothing is wrong with the request; asked again later, it may pass.
+
+class ServiceUnavailableError(MistralError):
+    """A service the request needs is away for now (the API adds
+    ``Retry-After``)."""
+
+    http_code = 503
+    message = "The service is unavailable for now; try again."
+
+
+class NoReplyError(ServiceUnavailableError):
+    """An RPC call got no answer in time, or could not reach the broker.
+
+    Whether the other side acted is unknown: the message may have been
+    lost, or may still be handled later."""
+
+    message = "No engine answered in time; try again."
+
+
 class UrlNotAllowedError(ActionError):
     """An outbound URL refused by the std.http egress policy."""
 

@@ -3,7 +3,8 @@
 Every exception an API method raises is classified here (``fault_of``):
 a MistralError carries its status and a message made for the user; a
 database error is logged and answered with a short message (503 when the
-database is only unavailable for now); a nesting too deep for the parser is
+database is only unavailable for now); every 503 carries ``Retry-After``
+(``add_retry_after``); a nesting too deep for the parser is
 a 400; anything else is logged and answered with a generic 500, never with
 its text, which may hold SQL or driver detail.
 
@@ -29,6 +30,8 @@ from mistral_clone.db import retry
 LOG = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "Internal server error; the API log has the details."
+# What a 503 tells the client to wait before it asks again, in seconds.
+RETRY_AFTER_S = 5
 _STATUS_KEY = "mistral_clone.fault_status"
 
 
@@ -57,7 +60,17 @@ def fault_of(error: BaseException) -> tuple:
 def fault_response(status, message):
     body = {"faultcode": "Client" if status < 500 else "Server",
             "faultstring": message, "debuginfo": None}
-    return webob.Response(status=status, json_body=body, charset="UTF-8")
+    response = webob.Response(status=status, json_body=body,
+                              charset="UTF-8")
+    add_retry_after(response)
+    return response
+
+
+def add_retry_after(response) -> None:
+    """A 503 (the database, the broker or the engines away for now) says
+    when to try again."""
+    if response.status_int == 503 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
 
 
 def _format_wsme_exception(excinfo, debug=False):

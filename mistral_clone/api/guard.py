@@ -58,6 +58,7 @@ class RequestGuard:
         status = errors.status_override(environ)
         if status:
             response.status = status
+        errors.add_retry_after(response)
         if response.status_int >= 400 and \
                 response.content_type != "application/json":
             allow = response.headers.get("Allow")

@@ -7,6 +7,7 @@ import functools
 import logging
 
 import oslo_messaging as messaging
+import sqlalchemy.exc as sa_exc
 
 from mistral_clone import context as mc_context
 from mistral_clone import exceptions as exc
@@ -120,10 +121,33 @@ class EngineEndpoint:
     # -- workflows ---------------------------------------------------------
 
     @_expected
-    @_in_steps
     def start_workflow(self, ctx, wf_identifier, wf_namespace="",
                        wf_ex_id=None, wf_input=None, description="",
                        params=None):
+        """Idempotent by ``wf_ex_id``: the execution of an id that exists
+        is returned as it is, also when another start of the same id (a
+        client's retry, the API's re-send) commits it meanwhile."""
+        try:
+            return self._start_workflow(ctx, wf_identifier, wf_namespace,
+                                        wf_ex_id, wf_input, description,
+                                        params)
+        except sa_exc.IntegrityError:
+            if not wf_ex_id:
+                raise
+            existing = self._existing_workflow(ctx, wf_ex_id)
+            if existing is None:
+                raise
+            return existing
+
+    @_in_steps
+    def _existing_workflow(self, ctx, wf_ex_id):
+        with step_mod.step(ctx) as step:
+            wf_ex = queries.workflow(step.session, wf_ex_id)
+            return None if wf_ex is None else _wf_ex_dict(step.session, wf_ex)
+
+    @_in_steps
+    def _start_workflow(self, ctx, wf_identifier, wf_namespace, wf_ex_id,
+                        wf_input, description, params):
         with step_mod.step(ctx) as step:
             if wf_ex_id:
                 existing = queries.workflow(step.session, wf_ex_id)

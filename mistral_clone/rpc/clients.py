@@ -5,15 +5,32 @@ and the notifier to act.
 until the engine has committed (``call``); the engine's own wake-ups
 (results, continuations) are fire-and-forget (``cast``). Errors raised by
 the engine arrive as the same ``mistral_clone.exceptions`` class with the
-same message, so the API answers 400/404 as the engine meant.
+same message, so the API answers 400/404 as the engine meant. A call
+that gets no answer (timed out, or the broker could not be reached) raises
+``exceptions.NoReplyError``: oslo.messaging's own errors never reach the
+callers, nor their text the users.
 """
 
+import logging
 import threading
 from typing import Any, Optional
 
+import oslo_messaging as messaging
+
 from mistral_clone import config
 from mistral_clone import exceptions as exc
+from mistral_clone.rpc import deadline
 from mistral_clone.rpc import transport
+
+LOG = logging.getLogger(__name__)
+
+# Reconnections to the broker a bounded client tries before a call gives
+# up (oslo.messaging's default retries forever: a request would hang for
+# as long as the broker is away).
+BOUNDED_BROKER_RETRIES = 1
+# What a bounded call may take beyond its reply timeout (to publish, to
+# reconnect once) before its caller stops waiting.
+DEADLINE_MARGIN_S = 2
 
 _lock = threading.Lock()
 _clients = {}
@@ -31,16 +48,37 @@ def _clean_error(error: exc.MistralError) -> exc.MistralError:
 
 class _Client:
     def __init__(self, topic: str, timeout: Optional[int] = None):
+        """With ``timeout``, a bounded client: a call returns or fails
+        within about that many seconds, whatever the broker does."""
         self._client = transport.get_client(topic, timeout=timeout)
+        # In-process messages never wait on a broker: only oslo.messaging's
+        # own timeout is needed there.
+        self._deadline = bool(timeout) and not transport.is_in_process()
+        if timeout:
+            self._client = self._client.prepare(
+                retry=BOUNDED_BROKER_RETRIES)
 
     def _call(self, ctx, method: str, timeout: Optional[int] = None,
               **kwargs) -> Any:
         client = self._client.prepare(timeout=timeout) if timeout \
             else self._client
         try:
+            if self._deadline:
+                return deadline.call_within(
+                    client.timeout + DEADLINE_MARGIN_S, client.call, ctx,
+                    method, **kwargs)
             return client.call(ctx, method, **kwargs)
         except exc.MistralError as e:
             raise _clean_error(e) from None
+        except (messaging.MessagingTimeout, deadline.DeadlineExceeded):
+            LOG.warning("No answer to %s in time", method)
+            raise exc.NoReplyError() from None
+        except messaging.RemoteError:
+            raise  # the other side failed unexpectedly: not a lost reply
+        except messaging.MessagingException as e:
+            # MessageDeliveryFailure: the broker could not be reached.
+            LOG.warning("Could not send %s: %s", method, e)
+            raise exc.NoReplyError() from None
 
     def _cast(self, ctx, method: str, **kwargs) -> None:
         self._client.cast(ctx, method, **kwargs)
@@ -196,10 +234,16 @@ def _cached(key, factory):
         return client
 
 
-def get_engine_client() -> EngineClient:
+def get_engine_client(reply_timeout: Optional[int] = None
+                      ) -> EngineClient:
+    """With ``reply_timeout`` (seconds), a client whose calls wait that
+    long at most for an answer, and give up on a broker that stays
+    unreachable after one reconnection; without it, calls wait
+    ``rpc_response_timeout`` and retry the broker for ever."""
     topic = config.CONF.engine.topic
-    return _cached(("engine", transport.transport_url(), topic),
-                   lambda: EngineClient(topic))
+    return _cached(("engine", transport.transport_url(), topic,
+                    reply_timeout),
+                   lambda: EngineClient(topic, timeout=reply_timeout))
 
 
 def get_executor_client(target: Optional[str] = None) -> ExecutorClient:

@@ -25,5 +25,6 @@ def admin_headers():
 def engine(monkeypatch):
     """Engine calls the API makes are recorded instead of sent."""
     fake = FakeEngine()
-    monkeypatch.setattr(clients, "get_engine_client", lambda: fake)
+    monkeypatch.setattr(clients, "get_engine_client",
+                        lambda reply_timeout=None: fake)
     return fake

@@ -26,6 +26,7 @@ def assert_hidden(resp, caplog):
     assert resp.status_int in (500, 503)  # 503 where the driver says
     # the failure may pass (SQLite: OperationalError)
     assert resp.content_type == "application/json"
+    assert ("Retry-After" in resp.headers) == (resp.status_int == 503)
     message = resp.json["faultstring"]
     assert "database" in message
     for leak in ("SQL", "sqlite", "psycopg", "SELECT", "INSERT", "_v2",

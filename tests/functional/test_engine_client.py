@@ -90,6 +90,30 @@ wf:
     assert wait_state(first["id"])["state"] == "SUCCESS"
 
 
+def test_start_racing_another_of_the_same_id_returns_it(
+        engine, ctx, create_workflows, monkeypatch):
+    """The other start commits between this one's look-up and its insert
+    (an API re-send, a client's retry): this one answers with it."""
+    from mistral_clone.engine import queries
+    create_workflows("version: '2.0'\nwf:\n  tasks:\n"
+                     "    t: {action: std.noop}\n")
+    first = engine.start_workflow(ctx, "wf")
+    missed = []
+    real_workflow = queries.workflow
+
+    def not_committed_yet(session, wf_ex_id):
+        if wf_ex_id == first["id"] and not missed:
+            missed.append(wf_ex_id)
+            return None
+        return real_workflow(session, wf_ex_id)
+
+    monkeypatch.setattr(queries, "workflow", not_committed_yet)
+    again = engine.start_workflow(ctx, "wf", wf_ex_id=first["id"])
+    assert missed == [first["id"]]
+    assert again["id"] == first["id"]
+    assert wait_state(first["id"])["state"] == "SUCCESS"
+
+
 def test_join_all_and_failed_branch(engine, ctx, create_workflows):
     create_workflows("""
 version: '2.0'

@@ -1,11 +1,14 @@
 """``/v2/action_executions`` and ``/v2/tasks/{id}/action_executions``: run
 an action directly, deliver the result of an async one, read and delete."""
 
+import functools
+
 from pecan import rest
 from wsme import types as wtypes
 import wsmeext.pecan as wsme_pecan
 
 from mistral_clone import exceptions as exc
+from mistral_clone.api import engine_calls
 from mistral_clone.api import hooks
 from mistral_clone.api import listing
 from mistral_clone.api import policy
@@ -13,7 +16,6 @@ from mistral_clone.api import types
 from mistral_clone.api.controllers.v2 import runtime_resources as res
 from mistral_clone.db import models
 from mistral_clone.engine import states
-from mistral_clone.rpc import clients as rpc
 from mistral_clone.services import action_executions as ax_service
 
 SUPPORTED_TRANSITION_STATES = [states.SUCCESS, states.ERROR,
@@ -56,6 +58,13 @@ def list_action_executions(ctx, filters, marker, limit, sort_keys, sort_dirs,
         link)
 
 
+def _in_state(ctx, ex_id, state):
+    """The action execution, when it is in ``state`` (the change took
+    place though its answer was lost), else None."""
+    values = ax_service.get_action_execution(ctx, ex_id)
+    return values if values.get("state") == state else None
+
+
 def _get(ctx, ex_id, fields):
     fields = listing.check_fields(res.ActionExecution, fields)
     return res.ActionExecution.from_values(
@@ -78,10 +87,16 @@ class ActionExecutionsController(rest.RestController):
             raise exc.InputError(
                 "Please provide at least action name to run action.")
         params = action_ex.params or {}
-        values = rpc.get_engine_client().start_action(
-            ctx, action_ex.name, action_ex.input or {},
-            description=action_ex.description or None,
-            namespace=action_ex.workflow_namespace or "", **params)
+        try:
+            values = engine_calls.engine().start_action(
+                ctx, action_ex.name, action_ex.input or {},
+                description=action_ex.description or None,
+                namespace=action_ex.workflow_namespace or "", **params)
+        except exc.NoReplyError:
+            raise exc.ServiceUnavailableError(
+                "No engine answered in time; action %s may have run or be "
+                "running. Check GET /v2/action_executions before sending "
+                "this request again." % action_ex.name) from None
         return res.ActionExecution.from_values(values)
 
     @wsme_pecan.wsexpose(res.ActionExecution, wtypes.text,
@@ -94,15 +109,20 @@ class ActionExecutionsController(rest.RestController):
             raise exc.InputError("Error. Expected one of %s, actual: %s"
                                  % (SUPPORTED_TRANSITION_STATES, state))
         ax_service.check_exists(ctx, id)
+        engine = engine_calls.engine()
         if state in (states.PAUSED, states.RUNNING):
-            values = rpc.get_engine_client().on_action_update(ctx, id, state)
-            return res.ActionExecution.from_values(values)
-        output = action_ex.output
-        if output is wtypes.Unset:
-            # Mistral stores an omitted output of a success as {}.
-            output = {} if state == states.SUCCESS else None
-        values = rpc.get_engine_client().on_action_complete(
-            ctx, id, _result_of(state, output))
+            call = functools.partial(engine.on_action_update, ctx, id, state)
+        else:
+            output = action_ex.output
+            if output is wtypes.Unset:
+                # Mistral stores an omitted output of a success as {}.
+                output = {} if state == states.SUCCESS else None
+            call = functools.partial(engine.on_action_complete, ctx, id,
+                                     _result_of(state, output))
+        values = engine_calls.call_or_read(
+            call, functools.partial(_in_state, ctx, id, state),
+            "No engine answered in time; action execution %s may not be "
+            "%s yet. Check it, or send this request again." % (id, state))
         return res.ActionExecution.from_values(values)
 
     @wsme_pecan.wsexpose(None, wtypes.text, status_code=204)

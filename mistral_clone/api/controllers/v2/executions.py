@@ -1,11 +1,14 @@
 """``/v2/executions``: start, read, pause/resume/stop, edit and delete
 workflow executions; their tasks, sub-executions and report."""
 
+import functools
+
 from pecan import rest
 from wsme import types as wtypes
 import wsmeext.pecan as wsme_pecan
 
 from mistral_clone import exceptions as exc
+from mistral_clone.api import engine_calls
 from mistral_clone.api import hooks
 from mistral_clone.api import listing
 from mistral_clone.api import policy
@@ -15,7 +18,6 @@ from mistral_clone.api.controllers.v2 import execution_report
 from mistral_clone.api.controllers.v2 import runtime_resources as res
 from mistral_clone.api.controllers.v2 import tasks
 from mistral_clone.engine import states
-from mistral_clone.rpc import clients as rpc
 from mistral_clone.services import environments as env_service
 from mistral_clone.services import executions as ex_service
 from mistral_clone.services import workflows as wf_service
@@ -55,6 +57,13 @@ def _start_values(ctx, requested: dict) -> dict:
     return merged
 
 
+def _in_state(ctx, ex_id, state):
+    """The execution, when it is in ``state`` (a change that took place
+    though its answer was lost), else None."""
+    values = engine_calls.created_execution(ctx, ex_id)
+    return values if values and values.get("state") == state else None
+
+
 class ExecutionsController(rest.RestController):
     tasks = tasks.ExecutionTasksController()
     report = execution_report.ExecutionReportController()
@@ -78,9 +87,8 @@ class ExecutionsController(rest.RestController):
             if len(ex_id) > 36:
                 raise exc.InputError(
                     "Execution id must be at most 36 characters: %s" % ex_id)
-            existing = ex_service.find_execution(ctx, ex_id)
+            existing = engine_calls.created_execution(ctx, ex_id)
             if existing is not None:
-                existing.pop("published_global", None)
                 return res.Execution.from_values(existing)
         values = _start_values(ctx, requested)
         identifier = values.get("workflow_id") or values.get("workflow_name")
@@ -92,10 +100,10 @@ class ExecutionsController(rest.RestController):
         wf_service.get_workflow(ctx, identifier, namespace)
         params = dict(values.get("params") or {})
         check_params(ctx, params)
-        result = rpc.get_engine_client().start_workflow(
-            ctx, identifier, namespace, wf_ex_id=ex_id or None,
-            wf_input=values.get("input") or {},
-            description=values.get("description") or "", **params)
+        result = engine_calls.start_workflow(
+            ctx, ex_id or engine_calls.new_execution_id(), identifier,
+            namespace, values.get("input") or {},
+            values.get("description") or "", params)
         return res.Execution.from_values(result)
 
     @wsme_pecan.wsexpose(res.Execution, wtypes.text, body=res.Execution)
@@ -132,18 +140,25 @@ class ExecutionsController(rest.RestController):
 
     @staticmethod
     def _change_state(ctx, ex_id, state, env, state_info):
-        engine = rpc.get_engine_client()
+        engine = engine_calls.engine()
         if state == states.PAUSED:
-            return engine.pause_workflow(ctx, ex_id)
-        if state == states.RUNNING:
-            return engine.resume_workflow(ctx, ex_id, env=env)
-        if state in _STOP_STATES:
-            return engine.stop_workflow(ctx, ex_id, state, state_info)
-        raise exc.InputError(
-            "Cannot change state to %s. Allowed states are: '%s" % (
-                state, ", ".join([states.RUNNING, states.PAUSED,
-                                  states.SUCCESS, states.ERROR,
-                                  states.CANCELLED])))
+            call = functools.partial(engine.pause_workflow, ctx, ex_id)
+        elif state == states.RUNNING:
+            call = functools.partial(engine.resume_workflow, ctx, ex_id,
+                                     env=env)
+        elif state in _STOP_STATES:
+            call = functools.partial(engine.stop_workflow, ctx, ex_id,
+                                     state, state_info)
+        else:
+            raise exc.InputError(
+                "Cannot change state to %s. Allowed states are: '%s" % (
+                    state, ", ".join([states.RUNNING, states.PAUSED,
+                                      states.SUCCESS, states.ERROR,
+                                      states.CANCELLED])))
+        return engine_calls.call_or_read(
+            call, functools.partial(_in_state, ctx, ex_id, state),
+            "No engine answered in time; execution %s may not be %s yet. "
+            "Check it, or send this request again." % (ex_id, state))
 
     @wsme_pecan.wsexpose(None, wtypes.text, res.boolean, status_code=204)
     def delete(self, id, force=False):

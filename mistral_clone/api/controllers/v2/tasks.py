@@ -1,11 +1,14 @@
 """``/v2/tasks`` and ``/v2/executions/{id}/tasks``: read task executions;
 rerun or skip a task in ERROR."""
 
+import functools
+
 from pecan import rest
 from wsme import types as wtypes
 import wsmeext.pecan as wsme_pecan
 
 from mistral_clone import exceptions as exc
+from mistral_clone.api import engine_calls
 from mistral_clone.api import hooks
 from mistral_clone.api import listing
 from mistral_clone.api import policy
@@ -15,12 +18,18 @@ from mistral_clone.api.controllers.v2 import execution_lists
 from mistral_clone.api.controllers.v2 import runtime_resources as res
 from mistral_clone.db import models
 from mistral_clone.engine import states
-from mistral_clone.rpc import clients as rpc
 from mistral_clone.services import executions as ex_service
 from mistral_clone.services import tasks as task_service
 
 # Query parameters the API reference lists that are no column of a task.
 _NOT_FILTERABLE = ("reset", "env")
+
+
+def _out_of_error(ctx, task_id):
+    """The task, when it has left ERROR (the rerun or skip took place
+    though its answer was lost), else None."""
+    values = task_service.get_task(ctx, task_id)
+    return values if values.get("state") != states.ERROR else None
 
 
 def list_tasks(ctx, filters, marker, limit, sort_keys, sort_dirs, fields):
@@ -111,12 +120,19 @@ class TasksController(rest.RestController):
         policy.enforce("tasks:update", ctx)
         requested = task.to_dict()
         state = task_service.check_rerun(ctx, id, requested)
-        engine = rpc.get_engine_client()
+        engine = engine_calls.engine()
         if state == states.SKIPPED:
-            engine.skip_task(ctx, id)
+            call = functools.partial(engine.skip_task, ctx, id)
         else:
-            engine.rerun_workflow(ctx, id, reset=bool(requested["reset"]),
-                                  env=requested.get("env") or None)
+            call = functools.partial(
+                engine.rerun_workflow, ctx, id,
+                reset=bool(requested["reset"]),
+                env=requested.get("env") or None)
+        engine_calls.call_or_read(
+            call, functools.partial(_out_of_error, ctx, id),
+            "No engine answered in time; task %s may not be %s yet. Check "
+            "it, or send this request again." % (
+                id, "skipped" if state == states.SKIPPED else "rerun"))
         return res.Task.from_values(task_service.get_task(ctx, id))
 
 

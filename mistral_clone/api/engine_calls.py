@@ -1,0 +1,89 @@
+"""The API's calls to the engine, each waiting a bounded time.
+
+A request that asks the engine to act waits at most ``[api]
+engine_reply_timeout`` seconds for its answer. No answer
+(``exceptions.NoReplyError``: the engine died or is stuck, or the broker is
+away) does not say whether the engine acted: the message may be lost, or
+may still be handled later. So, where the outcome is in the database, the
+API reads it and answers with it as if the engine had; otherwise it answers
+503 (``ServiceUnavailableError``, to which the API adds ``Retry-After``)
+with a short message saying what to do, never a 500 after the RPC timeout.
+
+Starting an execution is idempotent by its id (the engine returns the
+execution of an id it already has), and the API always sends an id, its
+own when the client gave none. So after no answer the API looks that id
+up, sends the start once more when it is not there, and only then answers
+503 naming the id to retry with: a client that retries with it gets
+exactly one execution.
+"""
+
+import logging
+from typing import Callable, Optional
+
+from mistral_clone import exceptions as exc
+from mistral_clone.config import CONF
+from mistral_clone.db import models
+from mistral_clone.rpc import clients as rpc
+from mistral_clone.services import executions as ex_service
+
+LOG = logging.getLogger(__name__)
+
+# Sends of one start before the API answers 503.
+START_SENDS = 2
+
+
+def engine() -> rpc.EngineClient:
+    """The engine client whose calls wait ``engine_reply_timeout``."""
+    return rpc.get_engine_client(
+        reply_timeout=CONF.api.engine_reply_timeout)
+
+
+def new_execution_id() -> str:
+    """The id the API gives an execution the client did not name: the
+    database's default id (a UUID, as Mistral's ids are)."""
+    return models.new_id()
+
+
+def created_execution(ctx, ex_id: str) -> Optional[dict]:
+    """The execution ``ex_id`` as a create answers with it, or None."""
+    found = ex_service.find_execution(ctx, ex_id)
+    if found is not None:
+        found.pop("published_global", None)
+    return found
+
+
+def start_workflow(ctx, ex_id: str, identifier: str, namespace: str,
+                   wf_input: dict, description: str, params: dict) -> dict:
+    """The execution ``ex_id``, started by an engine or found in the
+    database after an engine did not answer."""
+    for attempt in range(1, START_SENDS + 1):
+        try:
+            return engine().start_workflow(
+                ctx, identifier, namespace, wf_ex_id=ex_id,
+                wf_input=wf_input, description=description, **params)
+        except exc.NoReplyError:
+            LOG.warning("No engine answered the start of execution %s "
+                        "(send %d of %d)", ex_id, attempt, START_SENDS)
+        found = created_execution(ctx, ex_id)
+        if found is not None:
+            return found
+    raise exc.ServiceUnavailableError(
+        "No engine answered in time; execution %s was not started yet. "
+        "Send this request again with \"id\": \"%s\" to get exactly one "
+        "execution." % (ex_id, ex_id))
+
+
+def call_or_read(call: Callable[[], dict],
+                 outcome: Callable[[], Optional[dict]],
+                 unanswered: str) -> dict:
+    """``call()``'s answer; when no engine answered, ``outcome()`` (the
+    result read from the database, or None while it is not there), else
+    a 503 saying ``unanswered``."""
+    try:
+        return call()
+    except exc.NoReplyError:
+        LOG.warning("No engine answer: %s", unanswered)
+    result = outcome()
+    if result is not None:
+        return result
+    raise exc.ServiceUnavailableError(unanswered)
