@@ -171,6 +171,10 @@ class ExecutorClient(_Client):
 
 
 class NotifierClient(_Client):
+    def deliver_pending(self, ctx) -> None:
+        """Events were committed to the outbox: one notifier looks now."""
+        self._cast(ctx, "deliver_pending")
+
     def notify(self, ctx, ex_id: str, data: dict, event: str, timestamp: str,
                publishers: list) -> None:
         self._cast(ctx, "notify", ex_id=ex_id, data=data, event=event,
