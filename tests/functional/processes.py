@@ -84,13 +84,13 @@ def rabbit_engine_client(engine_topic=None):
         clients.cleanup()
 
 
-def start_when_listening(engine, ctx, wf_name, timeout=30.0):
-    """``start_workflow`` once an engine process listens (a call sent
-    before its queue exists is lost, so it is retried)."""
+def start_when_listening(engine, ctx, wf_name, timeout=30.0, **params):
+    """``start_workflow`` (with ``params``) once an engine process listens
+    (a call sent before its queue exists is lost, so it is retried)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return engine.start_workflow(ctx, wf_name)
+            return engine.start_workflow(ctx, wf_name, **params)
         except Exception:  # noqa: BLE001 - engine not listening yet
             if time.monotonic() > deadline:
                 raise

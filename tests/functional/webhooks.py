@@ -11,7 +11,7 @@ version: '2.0'
 wf:
   tasks:
     first:
-      action: std.noop
+      action: std.sleep seconds=1
       on-complete: [second]
     second:
       action: std.noop
