@@ -27,6 +27,17 @@ def isolated_conf(db_url, extra=""):
     return text, engine_topic
 
 
+def one_process_conf(tmp_path, db_url, extra=""):
+    """(config file, API base URL) for services run in one process on the
+    fake:/ transport, with the API on a free port."""
+    from tests.functional.server import free_port
+    port = free_port()
+    conf_file = tmp_path / "mc.conf"
+    conf_file.write_text("[database]\nconnection = %s\n[api]\nport = %s\n%s"
+                         % (db_url, port, extra))
+    return conf_file, "http://127.0.0.1:%s/v2" % port
+
+
 def start(services, conf_file, tmp_path, tag="1"):
     """``mistral-clone-server --server SERVICES`` with its log in tmp_path."""
     log = open(tmp_path / ("%s-%s.log" % (services.replace(",", "_"),

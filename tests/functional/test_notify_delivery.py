@@ -20,7 +20,6 @@ from mistral_clone.db import session as db_session
 from tests.functional import processes
 from tests.functional import webhooks
 from tests.functional.helpers import wait_state
-from tests.functional.server import free_port
 from tests.waiting import wait_for
 
 ALLOW_LOOPBACK = "[notifier]\nwebhook_denied_cidrs = 169.254.0.0/16\n"
@@ -67,12 +66,9 @@ def test_embedded_server_killed_with_events_pending(tmp_path, db_url, db,
     the webhook comes back, and every event arrives once, in order."""
     if not db_url.startswith("sqlite"):
         pytest.skip("the embedded variant runs on the SQLite file database")
-    port = free_port()
-    conf_file = tmp_path / "mc.conf"
-    conf_file.write_text("[database]\nconnection = %s\n[api]\nport = %s\n%s"
-                         % (db_url, port, ALLOW_LOOPBACK))
+    conf_file, base = processes.one_process_conf(tmp_path, db_url,
+                                                 ALLOW_LOOPBACK)
     services = "api,engine,executor,notifier"
-    base = "http://127.0.0.1:%s/v2" % port
     hook.down = True
     proc = processes.start(services, conf_file, tmp_path, "first")
     try:
