@@ -193,8 +193,12 @@ class Deliverer:
         while not self._stop.is_set():
             try:
                 self.deliver_due()
-            except Exception:  # noqa: BLE001 - next look tries again
-                LOG.exception("Notifier look for due events failed")
+            except Exception as error:  # noqa: BLE001 - next look retries
+                if retry.is_transient(error):
+                    LOG.warning("Notifier look for due events failed, "
+                                "trying again: %s", error)
+                else:
+                    LOG.exception("Notifier look for due events failed")
             self._sleep()
 
     def _sleep(self) -> None:

@@ -200,3 +200,30 @@ def test_noop_publisher_delivers():
                      {"ex_id": "x", "event": "E", "timestamp": None,
                       "data": {}})
     assert delivery.publish(row) is Outcome.DELIVERED
+
+
+def test_events_sent_in_a_message_by_an_older_engine_go_to_the_outbox(db):
+    """``notify_many`` (what engines sent before the outbox): its events
+    are queued per workflow execution and delivered like the others."""
+    from mistral_clone import context as mc_context
+    from mistral_clone.notifier import service
+
+    class Woken:
+        count = 0
+
+        def wake(self):
+            self.count += 1
+
+    woken = Woken()
+    endpoint = service.NotifierEndpoint(woken)
+    ctx = mc_context.RequestContext(project_id="proj")
+    endpoint.notify_many(ctx, [
+        {"ex_id": "wf-1", "event": "WORKFLOW_LAUNCHED", "timestamp": None,
+         "data": {"id": "wf-1"}, "publishers": [HOOK_A]},
+        {"ex_id": "task-1", "event": "TASK_LAUNCHED", "timestamp": None,
+         "data": {"id": "task-1", "workflow_execution_id": "wf-1"},
+         "publishers": [HOOK_A, HOOK_B]}])
+    assert woken.count == 1
+    assert [(ex_id, event["event"]) for ex_id, event in remaining()] == [
+        ("wf-1", "WORKFLOW_LAUNCHED"), ("wf-1", "TASK_LAUNCHED"),
+        ("wf-1", "TASK_LAUNCHED")]
