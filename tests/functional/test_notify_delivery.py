@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
 from tests.functional import processes
+from tests.functional import tcp_proxy
 from tests.functional import webhooks
 from tests.functional.helpers import wait_state
 from tests.waiting import wait_for
@@ -95,9 +96,11 @@ class Deployment:
     """Separate service processes over RabbitMQ on the test's database;
     ``start_executions`` starts WF with the hook as its publisher."""
 
-    def __init__(self, tmp_path, db_url, extra=""):
+    def __init__(self, tmp_path, db_url, rabbit_url=None):
         conf_text, self.engine_topic = processes.isolated_conf(
-            db_url, ALLOW_LOOPBACK + extra)
+            db_url, ALLOW_LOOPBACK)
+        if rabbit_url:
+            conf_text = conf_text.replace(processes.RABBIT_URL, rabbit_url)
         self.conf_text = conf_text
         self.conf_file = tmp_path / "mc.conf"
         self.conf_file.write_text(conf_text)
@@ -106,10 +109,12 @@ class Deployment:
         self._tags = 0
 
     def start(self, service, conf_file=None):
+        """Start ``service``; the path of its log."""
         self._tags += 1
         self.procs[service] = processes.start(
             service, conf_file or self.conf_file, self.tmp_path,
             str(self._tags))
+        return self.tmp_path / ("%s-%s.log" % (service, self._tags))
 
     def kill(self, service):
         processes.kill([self.procs.pop(service)])
@@ -137,8 +142,9 @@ class Deployment:
 def deployment(tmp_path, db_url, db):
     made = []
 
-    def make(extra=""):
-        made.append(Deployment(tmp_path, db_url, extra))
+    def make(services_db_url=None, rabbit_url=None):
+        made.append(Deployment(tmp_path, services_db_url or db_url,
+                               rabbit_url))
         return made[-1]
     yield make
     for each in made:
@@ -213,3 +219,33 @@ def test_an_engine_killed_mid_run_sends_each_event_once(deployment, hook):
     services.start("engine")
     wait_success(wf_ex_ids, timeout=120)
     assert_each_event_once_in_order(hook, wf_ex_ids)
+
+
+@rabbit_only
+@pytest.mark.postgresql
+def test_postgresql_and_rabbitmq_away_during_delivery(deployment, hook,
+                                                      db_url):
+    """The services reach PostgreSQL and RabbitMQ through forwarders that
+    the test cuts (as a restart of both servers would) while events are
+    pending and the webhook comes back: once the servers are back, every
+    event arrives once, in order."""
+    with tcp_proxy.proxy_for(db_url) as pg, \
+            tcp_proxy.proxy_for(processes.RABBIT_URL) as rabbit:
+        services = deployment(pg.url_for(db_url),
+                              rabbit.url_for(processes.RABBIT_URL))
+        for service in ("engine", "executor"):
+            services.start(service)
+        notifier_log = services.start("notifier")
+        hook.down = True
+        wf_ex_ids = services.start_executions(hook, 2)
+        wait_success(wf_ex_ids)
+        wait_for(lambda: hook.tried() >= 2, 30)
+        pg.cut()
+        rabbit.cut()
+        hook.down = False
+        wait_for(lambda: "Notifier look for due events failed"
+                 in notifier_log.read_text(), 60, 0.2)
+        assert pending_events() == 2 * len(webhooks.WF_EVENTS)
+        pg.restore()
+        rabbit.restore()
+        assert_each_event_once_in_order(hook, wf_ex_ids)
