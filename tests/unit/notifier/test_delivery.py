@@ -28,6 +28,8 @@ class ScriptedPublisher:
                        for key, outcomes in (script or {}).items()}
         self.attempts = []
         self.delivered = []
+        # (url, execution, event) of every delivery.
+        self.deliveries = []
         self._lock = threading.Lock()
 
     def __call__(self, row):
@@ -38,6 +40,8 @@ class ScriptedPublisher:
             outcome = outcomes.pop(0) if outcomes else Outcome.DELIVERED
             if outcome is Outcome.DELIVERED:
                 self.delivered.append(key)
+                self.deliveries.append((key[0], row.event["ex_id"],
+                                        key[1]))
         return outcome
 
 
