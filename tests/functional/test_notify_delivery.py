@@ -206,16 +206,18 @@ def test_events_whose_wake_up_was_lost_are_delivered_by_the_sweep(
 
 @rabbit_only
 @pytest.mark.postgresql
-def test_an_engine_killed_mid_run_sends_each_event_once(deployment, hook):
-    """SIGKILL of the engine while executions run: the one started in its
-    place finishes them, and the webhook gets their events once each, in
-    order (no event of a rolled-back step, none twice)."""
+@pytest.mark.parametrize("stop", ["kill", "terminate"])
+def test_an_engine_stopped_mid_run_sends_each_event_once(deployment, hook,
+                                                         stop):
+    """SIGKILL (or SIGTERM) of the engine while executions run: the one
+    started in its place finishes them, and the webhook gets their events
+    once each, in order (no event of a rolled-back step, none twice)."""
     services = deployment()
     for service in ("engine", "executor", "notifier"):
         services.start(service)
     wf_ex_ids = services.start_executions(hook, 4)
     wait_for(lambda: len(hook.accepted) >= 2, 30, 0.05)
-    services.kill("engine")
+    getattr(services, stop)("engine")
     services.start("engine")
     wait_success(wf_ex_ids, timeout=120)
     assert_each_event_once_in_order(hook, wf_ex_ids)
