@@ -186,6 +186,30 @@ notifier_opts = [
                 help="Notifiers applied to every execution."),
     actions_opts.denied_cidrs_opt("notification webhooks",
                                   name="webhook_denied_cidrs"),
+    cfg.IntOpt("delivery_workers", default=4, min=1,
+               help="Threads of a notifier that deliver events, each to "
+                    "one publisher of one workflow execution at a time "
+                    "(so a webhook that is slow or down holds up only "
+                    "its own events)."),
+    cfg.FloatOpt("delivery_sweep_interval", default=2, min=0.1,
+                 help="Seconds between two looks of a notifier for due "
+                      "events besides the engines' wake-ups: what a lost "
+                      "wake-up delays an event by at most."),
+    cfg.FloatOpt("delivery_lease_time", default=20, min=1,
+                 help="Seconds a notifier holds the events it is "
+                      "delivering, renewed after each one: a notifier that "
+                      "dies has its events taken over by another one this "
+                      "long after. Must exceed a webhook request's longest "
+                      "time (about 13 s)."),
+    cfg.FloatOpt("delivery_retry_delay", default=1, min=0,
+                 help="Seconds before a failed event is tried again, "
+                      "doubled after every further failure."),
+    cfg.FloatOpt("delivery_max_retry_delay", default=300, min=0,
+                 help="Longest wait between two attempts of an event."),
+    cfg.FloatOpt("delivery_max_age", default=86400, min=0,
+                 help="Seconds after which an event that still fails is "
+                      "logged and dropped (and the events after it to the "
+                      "same publisher go on)."),
 ]
 
 

@@ -316,3 +316,43 @@ class WithItemsValue(Base):
                                             autoincrement=False)
     # {variable name: value} of this item.
     value: Mapped[dict] = mapped_column(JsonDict, default=dict)
+
+
+class PendingNotification(Base):
+    """One event still to reach one ``params.notify`` publisher (the
+    notifier's outbox). The engine step that changes a state writes it in
+    the same transaction; a notifier deletes it once delivered.
+
+    ``id`` grows with every row: the events of one workflow execution for
+    one publisher (``execution_id``, ``publisher_key``) leave in its order.
+    A notifier takes a group with a lease (``claim_id`` until
+    ``claimed_until``) that expires if it dies."""
+
+    __tablename__ = "pending_notifications"
+    __table_args__ = (
+        sa.Index("ix_pending_notifications_group", "execution_id",
+                 "publisher_key", "id"),
+        sa.Index("ix_pending_notifications_due_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        sa.DateTime, default=utcnow, nullable=False)
+    project_id: Mapped[str | None] = mapped_column(sa.String(80))
+    execution_id: Mapped[str] = mapped_column(sa.String(36), nullable=False)
+    # sha1 of the publisher's JSON: events for one publisher queue apart
+    # from those of another, so a hook that is down delays only itself.
+    publisher_key: Mapped[str] = mapped_column(sa.String(40),
+                                               nullable=False)
+    publisher: Mapped[dict] = mapped_column(JsonDict, default=dict)
+    # {"ex_id", "event", "timestamp", "data"}: the publisher's arguments.
+    event: Mapped[dict] = mapped_column(JsonDict, default=dict)
+    due_at: Mapped[datetime.datetime] = mapped_column(
+        sa.DateTime, default=utcnow, nullable=False)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0,
+                                          nullable=False)
+    claim_id: Mapped[str | None] = mapped_column(sa.String(36))
+    claimed_until: Mapped[datetime.datetime | None] = mapped_column(
+        sa.DateTime)

@@ -1,10 +1,16 @@
-"""State-change events for ``params.notify`` publishers (webhooks), sent to
-the notifier after the commit. Event names and payloads are Mistral's."""
+"""State-change events for ``params.notify`` publishers (webhooks): written
+to the notifier's outbox in the transaction of the step that changes the
+state, and a notifier woken after the commit. Event names and payloads are
+Mistral's. A step of an execution without publishers writes nothing."""
 
 from typing import Optional
 
+import sqlalchemy as sa
+
 from mistral_clone import config
+from mistral_clone.db import models
 from mistral_clone.engine import states
+from mistral_clone.notifier import outbox
 from mistral_clone.rpc import clients
 
 _WF_EVENTS = {
@@ -59,23 +65,26 @@ def _publishers(wf_ex, event: str) -> list:
     return out
 
 
-def _send(step, ex_id, data, event, updated_at, publishers):
-    """Queue the event on the step; all events of one step leave after the
-    commit in one message, so the notifier publishes them in order."""
-    data = dict(data, event=event)
+def _send(step, wf_ex, ex_id, data, event, updated_at, publishers):
+    """Queue the event's outbox rows on the step; they are written with
+    one INSERT just before the step commits, and a notifier is woken after
+    it."""
+    event_args = {"ex_id": ex_id, "event": event,
+                  "timestamp": _ts(updated_at),
+                  "data": dict(data, event=event)}
     pending = getattr(step, "_pending_notifications", None)
     if pending is None:
         pending = step._pending_notifications = []
-        step.after_commit(_flush, step)
-    pending.append({"ex_id": ex_id, "data": data, "event": event,
-                    "timestamp": _ts(updated_at), "publishers": publishers})
+        sa.event.listen(step.session, "before_commit",
+                        lambda session: outbox.write(session, pending),
+                        once=True)
+        step.after_commit(_wake_notifier, step.ctx)
+    pending.extend(outbox.rows_for(wf_ex.id, wf_ex.project_id, event_args,
+                                   publishers, models.utcnow()))
 
 
-def _flush(step) -> None:
-    events = step._pending_notifications
-    step._pending_notifications = None
-    if events:
-        clients.get_notifier_client().notify_many(step.ctx, events)
+def _wake_notifier(ctx) -> None:
+    clients.get_notifier_client().deliver_pending(ctx)
 
 
 def workflow_event(step, wf_ex, from_state, to_state) -> None:
@@ -97,7 +106,8 @@ def workflow_event(step, wf_ex, from_state, to_state) -> None:
         "created_at": _ts(wf_ex.created_at),
         "updated_at": _ts(wf_ex.updated_at),
     }
-    _send(step, wf_ex.id, data, event, wf_ex.updated_at, publishers)
+    _send(step, wf_ex, wf_ex.id, data, event, wf_ex.updated_at,
+          publishers)
 
 
 def task_event(step, wf_ex, task_ex, from_state, to_state) -> None:
@@ -121,4 +131,5 @@ def task_event(step, wf_ex, task_ex, from_state, to_state) -> None:
         "started_at": _ts(task_ex.started_at),
         "finished_at": _ts(task_ex.finished_at),
     }
-    _send(step, task_ex.id, data, event, task_ex.updated_at, publishers)
+    _send(step, wf_ex, task_ex.id, data, event, task_ex.updated_at,
+          publishers)

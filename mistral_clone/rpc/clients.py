@@ -209,15 +209,9 @@ class ExecutorClient(_Client):
 
 
 class NotifierClient(_Client):
-    def notify(self, ctx, ex_id: str, data: dict, event: str, timestamp: str,
-               publishers: list) -> None:
-        self._cast(ctx, "notify", ex_id=ex_id, data=data, event=event,
-                   timestamp=timestamp, publishers=publishers)
-
-    def notify_many(self, ctx, events: list) -> None:
-        """Several events (dicts of ``notify``'s arguments), published in
-        this order."""
-        self._cast(ctx, "notify_many", events=events)
+    def deliver_pending(self, ctx) -> None:
+        """Events were committed to the outbox: one notifier looks now."""
+        self._cast(ctx, "deliver_pending")
 
 
 def _sync_timeout() -> int:

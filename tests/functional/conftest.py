@@ -13,16 +13,14 @@ __all__ = ["wait_for"]
 
 @pytest.fixture(scope="session")
 def _running_services():
-    """Engine, executor and notifier servers, started once: they keep no
-    state of their own, each test brings its own database."""
+    """Engine and executor servers, started once: they keep no state of
+    their own, each test brings its own database."""
     from mistral_clone import config
     from mistral_clone.engine import service as engine_service
     from mistral_clone.executor import service as executor_service
-    from mistral_clone.notifier import service as notifier_service
     from mistral_clone.rpc import clients
     config.parse_args([])
-    started = [engine_service.start(recover=False), executor_service.start(),
-               notifier_service.start()]
+    started = [engine_service.start(recover=False), executor_service.start()]
     yield
     for service in reversed(started):
         service.stop()
@@ -31,7 +29,12 @@ def _running_services():
 
 @pytest.fixture
 def services(db, conf, _running_services):
+    """The notifier runs per test: it looks for the events of the test's
+    database and retries failed ones, which must not outlive it."""
+    from mistral_clone.notifier import service as notifier_service
+    notifier = notifier_service.start()
     yield
+    notifier.stop()
 
 
 @pytest.fixture

@@ -36,6 +36,17 @@ def write_isolated_conf(tmp_path, db_url, extra=""):
     return conf_file, engine_topic
 
 
+def one_process_conf(tmp_path, db_url, extra=""):
+    """(config file, API base URL) for services run in one process on the
+    fake:/ transport, with the API on a free port."""
+    from tests.functional.server import free_port
+    port = free_port()
+    conf_file = tmp_path / "mc.conf"
+    conf_file.write_text("[database]\nconnection = %s\n[api]\nport = %s\n%s"
+                         % (db_url, port, extra))
+    return conf_file, "http://127.0.0.1:%s/v2" % port
+
+
 def start(services, conf_file, tmp_path, tag="1", address_space=None):
     """``mistral-clone-server --server SERVICES`` with its log in tmp_path
     (``address_space``: bytes of memory it may map, for the tests whose
@@ -100,13 +111,13 @@ def rabbit_engine_client(engine_topic=None):
         clients.cleanup()
 
 
-def start_when_listening(engine, ctx, wf_name, timeout=30.0):
-    """``start_workflow`` once an engine process listens (a call sent
-    before its queue exists is lost, so it is retried)."""
+def start_when_listening(engine, ctx, wf_name, timeout=30.0, **params):
+    """``start_workflow`` (with ``params``) once an engine process listens
+    (a call sent before its queue exists is lost, so it is retried)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return engine.start_workflow(ctx, wf_name)
+            return engine.start_workflow(ctx, wf_name, **params)
         except Exception:  # noqa: BLE001 - engine not listening yet
             if time.monotonic() > deadline:
                 raise

@@ -9,6 +9,7 @@ import pytest
 
 from mistral_clone import config
 from tests.waiting import wait_for
+from tests.functional import webhooks
 from tests.functional.helpers import wait_state
 
 WF = """
@@ -107,8 +108,10 @@ def test_event_types_filter(engine, ctx, create_workflows, receiver,
 
 def test_failing_and_refused_hooks_do_not_break_the_workflow(
         engine, ctx, create_workflows, receiver):
-    """A hook answering 500, and one the egress policy refuses (loopback
-    by default), are logged; the workflow runs to its end anyway."""
+    """A hook answering 500 gets its first event again (later events wait
+    behind it); one that is closed and one of an unknown type do not hold
+    the others up; one the egress policy refuses (loopback by default) is
+    dropped. The workflow runs to its end anyway."""
     base, received = receiver
     create_workflows("""
 version: '2.0'
@@ -122,12 +125,37 @@ ok:
         wf_ex = engine.start_workflow(ctx, "ok", notify=[
             {"type": "webhook", "url": base + "/broken"},
             {"type": "webhook", "url": "http://127.0.0.1:9/closed"},
-            {"type": "no-such-publisher"}])
+            {"type": "no-such-publisher"},
+            {"type": "webhook", "url": base + "/hook"}])
         assert wait_state(wf_ex["id"])["state"] == "SUCCESS"
-        wait_for(lambda: len(received) >= 4)
+        wait_for(lambda: len([p for p, _b in received if p == "/hook"]) >= 4)
+        wait_for(lambda: len([p for p, _b in received
+                              if p == "/broken"]) >= 2)
     finally:
         config.CONF.clear_override("webhook_denied_cidrs", "notifier")
+    assert {b["event"] for p, b in received if p == "/broken"} == {
+        "WORKFLOW_LAUNCHED"}
     wf_ex = engine.start_workflow(ctx, "ok", notify=[
         {"type": "webhook", "url": base + "/refused"}])
     assert wait_state(wf_ex["id"])["state"] == "SUCCESS"
     assert not [p for p, _b in received if p == "/refused"]
+
+
+def test_a_webhook_down_at_first_gets_every_event_once_in_order(
+        engine, ctx, create_workflows, loopback_allowed):
+    """Embedded mode (every service in this process): the hook answers
+    503 to its first four requests; it then accepts each event once, in
+    the order they happened."""
+    hook = webhooks.Receiver(failures=4).start()
+    try:
+        create_workflows(webhooks.WF)
+        wf_ex = engine.start_workflow(
+            ctx, "wf", notify=[{"type": "webhook", "url": hook.url}])
+        done = wait_state(wf_ex["id"])
+        assert done["state"] == "SUCCESS", done["state_info"]
+        wait_for(lambda: len(hook.accepted) >= len(webhooks.WF_EVENTS),
+                 timeout=60)
+        assert hook.events_of(wf_ex["id"]) == webhooks.WF_EVENTS
+        assert hook.tried() == len(webhooks.WF_EVENTS) + 4
+    finally:
+        hook.stop()
