@@ -35,7 +35,9 @@ from mistral_clone.engine import adhoc
 from mistral_clone.engine import queries
 from mistral_clone.engine import states
 from mistral_clone.engine import store as store_mod
+from mistral_clone.executor import liveness as executor_liveness
 from mistral_clone.rpc import clients
+from mistral_clone.rpc import transport
 
 LOG = logging.getLogger(__name__)
 
@@ -114,17 +116,27 @@ def expired_items(rows) -> list:
             for row in rows]
 
 
+def successor_member() -> Optional[str]:
+    """The member to name on a claimed action execution: on ``fake:/`` a
+    re-run runs in this process, whose member is named at once (it sends
+    no accepted ids); elsewhere none until an executor accepts it."""
+    if transport.is_in_process():
+        return executor_liveness.member_id()
+    return None
+
+
 def claim(session, item: Expired, new_heartbeat: datetime.datetime) -> bool:
     """Take ``item`` for this checker: its ``last_heartbeat`` moves from
     the value read to ``new_heartbeat`` unless another checker (or a late
-    heartbeat, or its result) came first."""
+    heartbeat, or its result) came first. It leaves its member too, so
+    that the member's death does not take it over a second time."""
     model = models.ActionExecution
     same = model.last_heartbeat.is_(None) if item.last_heartbeat is None \
         else model.last_heartbeat == item.last_heartbeat
     result = session.execute(
         sa.update(model)
         .where(model.id == item.id, model.state == states.RUNNING, same)
-        .values(last_heartbeat=new_heartbeat)
+        .values(last_heartbeat=new_heartbeat, member_id=successor_member())
         .execution_options(synchronize_session=False))
     return result.rowcount == 1
 

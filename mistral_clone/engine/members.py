@@ -35,7 +35,6 @@ from mistral_clone.engine import heartbeats
 from mistral_clone.engine import queries
 from mistral_clone.engine import states
 from mistral_clone.executor import liveness as executor_liveness
-from mistral_clone.rpc import transport
 
 LOG = logging.getLogger(__name__)
 
@@ -87,15 +86,13 @@ def _name_member(session, member_id, action_ex_ids) -> None:
 def _claim_from(member_id: str, session, item: heartbeats.Expired,
                 new_heartbeat: datetime.datetime) -> bool:
     """Take ``item`` away from the dead ``member_id`` unless its result
-    (or another engine) came first. On ``fake:/`` a re-run runs in this
-    process, whose member it names at once (it sends no accepted ids)."""
-    successor = executor_liveness.member_id() \
-        if transport.is_in_process() else None
+    (or another engine) came first."""
     return session.execute(
         sa.update(Action)
         .where(Action.id == item.id, Action.state == states.RUNNING,
                Action.member_id == member_id)
-        .values(member_id=successor, last_heartbeat=new_heartbeat)
+        .values(member_id=heartbeats.successor_member(),
+                last_heartbeat=new_heartbeat)
         .execution_options(synchronize_session=False)).rowcount == 1
 
 
@@ -184,8 +181,9 @@ class LivenessEndpoint:
             LOG.exception("Cannot store the beat of member %s", member_id)
             return
         if not known and not first:
-            LOG.warning("Executor member %s (host %s, pid %s) beats again "
-                        "after it was taken for dead", member_id, host, pid)
+            LOG.warning("Executor member %s (host %s, pid %s) beats with no "
+                        "record: its first beats were lost, or it had been "
+                        "taken for dead", member_id, host, pid)
 
     def member_goodbye(self, ctx, member_id, accepted=(), abandoned=()):
         LOG.info("Executor member %s stopped; %d action(s) left unfinished",

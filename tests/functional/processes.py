@@ -11,6 +11,8 @@ import time
 import urllib.request
 import uuid
 
+from tests.functional.server import free_port
+
 RABBIT_URL = os.environ.get("MISTRAL_CLONE_TEST_RABBIT_URL")
 
 
@@ -25,6 +27,20 @@ def isolated_conf(db_url, extra=""):
             "[notifier]\ntopic = mc_notifier_%s\n%s"
             % (RABBIT_URL, db_url, engine_topic, suffix, suffix, extra))
     return text, engine_topic
+
+
+# The services of the one-process (embedded) server the restart tests run.
+EMBEDDED = "api,engine,executor"
+
+
+def embedded_conf(db_url, tmp_path, extra=""):
+    """(config file, API base URL) of an embedded server (``fake:/``) on
+    ``db_url`` and a free port."""
+    port = free_port()
+    conf_file = tmp_path / "mc.conf"
+    conf_file.write_text("[database]\nconnection = %s\n[api]\nport = %s\n%s"
+                         % (db_url, port, extra))
+    return conf_file, "http://127.0.0.1:%s/v2" % port
 
 
 def start(services, conf_file, tmp_path, tag="1"):

@@ -22,7 +22,6 @@ from tests.functional.helpers import action_exs_of
 from tests.functional.helpers import tasks_of
 from tests.functional.helpers import wait_state
 from tests.functional import processes
-from tests.functional.server import free_port
 from tests.waiting import wait_for
 
 RABBIT_URL = processes.RABBIT_URL
@@ -116,12 +115,9 @@ def _check_outcome(safe_id, safe_action, unsafe_id, unsafe_action):
 def test_restart_of_one_process(tmp_path, db_url, db):
     if not db_url.startswith("sqlite"):
         pytest.skip("one-process variant runs on the SQLite file database")
-    port = free_port()
-    conf_file = tmp_path / "mc.conf"
-    conf_file.write_text("[database]\nconnection = %s\n[api]\nport = %s\n%s"
-                         % (db_url, port, HEARTBEAT_CONF))
-    services = "api,engine,executor"
-    base = "http://127.0.0.1:%s/v2" % port
+    conf_file, base = processes.embedded_conf(db_url, tmp_path,
+                                              HEARTBEAT_CONF)
+    services = processes.EMBEDDED
     proc = processes.start(services, conf_file, tmp_path, "first")
     try:
         processes.wait_api(base)

@@ -225,3 +225,21 @@ def test_in_process_member_sends_no_ids_and_no_goodbye():
     member.stop(["a"], goodbye=member.tracks_accepted)
     assert beats.sent == [([], True)]
     assert beats.goodbyes == []
+
+
+def test_an_action_taken_over_by_its_heartbeats_leaves_its_member(db, conf):
+    """Handled once: Mistral's per-action rule came first, the member's
+    death later finds nothing of it."""
+    from mistral_clone.engine import heartbeats
+    conf.set_override("liveness_timeout", 10, "executor")
+    members.store_beat(MEMBER, now=_ago(11))
+    action_id = test_heartbeats._action(last_heartbeat=_ago(1000),
+                                        member_id=MEMBER)
+    first = Recorder()
+    heartbeats.check_once(now=NOW, send_rerun=first.rerun,
+                          send_failure=first.fail)
+    assert first.failures == [action_id]
+    assert _row(models.ActionExecution, action_id)["member_id"] is None
+    second = Recorder()
+    second.check(NOW)
+    assert (second.reruns, second.failures) == ([], [])
