@@ -175,10 +175,13 @@ class LivenessEndpoint:
 
     def member_beat(self, ctx, member_id, host="", pid=None, accepted=(),
                     first=False):
+        # Tried once: the next beat comes in a few seconds, and a thread
+        # waiting here for the database would hold back the beats of others.
         try:
-            known = retry.call(store_beat, member_id, host, pid, accepted)
-        except Exception:  # noqa: BLE001 - the next beat may pass
-            LOG.exception("Cannot store the beat of member %s", member_id)
+            known = store_beat(member_id, host, pid, accepted)
+        except Exception as e:  # noqa: BLE001 - the next beat may pass
+            LOG.warning("Cannot store the beat of member %s: %s", member_id,
+                        e)
             return
         if not known and not first:
             LOG.warning("Executor member %s (host %s, pid %s) beats with no "
@@ -204,7 +207,7 @@ def register_this_process() -> None:
     ``fake:/`` the engine names it on the actions it creates."""
     current = executor_liveness.member()
     if current is not None:
-        retry.call(store_beat, current.id, current.host, current.pid)
+        store_beat(current.id, current.host, current.pid)
 
 
 class Checker(heartbeats.PeriodicLook):

@@ -61,8 +61,8 @@ class EngineService:
         executor_liveness.start()
         try:
             members.register_this_process()
-        except Exception:  # noqa: BLE001 - its first beat registers it
-            LOG.exception("Cannot register this process's member")
+        except Exception as e:  # noqa: BLE001 - its first beat registers it
+            LOG.warning("Cannot register this process's member: %s", e)
         if recover:
             self.checker.start()
             self.member_checker.start()
