@@ -4,7 +4,9 @@ when one of them dies.
 
 * ``store_beat``: a member's beat, one UPDATE of its ``last_beat`` (an
   INSERT the first time), and, when it accepted actions since its previous
-  beat, one UPDATE that names it on those action executions.
+  beat, one UPDATE that names it on those action executions (a transaction
+  of its own, tried again a few times when it meets a deadlock with an
+  engine step).
 * ``check_once``: a member silent for ``[executor] liveness_timeout``
   seconds is dead. The engine that deletes its row (a conditional DELETE:
   one engine wins) hands all its RUNNING synchronous action executions to
@@ -23,6 +25,7 @@ still be queued for a busy executor, and must not run twice.
 import datetime
 import functools
 import logging
+import time
 from typing import Iterable, Optional
 
 import sqlalchemy as sa
@@ -70,8 +73,28 @@ def _store_beat(member_id, host, pid, accepted, now) -> bool:
             session.execute(sa.insert(Member).values(
                 id=member_id, host=host or "", pid=pid, started_at=now,
                 last_beat=now))
-        _name_member(session, member_id, accepted)
+    # Apart: the action rows are the engine steps' hot rows (a deadlock
+    # with a step must not cost the member its beat).
+    if accepted:
+        _name_member_retrying(member_id, accepted)
     return known
+
+
+# Attempts to name a member on its actions when the database reports a
+# deadlock or a busy SQLite file: a few, then Mistral's per-action rules.
+NAMING_ATTEMPTS = 5
+
+
+def _name_member_retrying(member_id, action_ex_ids) -> None:
+    for attempt in range(1, NAMING_ATTEMPTS + 1):
+        try:
+            with db_session.transaction() as session:
+                _name_member(session, member_id, action_ex_ids)
+            return
+        except Exception as e:  # noqa: BLE001 - filtered just below
+            if not retry.is_transient(e) or attempt == NAMING_ATTEMPTS:
+                raise
+        time.sleep(0.05 * attempt)
 
 
 def _name_member(session, member_id, action_ex_ids) -> None:
