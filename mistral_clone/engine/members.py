@@ -5,8 +5,7 @@ when one of them dies.
 * ``store_beat``: a member's beat, one UPDATE of its ``last_beat`` (an
   INSERT the first time), and, when it accepted actions since its previous
   beat, one UPDATE that names it on those action executions (a transaction
-  of its own, tried again a few times when it meets a deadlock with an
-  engine step).
+  of its own that skips the rows an engine step holds).
 * ``check_once``: a member silent for ``[executor] liveness_timeout``
   seconds is dead. The engine that deletes its row (a conditional DELETE:
   one engine wins) hands all its RUNNING synchronous action executions to
@@ -73,15 +72,16 @@ def _store_beat(member_id, host, pid, accepted, now) -> bool:
             session.execute(sa.insert(Member).values(
                 id=member_id, host=host or "", pid=pid, started_at=now,
                 last_beat=now))
-    # Apart: the action rows are the engine steps' hot rows (a deadlock
-    # with a step must not cost the member its beat).
+    # Apart: the action rows are the engine steps' hot rows (trouble with
+    # them must not cost the member its beat).
     if accepted:
         _name_member_retrying(member_id, accepted)
     return known
 
 
 # Attempts to name a member on its actions when the database reports a
-# deadlock or a busy SQLite file: a few, then Mistral's per-action rules.
+# transient error (a busy SQLite file, a lost connection): a few, then
+# Mistral's per-action rules.
 NAMING_ATTEMPTS = 5
 
 
@@ -98,13 +98,22 @@ def _name_member_retrying(member_id, action_ex_ids) -> None:
 
 
 def _name_member(session, member_id, action_ex_ids) -> None:
+    """Name ``member_id`` on those of ``action_ex_ids`` still RUNNING.
+
+    Rows an engine step holds are skipped, not waited for (``SKIP
+    LOCKED``, where the database has it): the step is storing their
+    result, and waiting would deadlock with it. ``updated_at`` stays: this
+    is the engines' bookkeeping, not a change of the execution."""
     ids = sorted({i for i in action_ex_ids or () if i})
-    if ids:
-        session.execute(
-            sa.update(Action)
+    if not ids:
+        return
+    free = (sa.select(Action.id)
             .where(Action.id.in_(ids), Action.state == states.RUNNING)
-            .values(member_id=member_id)
-            .execution_options(synchronize_session=False))
+            .with_for_update(skip_locked=True))
+    session.execute(
+        sa.update(Action).where(Action.id.in_(free))
+        .values(member_id=member_id, updated_at=Action.updated_at)
+        .execution_options(synchronize_session=False))
 
 
 def _claim_from(member_id: str, session, item: heartbeats.Expired,

@@ -243,3 +243,19 @@ def test_an_action_taken_over_by_its_heartbeats_leaves_its_member(db, conf):
     second = Recorder()
     second.check(NOW)
     assert (second.reruns, second.failures) == ([], [])
+
+
+@pytest.mark.postgresql
+def test_naming_skips_the_rows_a_step_holds(db, db_url):
+    """A step storing a result holds its action row: the beat does not
+    wait for it (that wait deadlocked with steps), it names the others."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("row locks: PostgreSQL")
+    held, free = _action(), _action()
+    with db_session.transaction() as step:
+        step.execute(sa.select(models.ActionExecution.id)
+                     .where(models.ActionExecution.id == held)
+                     .with_for_update())
+        members.store_beat(MEMBER, accepted=[held, free], now=NOW)
+    assert _row(models.ActionExecution, free)["member_id"] == MEMBER
+    assert _row(models.ActionExecution, held)["member_id"] is None
