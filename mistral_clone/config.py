@@ -98,6 +98,11 @@ engine_opts = [
     cfg.IntOpt("execution_field_size_limit_kb", default=1024,
                help="The most KB a workflow execution's error message "
                     "keeps in its output (-1: no limit)."),
+    cfg.FloatOpt("recovery_interval", default=5, min=0,
+                 help="Seconds between an engine's looks for work another "
+                      "engine committed but could not announce before it "
+                      "died (a sub-workflow's end its parent task never "
+                      "heard of); 0: only when an engine starts."),
     cfg.IntOpt("rpc_workers", default=8,
                help="Threads of an engine's RPC server."),
     cfg.IntOpt("result_workers", default=2, min=1,

@@ -17,6 +17,7 @@ from mistral_clone.engine import completion
 from mistral_clone.engine import conductor as conductor_mod
 from mistral_clone.engine import heartbeats
 from mistral_clone.engine import machines
+from mistral_clone.engine import provider
 from mistral_clone.engine import queries
 from mistral_clone.engine import standalone
 from mistral_clone.engine import states
@@ -383,6 +384,13 @@ class EngineEndpoint:
                 return
             wf_ex, task_ex = _locked_task(session, child.task_execution_id)
             session.refresh(child)
+            # Under the parent task's lock: the first report counts, any
+            # later one (sent again by recovery) finds the mark.
+            runtime = child.runtime_context or {}
+            if runtime.get(provider.REPORTED_TO_PARENT):
+                return
+            child.runtime_context = dict(
+                runtime, **{provider.REPORTED_TO_PARENT: True})
             _conductor(step).on_subworkflow_done(wf_ex, task_ex, child)
 
     @_expected
@@ -429,6 +437,14 @@ class EngineEndpoint:
             LOG.exception("Cannot store %d action heartbeat(s)",
                           len(action_ex_ids or ()))
 
+    def still_running_actions(self, ctx, action_ex_ids):
+        """Which of these are still RUNNING: an executor holds on to the
+        results it sent until their action executions are no longer
+        RUNNING (it sends the others again: this engine may have died
+        with them in its queue)."""
+        with db_session.read_only() as session:
+            return queries.still_running_actions(session, action_ex_ids)
+
     @_expected
     def start_action(self, ctx, action_name, action_input,
                      description=None, namespace="", params=None):
@@ -463,8 +479,17 @@ def _silent_stop(wf_ex, state) -> bool:
 
 def _fail_broken(ctx, error, action_ex_id=None, child_wf_ex_id=None):
     """The safety net: a step that crashed on something unexpected (a
-    database error, a bug) was rolled back; fail its task and workflow in
-    a new transaction so that no execution stays RUNNING forever."""
+    lasting database error, a bug) was rolled back; fail its task and
+    workflow in a new transaction so that no execution stays RUNNING
+    forever. A database still unavailable after ``retry.call``'s patience
+    is the infrastructure's fault, never the workflow's: nothing is failed
+    for it (the action's heartbeats, or the parent's recovery, bring the
+    work back once the database answers)."""
+    if retry.is_transient(error):
+        LOG.error("The database is still unavailable; the work of %s is "
+                  "left for recovery, not failed",
+                  action_ex_id or child_wf_ex_id)
+        return
     try:
         with step_mod.step(ctx) as step:
             session = step.session

@@ -10,6 +10,7 @@ from typing import Any, Optional
 
 
 from mistral_clone.db import models
+from mistral_clone.db import retry
 from mistral_clone.engine import queries
 from mistral_clone.engine import specs
 from mistral_clone.engine import states
@@ -68,6 +69,19 @@ def _spec_dict(wf_ex) -> dict:
         return {}
 
 
+# The mark a sub-workflow's runtime_context gets once its parent task took
+# its end (see ``EngineEndpoint.report_subworkflow_result``): the engine's
+# own bookkeeping, not shown to expressions (Mistral has no such key).
+REPORTED_TO_PARENT = "reported_to_parent"
+
+
+def _shown_runtime_context(runtime_context):
+    if not runtime_context or REPORTED_TO_PARENT not in runtime_context:
+        return runtime_context
+    return {k: v for k, v in runtime_context.items()
+            if k != REPORTED_TO_PARENT}
+
+
 def full_execution_dict(wf_ex: models.WorkflowExecution) -> dict:
     return {
         "id": wf_ex.id,
@@ -84,7 +98,7 @@ def full_execution_dict(wf_ex: models.WorkflowExecution) -> dict:
         "state": wf_ex.state,
         "state_info": wf_ex.state_info,
         "tags": wf_ex.tags,
-        "runtime_context": wf_ex.runtime_context,
+        "runtime_context": _shown_runtime_context(wf_ex.runtime_context),
         "accepted": wf_ex.accepted,
         "scope": wf_ex.scope,
         "project_id": wf_ex.project_id,
@@ -103,6 +117,13 @@ class DbDataProvider:
         evaluating execution's); None only for internal callers."""
         self._session = session
         self._project_id = project_id
+
+    @staticmethod
+    def passes_through(error: BaseException) -> bool:
+        """A transient database error is the infrastructure's, never the
+        expression's: it reaches the step, which runs again (never a
+        task's failure)."""
+        return retry.is_transient(error)
 
     def _visible(self, row) -> bool:
         return row is not None and (self._project_id is None or

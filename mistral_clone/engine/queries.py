@@ -77,6 +77,19 @@ def action(session, action_ex_id: str):
     return session.get(Action, action_ex_id)
 
 
+def still_running_actions(session, action_ex_ids) -> list:
+    """Which of these action executions are still RUNNING (an executor
+    asks about results it sent: those have not been stored yet)."""
+    ids = sorted(set(action_ex_ids or ()))
+    running = []
+    for i in range(0, len(ids), 500):
+        running.extend(session.execute(
+            sa.select(Action.id).where(Action.id.in_(ids[i:i + 500]),
+                                       Action.state == states.RUNNING)
+        ).scalars())
+    return running
+
+
 def actions_with_tasks(session, action_ex_ids) -> dict:
     """``{action execution id: (action execution, its task)}`` in one
     query (an engine step absorbing many results)."""
@@ -291,15 +304,22 @@ def paused_children(session, task_ex_id: str) -> int:
             Workflow.state == states.PAUSED)).scalar_one()
 
 
-def completed_children_of_running_tasks(session) -> list:
+def completed_children_of_running_tasks(session, updated_from=None,
+                                        updated_before=None) -> list:
     """Recovery: sub-workflows that finished while their parent task still
-    runs (the report to the parent was lost)."""
+    runs (the report to the parent was lost); only those last updated in
+    [``updated_from``, ``updated_before``) when given (a range of the
+    ``updated_at`` index, for the periodic look)."""
     stmt = sa.select(Workflow.id).join(
         Task, Task.id == Workflow.task_execution_id).where(
         Task.state == states.RUNNING,
         Workflow.state.in_((states.SUCCESS, states.ERROR,
                             states.CANCELLED)),
         Task.type == "WORKFLOW")
+    if updated_from is not None:
+        stmt = stmt.where(Workflow.updated_at >= updated_from)
+    if updated_before is not None:
+        stmt = stmt.where(Workflow.updated_at < updated_before)
     return list(session.execute(stmt).scalars())
 
 

@@ -1,8 +1,14 @@
-"""What an engine does when it starts: continue work that a crash left
-between a commit and the messages that should have followed it.
+"""Continuing work that a crash left between a commit and the messages that
+should have followed it.
 
-* Sub-workflows that finished while their parent task still runs have
-  their result reported again.
+* On start (``recover``): sub-workflows that finished while their parent
+  task still runs have their result reported again.
+* While an engine runs (``Sweeper``): the same for the sub-workflows that
+  ended in the last moments, every ``[engine] recovery_interval`` seconds,
+  so that another engine's death between its commit and its report costs
+  seconds, not the time until some engine restarts. A report the parent
+  already took counts once (the child carries a mark), so a report sent
+  again while the first was still on its way does no harm.
 
 Action executions left RUNNING by a crash are not sent again here: their
 executor may well be alive (only this engine restarted). When it is not,
@@ -13,20 +19,74 @@ its executor died with it; Mistral's per-action heartbeat rules
 (``engine.heartbeats``) remain for actions no process ever named.
 """
 
+import datetime
 import logging
+import threading
+from typing import Optional
 
+from mistral_clone import config
 from mistral_clone import context as mc_context
+from mistral_clone.db import models
 from mistral_clone.db import session as db_session
 from mistral_clone.engine import queries
 from mistral_clone.rpc import clients
 
 LOG = logging.getLogger(__name__)
 
+# A child that ended less than this long ago is left to its own report,
+# most likely still on its way.
+GRACE_S = 5.0
+# Each look goes back this much before the previous one's end: clocks of
+# engines and database differ a little, and a commit may be slow to show.
+OVERLAP_S = 60.0
 
-def recover() -> None:
+
+def recover(updated_from: Optional[datetime.datetime] = None,
+            updated_before: Optional[datetime.datetime] = None) -> int:
+    """Report again the sub-workflows whose parent task still waits for
+    them (those last updated in the range, when given); how many."""
     ctx = mc_context.admin_context()
     with db_session.read_only() as session:
-        children = queries.completed_children_of_running_tasks(session)
+        children = queries.completed_children_of_running_tasks(
+            session, updated_from, updated_before)
     for child_id in children:
         LOG.info("Recovery: reporting sub-workflow %s again", child_id)
         clients.get_engine_client().report_subworkflow_result(ctx, child_id)
+    return len(children)
+
+
+class Sweeper:
+    """The engine's thread that runs ``recover`` over the sub-workflows
+    that ended since its previous look."""
+
+    def __init__(self, conf=None):
+        self._conf = conf or config.CONF
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def start(self) -> "Sweeper":
+        interval = float(self._conf.engine.recovery_interval)
+        if interval <= 0:
+            return self
+        self._thread = threading.Thread(
+            target=self._loop, args=(interval,), name="engine-recovery",
+            daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def _loop(self, interval: float) -> None:
+        # The look on start (``recover()``) covered what ended before.
+        since = models.utcnow() - datetime.timedelta(seconds=GRACE_S)
+        while not self._stop.wait(interval):
+            until = models.utcnow() - datetime.timedelta(seconds=GRACE_S)
+            try:
+                recover(since - datetime.timedelta(seconds=OVERLAP_S), until)
+            except Exception:  # noqa: BLE001 - the next look may pass
+                LOG.exception("Periodic recovery failed")
+                continue
+            since = until

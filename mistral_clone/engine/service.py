@@ -11,6 +11,7 @@ from mistral_clone import exceptions as exc
 from mistral_clone.engine import heartbeats
 from mistral_clone.engine import members
 from mistral_clone.engine import recovery
+from mistral_clone.engine import step
 from mistral_clone.engine.endpoint import EngineEndpoint
 from mistral_clone.executor import heartbeats as executor_heartbeats
 from mistral_clone.executor import liveness as executor_liveness
@@ -43,6 +44,7 @@ class EngineService:
             [members.LivenessEndpoint()])
         self.checker = heartbeats.Checker()
         self.member_checker = members.Checker()
+        self.sweeper = recovery.Sweeper()
 
     def start(self, recover: bool = True) -> "EngineService":
         """``recover``: take over the work of dead processes (what a
@@ -70,9 +72,11 @@ class EngineService:
                 recovery.recover()
             except Exception:  # noqa: BLE001 - never block the start
                 LOG.exception("Recovery of running executions failed")
+            self.sweeper.start()
         return self
 
     def stop(self) -> None:
+        self.sweeper.stop()
         self.checker.stop()
         self.member_checker.stop()
         executor_heartbeats.stop()
@@ -84,6 +88,15 @@ class EngineService:
             server.stop()
         for server in (self.server, self.liveness_server):
             server.wait()
+        # What it took stays its to finish: the results it acknowledged
+        # (their senders count them delivered) and the messages of what
+        # it committed, within the graceful shutdown time.
+        timeout = config.CONF.graceful_shutdown_timeout or None
+        if not self.endpoint.completions.wait_idle(timeout):
+            LOG.warning("Stopping with %d action result(s) not handled",
+                        self.endpoint.completions.pending())
+        if not step.wait_sent(timeout):
+            LOG.warning("Stopping with messages of committed steps unsent")
 
 
 def start(recover: bool = True) -> EngineService:

@@ -93,14 +93,14 @@ class Step:
         self._grouped = {}
         _run_ops(ops[:MAX_SYNC_AFTER_COMMIT])
         if len(ops) > MAX_SYNC_AFTER_COMMIT:
-            _background_sender().submit(_run_ops,
-                                        ops[MAX_SYNC_AFTER_COMMIT:])
+            _track(_background_sender().submit(
+                _run_ops, ops[MAX_SYNC_AFTER_COMMIT:]))
         if unordered:
             pool = _parallel_sender()
             for i in range(PARALLEL_SENDERS):
                 chunk = unordered[i::PARALLEL_SENDERS]
                 if chunk:
-                    pool.submit(_run_ops, chunk)
+                    _track(pool.submit(_run_ops, chunk))
 
 
 MAX_SYNC_AFTER_COMMIT = 200
@@ -133,6 +133,31 @@ def _parallel_sender() -> concurrent.futures.ThreadPoolExecutor:
                 max_workers=PARALLEL_SENDERS,
                 thread_name_prefix="engine-after-commit-unordered")
         return _parallel
+
+
+# Messages of committed steps still being sent in the background.
+_sending = set()
+
+
+def _track(future: concurrent.futures.Future) -> None:
+    with _sender_lock:
+        _sending.add(future)
+    future.add_done_callback(_untrack)
+
+
+def _untrack(future: concurrent.futures.Future) -> None:
+    with _sender_lock:
+        _sending.discard(future)
+
+
+def wait_sent(timeout=None) -> bool:
+    """Wait until the messages of the steps committed so far have left (a
+    stopping engine sends what it committed before it goes); False if
+    ``timeout`` seconds passed first."""
+    with _sender_lock:
+        sending = list(_sending)
+    _done, left = concurrent.futures.wait(sending, timeout)
+    return not left
 
 
 def _run_ops(ops) -> None:
@@ -172,7 +197,8 @@ def call(ctx, fn: Callable, *args, **kwargs):
         except limits.OutOfTime as slow:
             LOG.info("An expression took too long for a transaction; "
                      "evaluating it outside: %s", limits.shown(slow.data))
-            evaluate_outside(slow, getattr(ctx, "project_id", None))
+            retry.call(evaluate_outside, slow,
+                       getattr(ctx, "project_id", None))
     with limits.outside_transaction():
         return retry.call(fn, *args, **kwargs)
 

@@ -10,6 +10,7 @@ import oslo_messaging as messaging
 
 from mistral_clone import actions
 from mistral_clone import context as mc_context
+from mistral_clone.executor import delivery
 from mistral_clone.executor import heartbeats
 from mistral_clone.executor import liveness
 from mistral_clone.rpc import clients
@@ -79,8 +80,11 @@ class ExecutorEndpoint:
         # Results waiting for their message to an engine: one sender thread
         # sends what finished while its previous message was on its way.
         self._results = rpc_results.CompletionQueue(
-            _report_results, max_batch=MAX_RESULTS_PER_MESSAGE, workers=1,
-            max_keys=1)
+            self._report_results, max_batch=MAX_RESULTS_PER_MESSAGE,
+            workers=1, max_keys=1)
+        # Results sent and not yet known stored (sent again if lost).
+        self.unconfirmed = delivery.Unconfirmed(_ask_still_running,
+                                                _send_results)
         # Accepted actions no worker has started yet: a token per
         # submission -> (ctx, run_action's arguments). A worker takes its
         # action out before running it; ``shutdown`` hands the rest back.
@@ -108,6 +112,7 @@ class ExecutorEndpoint:
             LOG.warning("Stopping with actions still running: %s",
                         ", ".join(still_running))
             abandoned.extend(still_running)
+        self.unconfirmed.stop()
         return abandoned
 
     def run_action(self, ctx, action_ex_id, action_name, action_input,
@@ -139,6 +144,24 @@ class ExecutorEndpoint:
                             action["action_name"], action["action_input"],
                             action["exec_ctx"], action.get("reply", True),
                             action.get("target"))
+
+    def _report_results(self, batches: dict) -> None:
+        """Send finished actions' results to the engines, one message per
+        caller (the engine handles them with the message's context), and
+        keep them until they are known stored (``delivery``)."""
+        by_caller = mc_context.group_by_caller(
+            (ctx, {"action_ex_id": action_ex_id, "result": result,
+                   "wf_ex_id": wf_ex_id})
+            for items in batches.values()
+            for ctx, action_ex_id, result, wf_ex_id in items)
+        for ctx, results in by_caller:
+            try:
+                _send_results(ctx, results)
+            except Exception:  # noqa: BLE001 - kept: sent again later
+                LOG.exception("Cannot report the results of action "
+                              "executions %s; trying again later",
+                              ", ".join(r["action_ex_id"] for r in results))
+            self.unconfirmed.sent(ctx, results)
 
     def run_action_sync(self, ctx, action_ex_id, action_name, action_input,
                         exec_ctx):
@@ -205,17 +228,14 @@ def _hand_back(waiting) -> list:
     return kept
 
 
-def _report_results(batches: dict) -> None:
-    """Send finished actions' results to the engines, one message per
-    caller: the engine handles them with the message's context."""
-    by_caller = mc_context.group_by_caller(
-        (ctx, {"action_ex_id": action_ex_id, "result": result,
-               "wf_ex_id": wf_ex_id})
-        for items in batches.values()
-        for ctx, action_ex_id, result, wf_ex_id in items)
-    for ctx, results in by_caller:
-        try:
-            clients.get_engine_client().report_action_results(ctx, results)
-        except Exception:  # noqa: BLE001 - logged; heartbeats time out
-            LOG.exception("Cannot report the results of action executions "
-                          "%s", ", ".join(r["action_ex_id"] for r in results))
+def _send_results(ctx, results: list) -> None:
+    clients.get_engine_client().report_action_results(ctx, results)
+
+
+def _ask_still_running(ctx, action_ex_ids: list) -> list:
+    return clients.get_engine_client().still_running_actions(
+        ctx, action_ex_ids, timeout=ASK_TIMEOUT_S)
+
+
+# Seconds an executor waits for an engine's answer about its sent results.
+ASK_TIMEOUT_S = 10

@@ -61,15 +61,25 @@ class Scope:
     expressions evaluated against it (saves re-converting the data)."""
 
     __slots__ = ('view', '_yaql_context', '_jinja_context',
-                 'passthrough_errors')
+                 '_passthrough_errors', '_passes_through')
 
     def __init__(self, context: Any):
         self.view = ctx_mod.make_view(context)
         self._yaql_context = None
         self._jinja_context = None
         provider = ctx_mod.provider_of(self.view)
-        self.passthrough_errors = tuple(
+        self._passthrough_errors = tuple(
             getattr(provider, 'passthrough_errors', None) or ())
+        self._passes_through = getattr(provider, 'passes_through', None)
+
+    def passes_through(self, error: BaseException) -> bool:
+        """Is ``error`` the provider's own trouble (a database gone for a
+        moment, say) rather than the expression's? Such an error reaches
+        the caller unchanged, never as an evaluation error."""
+        if isinstance(error, self._passthrough_errors):
+            return True
+        return self._passes_through is not None and \
+            bool(self._passes_through(error))
 
     @property
     def yaql_context(self):

@@ -171,7 +171,7 @@ def evaluate_inline(text: str, scope):
             return _evaluate_expression(first.group(2), scope)
         return _compiled_template(text).render(**scope.jinja_context)
     except Exception as e:
-        if isinstance(e, scope.passthrough_errors):
+        if scope.passes_through(e):
             raise
         if isinstance(e, exc.JinjaEvaluationError):
             raise

@@ -248,8 +248,20 @@ class _RecordingProvider:
         self.used = False
 
     def __getattr__(self, name):
-        self.used = True
-        return getattr(self._provider, name)
+        attr = getattr(self._provider, name)
+        if name in _NOT_DATA or not callable(attr):
+            return attr     # what every evaluation asks, reading nothing
+
+        def asked(*args, **kwargs):
+            self.used = True
+            return attr(*args, **kwargs)
+        return asked
+
+
+# Provider attributes an evaluation reads before it runs (see
+# ``expressions.provider``): they say how to handle errors, not what the
+# data is.
+_NOT_DATA = frozenset({"passthrough_errors", "passes_through"})
 
 
 # -- what was evaluated outside ------------------------------------------------

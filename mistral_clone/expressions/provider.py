@@ -33,8 +33,9 @@ record as the REST API would serialize it (``id``, ``name``,
 
 Errors: whatever a provider raises is reported as an evaluation error of
 the expression, except instances of the classes listed in its optional
-attribute ``passthrough_errors`` (e.g. a DB deadlock the engine wants to
-retry), which propagate unchanged.
+attribute ``passthrough_errors`` and errors for which its optional method
+``passes_through(error)`` answers True (e.g. a DB deadlock or a lost
+connection, which the engine retries), which propagate unchanged.
 """
 
 from typing import Any, Optional, Protocol

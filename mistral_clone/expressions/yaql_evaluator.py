@@ -137,7 +137,7 @@ def evaluate_expression(expression: str, scope) -> object:
         statement = _get_runtime().parse(expression)
         return _sanitize(statement.evaluate(context=scope.yaql_context))
     except Exception as e:
-        if isinstance(e, scope.passthrough_errors):
+        if scope.passes_through(e):
             raise
         if isinstance(e, exc.YaqlEvaluationError):
             raise

@@ -105,6 +105,13 @@ class EngineClient(_Client):
         the message's context."""
         self._cast(ctx, "report_action_results", results=results)
 
+    def still_running_actions(self, ctx, action_ex_ids: list,
+                              timeout: Optional[int] = None) -> list:
+        """Which of these action executions are still RUNNING: an
+        executor's check that the results it sent were stored."""
+        return self._call(ctx, "still_running_actions",
+                          action_ex_ids=list(action_ex_ids), timeout=timeout)
+
     def report_subworkflow_result(self, ctx, wf_ex_id: str) -> None:
         self._cast(ctx, "report_subworkflow_result", wf_ex_id=wf_ex_id)
 

@@ -27,7 +27,8 @@ import collections
 import concurrent.futures
 import logging
 import threading
-from typing import Callable, Hashable
+import time
+from typing import Callable, Hashable, Optional
 
 LOG = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ class CompletionQueue:
         self._ready: dict = {}
         self._claimed: set = set()
         self._active = 0
+        # ``submit_later`` calls whose items are still being made.
+        self._making = 0
         self._background = None
         self._drainers = None
 
@@ -114,6 +117,7 @@ class CompletionQueue:
                 self._background = concurrent.futures.ThreadPoolExecutor(
                     max_workers=2, thread_name_prefix="engine-inline")
             background = self._background
+            self._making += 1
         background.submit(self._submit_made, key, make_items)
 
     def _submit_made(self, key, make_items) -> None:
@@ -121,13 +125,31 @@ class CompletionQueue:
             items = make_items()
         except Exception:  # noqa: BLE001 - logged; heartbeats time out
             LOG.exception("Running inline actions of %s failed", key)
-            return
-        self.submit_many(key, items)
+            items = []
+        try:
+            self.submit_many(key, items)
+        finally:
+            with self._lock:
+                self._making -= 1
 
     def pending(self) -> int:
         """Items waiting (for tests and diagnostics)."""
         with self._lock:
             return sum(len(q) for q in self._pending.values())
+
+    def wait_idle(self, timeout: Optional[float] = None) -> bool:
+        """Wait until every item queued so far was handled (a stopping
+        engine handles the results it took before it goes: their senders
+        count them as delivered); False if ``timeout`` seconds passed
+        first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if not (self._pending or self._active or self._making):
+                    return True
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
 
     def _queue(self, key, items) -> bool:
         """Append; True when the caller must start a drainer (one more is

@@ -48,7 +48,9 @@ def test_results_go_to_the_engine_one_message_per_caller(monkeypatch):
     from mistral_clone.rpc import clients
     monkeypatch.setattr(clients, "get_engine_client", lambda: Engine())
     result = {"data": 1, "error": None, "cancel": False, "sync": True}
-    executor_endpoint._report_results({None: [
+    endpoint = executor_endpoint.ExecutorEndpoint(workers=1)
+    monkeypatch.setattr(endpoint.unconfirmed, "sent", lambda ctx, items: None)
+    endpoint._report_results({None: [
         (_ctx("p1", "req-1"), "a1", result, "wf1"),
         (_ctx("p2"), "a2", result, "wf2"),
         (_ctx("p1", "req-2"), "a3", result, None),

@@ -1,8 +1,10 @@
 """CompletionQueue: batches spanning keys, one drainer per key at a time,
-arrival order within a key, nothing lost when a batch fails."""
+arrival order within a key, nothing lost when a batch fails; a stopping
+engine waits until what it took was handled and sent."""
 
 import threading
 
+from mistral_clone.engine import step
 from mistral_clone.rpc.results import CompletionQueue
 
 
@@ -101,3 +103,38 @@ def test_a_failing_batch_does_not_stop_the_queue():
     queue.submit("wf", "ok")
     assert handled == ["ok"]
     assert queue.pending() == 0
+
+
+def test_wait_idle_returns_once_everything_queued_was_handled():
+    handled = []
+    release = threading.Event()
+
+    def handle(batches):
+        release.wait(5)
+        handled.extend(i for items in batches.values() for i in items)
+
+    queue = CompletionQueue(handle, workers=2)
+    queue.submit_many_async("a", [1, 2])
+    queue.submit_later("b", lambda: [3])
+    assert queue.wait_idle(0.1) is False      # still held up
+    release.set()
+    assert queue.wait_idle(5) is True
+    assert sorted(handled) == [1, 2, 3]
+
+
+def test_wait_sent_waits_for_the_background_senders():
+    release = threading.Event()
+    sent = []
+
+    def send(chunk):
+        release.wait(5)
+        sent.extend(chunk)
+
+    current = step.Step(session=None, ctx=None)
+    for i in range(3):
+        current.after_commit_grouped("k", send, i)
+    current.run_after_commit()
+    assert step.wait_sent(0.1) is False
+    release.set()
+    assert step.wait_sent(5) is True
+    assert sorted(sent) == [0, 1, 2]

@@ -191,6 +191,22 @@ class TestPassthroughErrors:
             with pytest.raises(Deadlock):
                 expr.evaluate(expression, ctx)
 
+    def test_errors_the_provider_calls_its_own_propagate(self, ctx,
+                                                        provider):
+        class ConnectionLost(Exception):
+            pass
+
+        def fail(*args, **kwargs):
+            raise ConnectionLost('server closed the connection')
+
+        provider.passes_through = lambda error: isinstance(
+            error, ConnectionLost)
+        provider.task_info = fail
+        for expression in ('<% task() %>', '{{ task() }}', 'a {{ task() }}',
+                           '<% 1 + len(task()) %>'):
+            with pytest.raises(ConnectionLost):
+                expr.evaluate(expression, ctx)
+
     def test_other_provider_errors_are_wrapped(self, ctx, provider):
         def fail(*args, **kwargs):
             raise RuntimeError('db is down')

@@ -75,6 +75,22 @@ def test_a_slow_expression_reading_tasks_is_evaluated_by_the_step(
         assert expressions.evaluate(expression, ctx) == 2
 
 
+def test_a_slow_expression_reading_no_tasks_is_not_evaluated_again(
+        limited, ctx, provider):
+    # Evaluated outside with the data provider at hand, it asked nothing of
+    # it: the step, run again, takes the value found outside (it does not
+    # evaluate it again under the lock).
+    expression = "<% range(5000).sum() %>"
+    with limits.in_transaction():
+        with pytest.raises(limits.OutOfTime) as info:
+            expressions.evaluate(expression, ctx)
+    limits.evaluate_outside(info.value, type(provider)())
+    known = limits._memo.get(info.value.data, info.value.context)
+    assert known is not None and not known.needs_step
+    with limits.in_transaction():
+        assert expressions.evaluate(expression, ctx) == sum(range(5000))
+
+
 def test_an_endless_expression_moved_out_fails_when_run_again(limited):
     with limits.in_transaction():
         with pytest.raises(limits.OutOfTime) as info:
