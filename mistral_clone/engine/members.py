@@ -107,11 +107,9 @@ def _name_member(session, member_id, action_ex_ids) -> None:
     ids = sorted({i for i in action_ex_ids or () if i})
     if not ids:
         return
-    free = (sa.select(Action.id)
-            .where(Action.id.in_(ids), Action.state == states.RUNNING)
-            .with_for_update(skip_locked=True))
     session.execute(
-        sa.update(Action).where(Action.id.in_(free))
+        sa.update(Action)
+        .where(Action.id.in_(queries.running_actions_free_to_lock(ids)))
         .values(member_id=member_id, updated_at=Action.updated_at)
         .execution_options(synchronize_session=False))
 
