@@ -108,7 +108,10 @@ class ExecutorEndpoint:
         finisher.start()
         finisher.join(timeout)
         if finisher.is_alive():
-            still_running = heartbeats.running_ids()
+            # Beating for a result sent but not yet known stored is not
+            # running: that result may well be stored.
+            still_running = sorted(set(heartbeats.running_ids()) -
+                                   set(self.unconfirmed.held()))
             LOG.warning("Stopping with actions still running: %s",
                         ", ".join(still_running))
             abandoned.extend(still_running)
