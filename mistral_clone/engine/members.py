@@ -4,8 +4,8 @@ when one of them dies.
 
 * ``store_beat``: a member's beat, one UPDATE of its ``last_beat`` (an
   INSERT the first time), and, when it accepted actions since its previous
-  beat, one UPDATE that names it on those action executions (a transaction
-  of its own that skips the rows an engine step holds).
+  beat, one UPDATE that names it on those action executions (skipping the
+  rows an engine step holds: no wait, no deadlock with steps).
 * ``check_once``: a member silent for ``[executor] liveness_timeout``
   seconds is dead. The engine that deletes its row (a conditional DELETE:
   one engine wins) hands all its RUNNING synchronous action executions to
@@ -24,7 +24,6 @@ still be queued for a busy executor, and must not run twice.
 import datetime
 import functools
 import logging
-import time
 from typing import Iterable, Optional
 
 import sqlalchemy as sa
@@ -72,29 +71,8 @@ def _store_beat(member_id, host, pid, accepted, now) -> bool:
             session.execute(sa.insert(Member).values(
                 id=member_id, host=host or "", pid=pid, started_at=now,
                 last_beat=now))
-    # Apart: the action rows are the engine steps' hot rows (trouble with
-    # them must not cost the member its beat).
-    if accepted:
-        _name_member_retrying(member_id, accepted)
+        _name_member(session, member_id, accepted)
     return known
-
-
-# Attempts to name a member on its actions when the database reports a
-# transient error (a busy SQLite file, a lost connection): a few, then
-# Mistral's per-action rules.
-NAMING_ATTEMPTS = 5
-
-
-def _name_member_retrying(member_id, action_ex_ids) -> None:
-    for attempt in range(1, NAMING_ATTEMPTS + 1):
-        try:
-            with db_session.transaction() as session:
-                _name_member(session, member_id, action_ex_ids)
-            return
-        except Exception as e:  # noqa: BLE001 - filtered just below
-            if not retry.is_transient(e) or attempt == NAMING_ATTEMPTS:
-                raise
-        time.sleep(0.05 * attempt)
 
 
 def _name_member(session, member_id, action_ex_ids) -> None:
