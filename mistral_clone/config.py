@@ -149,6 +149,20 @@ executor_opts = [
     cfg.StrOpt("version", default="1.0", help="RPC API version."),
     cfg.IntOpt("workers", default=16,
                help="Threads of an executor's action pool."),
+    cfg.FloatOpt("liveness_interval", min=0, default=2,
+                 help="Seconds between two beats of a process that runs "
+                      "actions (an executor, an engine running actions "
+                      "itself): one message naming the process and the "
+                      "actions it accepted since its previous beat (sent "
+                      "at once when there are some). The engines look for "
+                      "silent processes as often. 0 disables executors' "
+                      "liveness (Mistral's [action_heartbeat] rules only)."),
+    cfg.FloatOpt("liveness_timeout", min=1, default=10,
+                 help="Seconds without a beat after which the engines take "
+                      "a process that runs actions for dead: all its "
+                      "running actions are run again at once when their "
+                      "task says 'safe-rerun: true', else they fail with "
+                      "\"Heartbeat wasn't received.\"."),
 ]
 
 scheduler_opts = [

@@ -224,6 +224,7 @@ class ActionExecution(_Common, Base):
         sa.Index("ix_action_ex_state", "state"),
         sa.Index("ix_action_ex_name", "name"),
         sa.Index("ix_action_ex_updated_at", "updated_at"),
+        sa.Index("ix_action_ex_member", "member_id"),
     )
 
     name: Mapped[str] = mapped_column(sa.String(255))
@@ -242,11 +243,32 @@ class ActionExecution(_Common, Base):
     index: Mapped[int] = mapped_column(sa.Integer, default=0)
     last_heartbeat: Mapped[datetime.datetime | None] = mapped_column(
         sa.DateTime)
+    # The process (``ExecutorMember``) that accepted it; NULL until one
+    # said so (then Mistral's first_heartbeat_timeout applies).
+    member_id: Mapped[str | None] = mapped_column(sa.String(36))
     input: Mapped[dict] = mapped_column(JsonDict, default=dict,
                                         deferred=True)
     output: Mapped[object] = mapped_column(JsonValue, deferred=True, nullable=True)
     runtime_context: Mapped[dict] = mapped_column(JsonDict, default=dict,
                                                   deferred=True)
+
+
+class ExecutorMember(Base):
+    """A process that runs actions (an executor service, an engine running
+    actions itself), from its start until it stops or is taken for dead:
+    ``last_beat`` is the engines' time of its latest beat."""
+
+    __tablename__ = "executor_members"
+    __table_args__ = (
+        sa.Index("ix_executor_members_last_beat", "last_beat"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    host: Mapped[str] = mapped_column(sa.String(255), default="")
+    pid: Mapped[int | None] = mapped_column(sa.Integer)
+    started_at: Mapped[datetime.datetime] = mapped_column(
+        sa.DateTime, default=utcnow)
+    last_beat: Mapped[datetime.datetime] = mapped_column(sa.DateTime)
 
 
 class DelayedCall(Base):

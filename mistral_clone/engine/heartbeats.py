@@ -35,7 +35,9 @@ from mistral_clone.engine import adhoc
 from mistral_clone.engine import queries
 from mistral_clone.engine import states
 from mistral_clone.engine import store as store_mod
+from mistral_clone.executor import liveness as executor_liveness
 from mistral_clone.rpc import clients
+from mistral_clone.rpc import transport
 
 LOG = logging.getLogger(__name__)
 
@@ -101,25 +103,40 @@ def find_expired(session, now: datetime.datetime, conf=None) -> list:
     conf = (conf or config.CONF).action_heartbeat
     expiry = now - _seconds(conf.max_missed_heartbeats * conf.check_interval)
     never_beat_expiry = expiry - _seconds(conf.first_heartbeat_timeout)
-    rows = queries.late_actions(session, expiry, never_beat_expiry,
-                                conf.batch_size)
+    return expired_items(queries.late_actions(
+        session, expiry, never_beat_expiry, conf.batch_size))
+
+
+def expired_items(rows) -> list:
+    """``Expired`` from rows of ``(id, last_heartbeat, runtime_context,
+    task state, workflow execution id, its state)``."""
     return [Expired(id=row[0], last_heartbeat=row[1],
                     safe_rerun=bool((row[2] or {}).get("safe_rerun")),
                     task_state=row[3], wf_ex_id=row[4], wf_state=row[5])
             for row in rows]
 
 
+def successor_member() -> Optional[str]:
+    """The member to name on a claimed action execution: on ``fake:/`` a
+    re-run runs in this process, whose member is named at once (it sends
+    no accepted ids); elsewhere none until an executor accepts it."""
+    if transport.is_in_process():
+        return executor_liveness.member_id()
+    return None
+
+
 def claim(session, item: Expired, new_heartbeat: datetime.datetime) -> bool:
     """Take ``item`` for this checker: its ``last_heartbeat`` moves from
     the value read to ``new_heartbeat`` unless another checker (or a late
-    heartbeat, or its result) came first."""
+    heartbeat, or its result) came first. It leaves its member too, so
+    that the member's death does not take it over a second time."""
     model = models.ActionExecution
     same = model.last_heartbeat.is_(None) if item.last_heartbeat is None \
         else model.last_heartbeat == item.last_heartbeat
     result = session.execute(
         sa.update(model)
         .where(model.id == item.id, model.state == states.RUNNING, same)
-        .values(last_heartbeat=new_heartbeat)
+        .values(last_heartbeat=new_heartbeat, member_id=successor_member())
         .execution_options(synchronize_session=False))
     return result.rowcount == 1
 
@@ -163,49 +180,64 @@ def _send_failure(ctx, action_ex_id, wf_ex_id) -> None:
         wf_ex_id=wf_ex_id)
 
 
-def check_once(now: Optional[datetime.datetime] = None, conf=None,
-               send_rerun: Callable = _send_rerun,
-               send_failure: Callable = _send_failure) -> CheckResult:
-    """One look for late heartbeats: claim what is late, commit, then send
-    the re-runs to executors and the failures to the engines."""
+@dataclasses.dataclass
+class Takeover:
+    """Action executions claimed in a transaction, to send after its
+    commit: ``reruns`` as ``(id, python name, input, exec context,
+    target)``, ``failures`` as ``(id, workflow execution id)``."""
+
+    reruns: list = dataclasses.field(default_factory=list)
+    failures: list = dataclasses.field(default_factory=list)
+
+
+def take_over(session, items: list, now: datetime.datetime,
+              claim_item: Callable = None, conf=None) -> Takeover:
+    """Decide for each item (``Expired``) and claim it with
+    ``claim_item(session, item, new_heartbeat)``: a re-run arms a new
+    ``first_heartbeat_timeout``, a failure ``now``."""
     conf = conf or config.CONF
-    now = now or models.utcnow()
+    claim_item = claim_item or claim
     grace = now + _seconds(conf.action_heartbeat.first_heartbeat_timeout)
-    outcome = CheckResult()
-    reruns, failures = [], []
-    with db_session.transaction() as session:
-        found = find_expired(session, now, conf)
-        outcome.found = len(found)
-        for item in found:
-            decision = decide(item)
-            request = None
-            if decision == RERUN:
-                try:
-                    request = _rerun_request(session, item.id)
-                except Exception:  # noqa: BLE001 - cannot run it again
-                    LOG.exception("Cannot run action execution %s again; "
-                                  "failing it", item.id)
-                    decision = FAIL
-            if not claim(session, item, grace if decision == RERUN
-                         else now):
-                continue
-            if decision == RERUN:
-                reruns.append((item.id,) + request)
-            else:
-                failures.append((item.id, item.wf_ex_id))
+    takeover = Takeover()
+    for item in items:
+        decision = decide(item)
+        request = None
+        if decision == RERUN:
+            try:
+                request = _rerun_request(session, item.id)
+            except Exception:  # noqa: BLE001 - cannot run it again
+                LOG.exception("Cannot run action execution %s again; "
+                              "failing it", item.id)
+                decision = FAIL
+        if not claim_item(session, item, grace if decision == RERUN
+                          else now):
+            continue
+        if decision == RERUN:
+            takeover.reruns.append((item.id,) + request)
+        else:
+            takeover.failures.append((item.id, item.wf_ex_id))
+    return takeover
+
+
+def send(takeover: Takeover, outcome: CheckResult, why: str,
+         send_rerun: Optional[Callable] = None,
+         send_failure: Optional[Callable] = None) -> CheckResult:
+    """After the commit: the re-runs to executors, the failures to the
+    engines; ``why`` says in the log what was missed."""
+    send_rerun = send_rerun or _send_rerun
+    send_failure = send_failure or _send_failure
     ctx = mc_context.admin_context()
-    for args in reruns:
-        LOG.warning("Action execution %s missed its heartbeats; its task "
-                    "allows safe-rerun: running it again", args[0])
+    for args in takeover.reruns:
+        LOG.warning("Action execution %s %s; its task allows safe-rerun: "
+                    "running it again", args[0], why)
         try:
             send_rerun(ctx, *args)
         except Exception:  # noqa: BLE001 - claimed: retried after grace
             LOG.exception("Cannot send action execution %s again", args[0])
             continue
         outcome.rerun.append(args[0])
-    for action_ex_id, wf_ex_id in failures:
-        LOG.warning("Action execution %s missed its heartbeats: failing it",
-                    action_ex_id)
+    for action_ex_id, wf_ex_id in takeover.failures:
+        LOG.warning("Action execution %s %s: failing it", action_ex_id, why)
         try:
             send_failure(ctx, action_ex_id, wf_ex_id)
         except Exception:  # noqa: BLE001 - claimed: retried later
@@ -215,23 +247,53 @@ def check_once(now: Optional[datetime.datetime] = None, conf=None,
     return outcome
 
 
-class Checker:
-    """The checker's thread in an engine: it waits ``max_missed_heartbeats
-    * check_interval`` after start (executors' heartbeats held back while
-    no engine ran arrive first), then looks every ``check_interval``
-    seconds, at once again after a full batch."""
+def check_once(now: Optional[datetime.datetime] = None, conf=None,
+               send_rerun: Callable = _send_rerun,
+               send_failure: Callable = _send_failure) -> CheckResult:
+    """One look for late heartbeats: claim what is late, commit, then send
+    the re-runs to executors and the failures to the engines."""
+    conf = conf or config.CONF
+    now = now or models.utcnow()
+    outcome = CheckResult()
+    with db_session.transaction() as session:
+        found = find_expired(session, now, conf)
+        outcome.found = len(found)
+        takeover = take_over(session, found, now, claim, conf)
+    return send(takeover, outcome, "missed its heartbeats", send_rerun,
+                send_failure)
+
+
+class PeriodicLook:
+    """An engine's checker thread: it waits ``first_delay()`` seconds after
+    start, then calls ``look()`` every ``interval()`` seconds (at once
+    again when ``look`` returns True) until stopped."""
+
+    name = "checker"
+    disabled_message = "Checker disabled."
 
     def __init__(self, conf=None):
         self._conf = conf or config.CONF
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
 
-    def start(self) -> "Checker":
-        if not enabled(self._conf):
-            LOG.info("Action heartbeats are disabled.")
+    def enabled(self) -> bool:
+        raise NotImplementedError
+
+    def first_delay(self) -> float:
+        raise NotImplementedError
+
+    def interval(self) -> float:
+        raise NotImplementedError
+
+    def look(self) -> bool:
+        raise NotImplementedError
+
+    def start(self) -> "PeriodicLook":
+        if not self.enabled():
+            LOG.info(self.disabled_message)
             return self
-        self._thread = threading.Thread(
-            target=self._loop, name="action-heartbeat-checker", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=self.name,
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -241,17 +303,38 @@ class Checker:
             self._thread.join(10)
 
     def _loop(self) -> None:
-        conf = self._conf.action_heartbeat
-        interval = float(conf.check_interval)
-        if self._stop.wait(interval * conf.max_missed_heartbeats):
+        if self._stop.wait(self.first_delay()):
             return
         while True:
-            full = False
+            again = False
             try:
-                outcome = check_once(conf=self._conf)
-                full = bool(conf.batch_size) and \
-                    outcome.found >= conf.batch_size
+                again = self.look()
             except Exception:  # noqa: BLE001 - the next look may pass
-                LOG.exception("Action heartbeat check failed")
-            if self._stop.wait(0 if full else interval):
+                LOG.exception("%s: look failed", self.name)
+            if self._stop.wait(0 if again else self.interval()):
                 return
+
+
+class Checker(PeriodicLook):
+    """The action heartbeats' checker: it waits ``max_missed_heartbeats
+    * check_interval`` after start (executors' heartbeats held back while
+    no engine ran arrive first), then looks every ``check_interval``
+    seconds, at once again after a full batch."""
+
+    name = "action-heartbeat-checker"
+    disabled_message = "Action heartbeats are disabled."
+
+    def enabled(self) -> bool:
+        return enabled(self._conf)
+
+    def interval(self) -> float:
+        return float(self._conf.action_heartbeat.check_interval)
+
+    def first_delay(self) -> float:
+        return self.interval() * \
+            self._conf.action_heartbeat.max_missed_heartbeats
+
+    def look(self) -> bool:
+        batch_size = self._conf.action_heartbeat.batch_size
+        outcome = check_once(conf=self._conf)
+        return bool(batch_size) and outcome.found >= batch_size

@@ -436,18 +436,55 @@ def late_actions(session, expiry, never_beat_expiry,
     ``never_beat_expiry``), oldest first: ``(id, last_heartbeat,
     runtime_context, task state, workflow execution id, its state)``."""
     stmt = (
-        sa.select(Action.id, Action.last_heartbeat, Action.runtime_context,
-                  Task.state, Workflow.id, Workflow.state)
-        .outerjoin(Task, Task.id == Action.task_execution_id)
-        .outerjoin(Workflow, Workflow.id == Task.workflow_execution_id)
-        .where(Action.state == states.RUNNING, Action.is_sync.is_(True),
-               sa.or_(Action.last_heartbeat < expiry,
+        _running_sync_actions()
+        .where(sa.or_(Action.last_heartbeat < expiry,
                       sa.and_(Action.last_heartbeat.is_(None),
                               Action.created_at < never_beat_expiry)))
         .order_by(Action.last_heartbeat, Action.created_at))
     if limit:
         stmt = stmt.limit(limit)
     return session.execute(stmt).all()
+
+
+def _running_sync_actions():
+    return (
+        sa.select(Action.id, Action.last_heartbeat, Action.runtime_context,
+                  Task.state, Workflow.id, Workflow.state)
+        .outerjoin(Task, Task.id == Action.task_execution_id)
+        .outerjoin(Workflow, Workflow.id == Task.workflow_execution_id)
+        .where(Action.state == states.RUNNING, Action.is_sync.is_(True)))
+
+
+def actions_of_member(session, member_id: str,
+                      only_ids: Optional[list] = None) -> list:
+    """The RUNNING synchronous action executions that ``member_id``
+    accepted (among ``only_ids`` when given), as ``late_actions``."""
+    stmt = _running_sync_actions().where(Action.member_id == member_id)
+    if only_ids is not None:
+        stmt = stmt.where(Action.id.in_(only_ids))
+    return session.execute(stmt.order_by(Action.created_at)).all()
+
+
+# -- executors' liveness ---------------------------------------------------------
+
+def running_actions_free_to_lock(action_ex_ids: list):
+    """A subquery: those of ``action_ex_ids`` still RUNNING that no other
+    transaction holds (locked for the caller; ``SKIP LOCKED`` where the
+    database has it)."""
+    return (sa.select(Action.id)
+            .where(Action.id.in_(action_ex_ids),
+                   Action.state == states.RUNNING)
+            .with_for_update(skip_locked=True))
+
+
+def silent_members(session, before) -> list:
+    """``(id, host, pid, last_beat)`` of the members whose last beat is
+    older than ``before``, the most silent first."""
+    Member = models.ExecutorMember
+    return session.execute(
+        sa.select(Member.id, Member.host, Member.pid, Member.last_beat)
+        .where(Member.last_beat < before)
+        .order_by(Member.last_beat)).all()
 
 
 def action_with_task_and_workflow(session, action_ex_id: str):

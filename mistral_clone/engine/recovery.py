@@ -12,10 +12,11 @@ should have followed it.
 
 Action executions left RUNNING by a crash are not sent again here: their
 executor may well be alive (only this engine restarted). When it is not,
-its heartbeats stop and the heartbeat checker (``engine.heartbeats``) runs
-them again where the task says ``safe-rerun: true`` and fails them
-otherwise, as Mistral does -- after a restart of the whole embedded
-process too, since its executor died with it.
+its beats stop and the liveness checker (``engine.members``) runs them
+again where the task says ``safe-rerun: true`` and fails them otherwise,
+within seconds -- after a restart of the whole embedded process too, since
+its executor died with it; Mistral's per-action heartbeat rules
+(``engine.heartbeats``) remain for actions no process ever named.
 """
 
 import datetime

@@ -1,16 +1,21 @@
-"""The engine service: an RPC server on ``[engine] topic``; on start it
-recovers work a previous run left half-done (see ``recovery``), and while
-it runs it checks the action heartbeats (see ``heartbeats``)."""
+"""The engine service: an RPC server on ``[engine] topic``, another on its
+liveness topic for the beats of the processes that run actions; on start
+it recovers work a previous run left half-done (see ``recovery``), and
+while it runs it checks the action heartbeats (see ``heartbeats``) and the
+executors' liveness (see ``members``)."""
 
 import logging
 
 from mistral_clone import config
 from mistral_clone import exceptions as exc
 from mistral_clone.engine import heartbeats
+from mistral_clone.engine import members
 from mistral_clone.engine import recovery
 from mistral_clone.engine import step
 from mistral_clone.engine.endpoint import EngineEndpoint
 from mistral_clone.executor import heartbeats as executor_heartbeats
+from mistral_clone.executor import liveness as executor_liveness
+from mistral_clone.rpc import clients
 from mistral_clone.rpc import results as rpc_results
 from mistral_clone.rpc import transport
 
@@ -34,7 +39,11 @@ class EngineService:
         self.endpoint = EngineEndpoint()
         self.server = transport.get_server(conf.topic, conf.host,
                                            [self.endpoint])
+        self.liveness_server = transport.get_server(
+            clients.liveness_topic(), conf.host,
+            [members.LivenessEndpoint()])
         self.checker = heartbeats.Checker()
+        self.member_checker = members.Checker()
         self.sweeper = recovery.Sweeper()
 
     def start(self, recover: bool = True) -> "EngineService":
@@ -45,11 +54,20 @@ class EngineService:
         # busy thread may hold a database connection.
         self.server.start(
             override_pool_size=config.CONF.engine.rpc_workers)
+        # A beat is one short UPDATE: a few threads keep up with hundreds
+        # of executors.
+        self.liveness_server.start(override_pool_size=4)
         # Actions this engine runs itself (inline, past a step's limit)
-        # send heartbeats as an executor's do.
+        # send heartbeats as an executor's do, and make it a member.
         executor_heartbeats.start()
+        executor_liveness.start()
+        try:
+            members.register_this_process()
+        except Exception as e:  # noqa: BLE001 - its first beat registers it
+            LOG.warning("Cannot register this process's member: %s", e)
         if recover:
             self.checker.start()
+            self.member_checker.start()
             try:
                 recovery.recover()
             except Exception:  # noqa: BLE001 - never block the start
@@ -60,12 +78,16 @@ class EngineService:
     def stop(self) -> None:
         self.sweeper.stop()
         self.checker.stop()
+        self.member_checker.stop()
         executor_heartbeats.stop()
+        executor_liveness.stop()
         # A stopped engine takes no more results, not even in-process ones.
         if rpc_results.local_engine_queue() is self.endpoint.completions:
             rpc_results.set_local_engine_queue(None)
-        self.server.stop()
-        self.server.wait()
+        for server in (self.server, self.liveness_server):
+            server.stop()
+        for server in (self.server, self.liveness_server):
+            server.wait()
         # What it took stays its to finish: the results it acknowledged
         # (their senders count them delivered) and the messages of what
         # it committed, within the graceful shutdown time.

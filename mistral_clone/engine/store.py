@@ -27,6 +27,7 @@ from mistral_clone.engine import rows
 from mistral_clone.engine import states
 from mistral_clone.engine.provider import DbDataProvider
 from mistral_clone.executor import endpoint as executor_endpoint
+from mistral_clone.executor import liveness as executor_liveness
 from mistral_clone.rpc import clients
 from mistral_clone.rpc import results as rpc_results
 from mistral_clone.rpc import serializer
@@ -165,6 +166,10 @@ class DbStore:
         self.step.new_tasks.append(task_ex)
 
     def add_action(self, action_ex) -> None:
+        # On fake:/ the action runs in this process: its member is named
+        # now, in the INSERT, instead of by a later beat.
+        if transport.is_in_process():
+            action_ex.member_id = executor_liveness.member_id()
         rows.insert(self.session, action_ex)
 
     # -- facts ----------------------------------------------------------------
@@ -412,6 +417,7 @@ def _overflow(step, wf_ex_id, action_ex_id, python_name, base_input,
     if queue is None:
         send(step, action_ex_id, python_name, base_input, exec_ctx)
         return
+    step.after_commit(executor_liveness.accepted, action_ex_id)
     pending = step.inline_overflow.setdefault(wf_ex_id, [])
     if not pending:
         step.after_commit(_run_overflow, queue, step.ctx, wf_ex_id, pending)

@@ -12,6 +12,7 @@ from mistral_clone import actions
 from mistral_clone import context as mc_context
 from mistral_clone.executor import delivery
 from mistral_clone.executor import heartbeats
+from mistral_clone.executor import liveness
 from mistral_clone.rpc import clients
 from mistral_clone.rpc import results as rpc_results
 from mistral_clone.rpc import serializer
@@ -90,30 +91,38 @@ class ExecutorEndpoint:
         self._waiting = {}
         self._waiting_lock = threading.Lock()
 
-    def shutdown(self, timeout: Optional[float] = None) -> None:
+    def shutdown(self, timeout: Optional[float] = None) -> list:
         """Stop after the listeners did: the accepted actions no worker
         has started go back to the topic (never run here, another executor
         runs them; none lost), the running ones get ``timeout`` seconds
-        (None: as long as they take) to finish and report."""
+        (None: as long as they take) to finish and report. Returns the ids
+        of the actions this process will never report (for the goodbye)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
         with self._waiting_lock:
             waiting, self._waiting = self._waiting, {}
         for _ctx, action in waiting.values():
             heartbeats.remove(action["action_ex_id"])
-        _hand_back(waiting.values())
+        abandoned = _hand_back(waiting.values())
         finisher = threading.Thread(target=self._pool.shutdown,
                                     kwargs={"wait": True}, daemon=True)
         finisher.start()
         finisher.join(timeout)
         if finisher.is_alive():
+            # Beating for a result sent but not yet known stored is not
+            # running: that result may well be stored.
+            still_running = sorted(set(heartbeats.running_ids()) -
+                                   set(self.unconfirmed.held()))
             LOG.warning("Stopping with actions still running: %s",
-                        ", ".join(heartbeats.running_ids()))
+                        ", ".join(still_running))
+            abandoned.extend(still_running)
         self.unconfirmed.stop()
+        return abandoned
 
     def run_action(self, ctx, action_ex_id, action_name, action_input,
                    exec_ctx, reply=True, target=None):
         # Alive (heartbeats) from now on, while it waits for a worker too.
         heartbeats.add(action_ex_id)
+        liveness.accepted(action_ex_id)
         token = object()
         with self._waiting_lock:
             self._waiting[token] = (ctx, {
@@ -198,11 +207,16 @@ class ExecutorEndpoint:
 MAX_RESULTS_PER_MESSAGE = 100
 
 
-def _hand_back(waiting) -> None:
+def _hand_back(waiting) -> list:
     """Send accepted, never started actions (``(ctx, arguments)``) back to
-    their topic (or their target executor) for another executor."""
-    if not waiting or transport.is_in_process():
-        return      # one process: it stops as a whole (see recovery)
+    their topic (or their target executor) for another executor; the ids
+    of those that could not go back."""
+    if not waiting:
+        return []
+    if transport.is_in_process():
+        # One process: it stops as a whole (see engine.members).
+        return [action["action_ex_id"] for _ctx, action in waiting]
+    kept = []
     for ctx, actions in mc_context.group_by_caller(
             waiting, lambda action: action.get("target")):
         try:
@@ -210,9 +224,11 @@ def _hand_back(waiting) -> None:
                 ctx, actions)
             LOG.info("Handed back %d action(s) not started here",
                      len(actions))
-        except Exception:  # noqa: BLE001 - logged; heartbeats time out
+        except Exception:  # noqa: BLE001 - logged; recovered as abandoned
             LOG.exception("Cannot hand back action executions %s",
                           ", ".join(a["action_ex_id"] for a in actions))
+            kept.extend(a["action_ex_id"] for a in actions)
+    return kept
 
 
 def _send_results(ctx, results: list) -> None:

@@ -14,6 +14,7 @@ import oslo_messaging as messaging
 from mistral_clone import config
 from mistral_clone.executor import endpoint as executor_endpoint
 from mistral_clone.executor import heartbeats
+from mistral_clone.executor import liveness
 from mistral_clone.executor.endpoint import ExecutorEndpoint
 from mistral_clone.rpc import serializer as rpc_serializer
 from mistral_clone.rpc import transport
@@ -52,6 +53,7 @@ class ExecutorService:
                 transport.is_in_process():
             executor_endpoint.set_local_executor(self.endpoint)
         heartbeats.start()
+        liveness.start()
         return self
 
     def stop(self) -> None:
@@ -62,9 +64,10 @@ class ExecutorService:
         for server in (self.server, self.target_server):
             server.wait()
         # Heartbeats go on while the running actions finish.
-        self.endpoint.shutdown(
+        abandoned = self.endpoint.shutdown(
             config.CONF.graceful_shutdown_timeout or None)
         heartbeats.stop()
+        liveness.stop(abandoned)
 
 
 def start(topic=None) -> ExecutorService:

@@ -208,6 +208,27 @@ class ExecutorClient(_Client):
                           exec_ctx=exec_ctx, timeout=_sync_timeout())
 
 
+class LivenessClient(_Client):
+    """Casts on the engines' liveness topic (``liveness_topic``): the beats
+    of the processes that run actions, served apart from the engine topic
+    so that a backlog of results never delays them."""
+
+    def beat(self, ctx, member_id: str, host: str, pid: int,
+             accepted: list, first: bool) -> None:
+        """``member_id`` is alive and accepted ``accepted`` (action
+        execution ids) since its previous beat; ``first`` after its
+        start."""
+        self._cast(ctx, "member_beat", member_id=member_id, host=host,
+                   pid=pid, accepted=list(accepted), first=first)
+
+    def goodbye(self, ctx, member_id: str, accepted: list,
+                abandoned: list) -> None:
+        """``member_id`` stops: ``abandoned`` (action execution ids) will
+        never be reported by it."""
+        self._cast(ctx, "member_goodbye", member_id=member_id,
+                   accepted=list(accepted), abandoned=list(abandoned))
+
+
 class NotifierClient(_Client):
     def deliver_pending(self, ctx) -> None:
         """Events were committed to the outbox: one notifier looks now."""
@@ -244,6 +265,17 @@ def get_executor_client(target: Optional[str] = None) -> ExecutorClient:
     topic = config.CONF.executor.topic
     return _cached(("executor", transport.transport_url(), topic, target),
                    lambda: ExecutorClient(topic, target))
+
+
+def liveness_topic(conf=None) -> str:
+    """The topic the engines hear beats on, next to ``[engine] topic``."""
+    return "%s_liveness" % (conf or config.CONF).engine.topic
+
+
+def get_liveness_client() -> LivenessClient:
+    topic = liveness_topic()
+    return _cached(("liveness", transport.transport_url(), topic),
+                   lambda: LivenessClient(topic))
 
 
 def get_notifier_client() -> NotifierClient:

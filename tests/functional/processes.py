@@ -12,6 +12,8 @@ import time
 import urllib.request
 import uuid
 
+from tests.functional.server import free_port
+
 RABBIT_URL = os.environ.get("MISTRAL_CLONE_TEST_RABBIT_URL")
 
 
@@ -39,7 +41,6 @@ def write_isolated_conf(tmp_path, db_url, extra=""):
 def one_process_conf(tmp_path, db_url, extra=""):
     """(config file, API base URL) for services run in one process on the
     fake:/ transport, with the API on a free port."""
-    from tests.functional.server import free_port
     port = free_port()
     conf_file = tmp_path / "mc.conf"
     conf_file.write_text("[database]\nconnection = %s\n[api]\nport = %s\n%s"

@@ -34,7 +34,8 @@ def _ago(seconds):
 
 def _action(last_heartbeat=None, created=None, safe_rerun=False,
             task_state=states.RUNNING, wf_state=states.RUNNING,
-            state=states.RUNNING, is_sync=True, standalone=False):
+            state=states.RUNNING, is_sync=True, standalone=False,
+            member_id=None):
     """A workflow, task and action execution; returns the action's id."""
     with db_session.transaction() as session:
         task_id = wf_id = None
@@ -53,6 +54,7 @@ def _action(last_heartbeat=None, created=None, safe_rerun=False,
             id=action_id, project_id="p", name="std.echo",
             task_execution_id=task_id, state=state, is_sync=is_sync,
             input={"output": "x"}, last_heartbeat=last_heartbeat,
+            member_id=member_id,
             created_at=created or _ago(1000),
             runtime_context={"index": 0, "safe_rerun": safe_rerun,
                              "target": None}))

@@ -1,0 +1,246 @@
+"""Executors' liveness, the engines' half: the processes that run actions
+(members, see ``executor.liveness``) and what becomes of their actions
+when one of them dies.
+
+* ``store_beat``: a member's beat, one UPDATE of its ``last_beat`` (an
+  INSERT the first time), and, when it accepted actions since its previous
+  beat, one UPDATE that names it on those action executions (skipping the
+  rows an engine step holds: no wait, no deadlock with steps).
+* ``check_once``: a member silent for ``[executor] liveness_timeout``
+  seconds is dead. The engine that deletes its row (a conditional DELETE:
+  one engine wins) hands all its RUNNING synchronous action executions to
+  the heartbeat rules at once (``heartbeats.take_over``): run again where
+  the task says ``safe-rerun: true``, failed with "Heartbeat wasn't
+  received." otherwise.
+* ``say_goodbye``: a member that stops handles at once what it will never
+  report; its other actions (reported, or handed back to the topic) lose
+  its name and keep Mistral's per-action heartbeat rules.
+
+Actions no member ever named (a process killed before the beat that
+carried them) keep Mistral's ``first_heartbeat_timeout``: the message may
+still be queued for a busy executor, and must not run twice.
+"""
+
+import datetime
+import functools
+import logging
+from typing import Iterable, Optional
+
+import sqlalchemy as sa
+
+from mistral_clone import config
+from mistral_clone.db import models
+from mistral_clone.db import retry
+from mistral_clone.db import session as db_session
+from mistral_clone.engine import heartbeats
+from mistral_clone.engine import queries
+from mistral_clone.engine import states
+from mistral_clone.executor import liveness as executor_liveness
+from mistral_clone.rpc import transport
+
+LOG = logging.getLogger(__name__)
+
+Member = models.ExecutorMember
+Action = models.ActionExecution
+
+
+def enabled(conf=None) -> bool:
+    return executor_liveness.enabled(conf)
+
+
+def store_beat(member_id: str, host: str = "", pid: Optional[int] = None,
+               accepted: Iterable[str] = (),
+               now: Optional[datetime.datetime] = None) -> bool:
+    """Record a beat of ``member_id``; False when the member was not
+    known (its first beat, or it was taken for dead meanwhile)."""
+    now = now or models.utcnow()
+    try:
+        return _store_beat(member_id, host, pid, accepted, now)
+    except sa.exc.IntegrityError:
+        # Two first beats stored at once: the other one inserted the row.
+        return _store_beat(member_id, host, pid, accepted, now)
+
+
+def _store_beat(member_id, host, pid, accepted, now) -> bool:
+    with db_session.transaction() as session:
+        known = session.execute(
+            sa.update(Member).where(Member.id == member_id)
+            .values(last_beat=now)
+            .execution_options(synchronize_session=False)).rowcount == 1
+        if not known:
+            session.execute(sa.insert(Member).values(
+                id=member_id, host=host or "", pid=pid, started_at=now,
+                last_beat=now))
+        _name_member(session, member_id, accepted)
+    return known
+
+
+def _name_member(session, member_id, action_ex_ids) -> None:
+    """Name ``member_id`` on those of ``action_ex_ids`` still RUNNING.
+
+    Rows an engine step holds are skipped, not waited for (``SKIP
+    LOCKED``, where the database has it): the step is storing their
+    result, and waiting would deadlock with it. ``updated_at`` stays: this
+    is the engines' bookkeeping, not a change of the execution."""
+    ids = sorted({i for i in action_ex_ids or () if i})
+    if not ids:
+        return
+    session.execute(
+        sa.update(Action)
+        .where(Action.id.in_(queries.running_actions_free_to_lock(ids)))
+        .values(member_id=member_id, updated_at=Action.updated_at)
+        .execution_options(synchronize_session=False))
+
+
+def _claim_from(member_id: str, session, item: heartbeats.Expired,
+                new_heartbeat: datetime.datetime) -> bool:
+    """Take ``item`` away from the dead ``member_id`` unless its result
+    (or another engine) came first."""
+    return session.execute(
+        sa.update(Action)
+        .where(Action.id == item.id, Action.state == states.RUNNING,
+               Action.member_id == member_id)
+        .values(member_id=heartbeats.successor_member(),
+                last_heartbeat=new_heartbeat)
+        .execution_options(synchronize_session=False)).rowcount == 1
+
+
+def take_over_member(member_id: str, last_beat: datetime.datetime,
+                     now: Optional[datetime.datetime] = None,
+                     conf=None) -> Optional[heartbeats.Takeover]:
+    """Take the silent ``member_id`` for dead unless it beat since
+    ``last_beat`` or another engine took it: its row goes, and its running
+    actions are claimed (to send after the commit). None when not ours."""
+    now = now or models.utcnow()
+    with db_session.transaction() as session:
+        removed = session.execute(
+            sa.delete(Member)
+            .where(Member.id == member_id, Member.last_beat == last_beat)
+            .execution_options(synchronize_session=False)).rowcount
+        if not removed:
+            return None
+        items = heartbeats.expired_items(
+            queries.actions_of_member(session, member_id))
+        return heartbeats.take_over(
+            session, items, now, functools.partial(_claim_from, member_id),
+            conf)
+
+
+def say_goodbye(member_id: str, accepted: Iterable[str] = (),
+                abandoned: Iterable[str] = (),
+                now: Optional[datetime.datetime] = None,
+                conf=None) -> heartbeats.Takeover:
+    """``member_id`` stopped: claim what it ``abandoned``; its other
+    actions lose its name."""
+    now = now or models.utcnow()
+    abandoned = sorted(set(abandoned or ()))
+    with db_session.transaction() as session:
+        _name_member(session, member_id, accepted)
+        session.execute(
+            sa.delete(Member).where(Member.id == member_id)
+            .execution_options(synchronize_session=False))
+        takeover = heartbeats.Takeover()
+        if abandoned:
+            items = heartbeats.expired_items(
+                queries.actions_of_member(session, member_id, abandoned))
+            takeover = heartbeats.take_over(
+                session, items, now,
+                functools.partial(_claim_from, member_id), conf)
+        session.execute(
+            sa.update(Action)
+            .where(Action.member_id == member_id,
+                   Action.state == states.RUNNING)
+            .values(member_id=None)
+            .execution_options(synchronize_session=False))
+    return takeover
+
+
+def check_once(now: Optional[datetime.datetime] = None, conf=None,
+               send_rerun=None, send_failure=None) -> heartbeats.CheckResult:
+    """One look for silent members; each one this engine takes for dead
+    has its running actions re-run or failed."""
+    conf = conf or config.CONF
+    now = now or models.utcnow()
+    before = now - datetime.timedelta(seconds=conf.executor.liveness_timeout)
+    with db_session.read_only() as session:
+        silent = queries.silent_members(session, before)
+    outcome = heartbeats.CheckResult()
+    for member_id, host, pid, last_beat in silent:
+        takeover = take_over_member(member_id, last_beat, now, conf)
+        if takeover is None:
+            continue
+        count = len(takeover.reruns) + len(takeover.failures)
+        outcome.found += count
+        LOG.warning("Executor member %s (host %s, pid %s) silent since %s: "
+                    "taken for dead; %d running action(s) to recover",
+                    member_id, host, pid, last_beat, count)
+        heartbeats.send(takeover, outcome, "lost its executor", send_rerun,
+                        send_failure)
+    return outcome
+
+
+class LivenessEndpoint:
+    """The RPC endpoint on the engines' liveness topic."""
+
+    def member_beat(self, ctx, member_id, host="", pid=None, accepted=(),
+                    first=False):
+        # Tried once: the next beat comes in a few seconds, and a thread
+        # waiting here for the database would hold back the beats of others.
+        try:
+            known = store_beat(member_id, host, pid, accepted)
+        except Exception as e:  # noqa: BLE001 - the next beat may pass
+            LOG.warning("Cannot store the beat of member %s: %s", member_id,
+                        e)
+            return
+        if not known and not first:
+            LOG.warning("Executor member %s (host %s, pid %s) beats with no "
+                        "record: its first beats were lost, or it had been "
+                        "taken for dead", member_id, host, pid)
+
+    def member_goodbye(self, ctx, member_id, accepted=(), abandoned=()):
+        LOG.info("Executor member %s stopped; %d action(s) left unfinished",
+                 member_id, len(abandoned or ()))
+        try:
+            takeover = retry.call(say_goodbye, member_id, accepted,
+                                  abandoned)
+        except Exception:  # noqa: BLE001 - its timeout remains
+            LOG.exception("Cannot handle the goodbye of member %s",
+                          member_id)
+            return
+        heartbeats.send(takeover, heartbeats.CheckResult(),
+                        "was left by its stopping executor")
+
+
+def register_this_process() -> None:
+    """Store this process's member now, before it runs anything: on
+    ``fake:/`` the engine names it on the actions it creates."""
+    current = executor_liveness.member()
+    if current is not None:
+        store_beat(current.id, current.host, current.pid)
+
+
+class Checker(heartbeats.PeriodicLook):
+    """The engine's thread that looks for silent members every
+    ``liveness_interval`` seconds, the first time ``liveness_timeout``
+    seconds after start (beats held back in the broker while no engine ran
+    arrive first); at once on ``fake:/``, where no beat of another process
+    can be on its way (a restarted embedded server handles its dead self's
+    actions as soon as that one has been silent for the timeout)."""
+
+    name = "executor-liveness-checker"
+    disabled_message = "Executors' liveness is disabled."
+
+    def enabled(self) -> bool:
+        return enabled(self._conf)
+
+    def first_delay(self) -> float:
+        if transport.is_in_process(self._conf):
+            return 0.0
+        return float(self._conf.executor.liveness_timeout)
+
+    def interval(self) -> float:
+        return float(self._conf.executor.liveness_interval)
+
+    def look(self) -> bool:
+        check_once(conf=self._conf)
+        return False

@@ -1,0 +1,192 @@
+"""Executors' liveness, the half of a process that runs actions: this
+process is a member (a new id at each start) that beats every ``[executor]
+liveness_interval`` seconds until it stops.
+
+A beat is one cast on the engines' liveness topic carrying the member's id
+and the action executions it accepted since its previous beat; when new
+actions arrive the beat goes out at once, after a pause of ``GATHER``
+seconds that lets the actions accepted together travel in one beat (a
+burst of actions costs one beat, never one per action). The
+engines store the member and, on each of those action executions, who runs
+it (``engine.members``); a member silent for ``liveness_timeout`` seconds
+is dead, and all its running actions go to recovery together. A stop says
+goodbye: what it could not finish or hand back is recovered at once.
+
+On ``fake:/`` every action runs in the process that created it: the
+engine names this member on the action execution when it creates it, so
+``accepted`` has nothing to send (no write per action), and no goodbye is
+said (the engine stops with the executor; the next start of the process
+recovers what was left RUNNING).
+
+Like the action heartbeats, the member is process-wide: the executor
+service and an engine running actions itself share it.
+"""
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from typing import Callable, Iterable, Optional
+
+from mistral_clone import config
+from mistral_clone import context as mc_context
+from mistral_clone.rpc import clients
+from mistral_clone.rpc import transport
+
+LOG = logging.getLogger(__name__)
+
+# Seconds a beat for new actions waits for more accepted at the same time.
+GATHER = 0.05
+
+
+def enabled(conf=None) -> bool:
+    return bool((conf or config.CONF).executor.liveness_interval)
+
+
+def _send_beat(member: "Member", accepted: list, first: bool) -> None:
+    clients.get_liveness_client().beat(
+        mc_context.admin_context(), member.id, member.host, member.pid,
+        accepted, first)
+
+
+def _send_goodbye(member: "Member", accepted: list,
+                  abandoned: list) -> None:
+    clients.get_liveness_client().goodbye(
+        mc_context.admin_context(), member.id, accepted, abandoned)
+
+
+class Member:
+    """This process as a member, and the thread that beats for it."""
+
+    def __init__(self, interval: float, tracks_accepted: bool,
+                 send_beat: Callable = _send_beat,
+                 send_goodbye: Callable = _send_goodbye):
+        self.id = str(uuid.uuid4())
+        self.host = socket.gethostname()
+        self.pid = os.getpid()
+        self.tracks_accepted = tracks_accepted
+        self._interval = interval
+        self._send_beat = send_beat
+        self._send_goodbye = send_goodbye
+        self._accepted: list = []
+        self._first = True
+        self._stopping = False
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(
+            target=self._loop, name="executor-liveness", daemon=True)
+
+    def start(self) -> "Member":
+        self._thread.start()
+        return self
+
+    def accepted(self, action_ex_id: str) -> None:
+        """This process took ``action_ex_id``: the next beat, soon, says
+        so."""
+        if not self.tracks_accepted:
+            return
+        with self._cond:
+            self._accepted.append(action_ex_id)
+            self._cond.notify()
+
+    def beat_once(self) -> int:
+        """Send one beat; how many accepted actions it carried. On a
+        failure they wait for the next one."""
+        with self._cond:
+            accepted, self._accepted = self._accepted, []
+        try:
+            self._send_beat(self, accepted, self._first)
+        except Exception:
+            with self._cond:
+                self._accepted[:0] = accepted
+            raise
+        self._first = False
+        return len(accepted)
+
+    def stop(self, abandoned: Iterable[str] = (),
+             goodbye: bool = True) -> None:
+        """Stop beating; with ``goodbye``, tell the engines that this member
+        is gone and will never report ``abandoned``."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        self._thread.join(10)
+        if not goodbye:
+            return
+        with self._cond:
+            accepted, self._accepted = self._accepted, []
+        try:
+            self._send_goodbye(self, accepted, sorted(set(abandoned)))
+        except Exception:  # noqa: BLE001 - the engines' timeout remains
+            LOG.exception("Cannot say goodbye; the engines will take member "
+                          "%s for dead after its timeout", self.id)
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                self.beat_once()
+            except Exception:  # noqa: BLE001 - the next beat may pass
+                LOG.exception("Sending a liveness beat failed")
+            with self._cond:
+                self._cond.wait_for(
+                    lambda: self._stopping or self._accepted,
+                    self._interval)
+                if self._stopping:
+                    return
+                if self._accepted and self._cond.wait_for(
+                        lambda: self._stopping, GATHER):
+                    return
+
+
+_lock = threading.Lock()
+_member: Optional[Member] = None
+_users = 0
+_abandoned: set = set()
+
+
+def member() -> Optional[Member]:
+    """This process's member while a service that runs actions is
+    started."""
+    return _member
+
+
+def member_id() -> Optional[str]:
+    current = _member
+    return current.id if current is not None else None
+
+
+def accepted(action_ex_id: Optional[str]) -> None:
+    current = _member
+    if current is not None and action_ex_id:
+        current.accepted(action_ex_id)
+
+
+def start() -> Optional[Member]:
+    """The services of this process that run actions call this on start
+    (and ``stop`` on stop): one member serves them all."""
+    global _member, _users
+    with _lock:
+        _users += 1
+        if _member is None and enabled():
+            _member = Member(float(config.CONF.executor.liveness_interval),
+                             tracks_accepted=not transport.is_in_process())
+            _member.start()
+            LOG.info("Executor liveness: member %s (pid %s)", _member.id,
+                     _member.pid)
+        return _member
+
+
+def stop(abandoned: Iterable[str] = ()) -> None:
+    """``abandoned``: action executions this process will never report
+    (still running at the end of a graceful stop, or not handed back)."""
+    global _member, _users
+    with _lock:
+        _abandoned.update(abandoned)
+        _users = max(0, _users - 1)
+        current = _member if _users == 0 else None
+        if current is None:
+            return
+        _member = None
+        leftover = sorted(_abandoned)
+        _abandoned.clear()
+    current.stop(leftover, goodbye=current.tracks_accepted)

@@ -1,0 +1,261 @@
+"""Executors' liveness: the engines store members' beats, take a silent
+member for dead once (whatever the number of engines) with all its running
+actions, and handle a goodbye; the executor side gathers the actions
+accepted together into one beat."""
+
+import datetime
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from mistral_clone.db import models
+from mistral_clone.db import session as db_session
+from mistral_clone.engine import members
+from mistral_clone.engine import states
+from mistral_clone.executor import liveness
+from tests.unit.engine import test_heartbeats
+
+NOW = datetime.datetime(2030, 1, 1, 12, 0, 0)
+MEMBER = "11111111-1111-1111-1111-111111111111"
+
+
+def _ago(seconds):
+    return NOW - datetime.timedelta(seconds=seconds)
+
+
+def _action(member_id=None, safe_rerun=False, state=states.RUNNING):
+    """A running workflow and task with one action execution; its id."""
+    return test_heartbeats._action(created=_ago(100), safe_rerun=safe_rerun,
+                                   state=state, member_id=member_id)
+
+
+def _row(model, row_id):
+    with db_session.read_only() as session:
+        row = session.get(model, row_id)
+        return None if row is None else {
+            c.key: getattr(row, c.key)
+            for c in sa.inspect(model).column_attrs}
+
+
+def _members():
+    with db_session.read_only() as session:
+        return session.execute(sa.select(models.ExecutorMember.id)).scalars() \
+            .all()
+
+
+class Recorder:
+    def __init__(self):
+        self.reruns, self.failures = [], []
+
+    def rerun(self, ctx, action_ex_id, name, base_input, exec_ctx, target):
+        self.reruns.append(action_ex_id)
+
+    def fail(self, ctx, action_ex_id, wf_ex_id):
+        self.failures.append(action_ex_id)
+
+    def check(self, now):
+        return members.check_once(now=now, send_rerun=self.rerun,
+                                  send_failure=self.fail)
+
+
+def test_first_beat_registers_and_names_the_accepted_actions(db):
+    running, finished = _action(), _action(state=states.SUCCESS)
+    assert members.store_beat(MEMBER, "h", 42, [running, finished],
+                              now=_ago(5)) is False
+    member = _row(models.ExecutorMember, MEMBER)
+    assert (member["host"], member["pid"]) == ("h", 42)
+    assert member["last_beat"] == _ago(5)
+    assert _row(models.ActionExecution, running)["member_id"] == MEMBER
+    assert _row(models.ActionExecution, finished)["member_id"] is None
+
+    assert members.store_beat(MEMBER, "h", 42, [], now=NOW) is True
+    assert _row(models.ExecutorMember, MEMBER)["last_beat"] == NOW
+    assert _row(models.ExecutorMember, MEMBER)["started_at"] == _ago(5)
+
+
+def test_a_silent_member_hands_all_its_actions_over_at_once(db, conf):
+    conf.set_override("liveness_timeout", 10, "executor")
+    members.store_beat(MEMBER, "h", 1, now=_ago(11))
+    safe = _action(MEMBER, safe_rerun=True)
+    unsafe = _action(MEMBER)
+    other = _action("22222222-2222-2222-2222-222222222222")
+    unnamed = _action()
+
+    recorder = Recorder()
+    outcome = recorder.check(NOW)
+    assert recorder.reruns == [safe] and outcome.rerun == [safe]
+    assert recorder.failures == [unsafe] and outcome.failed == [unsafe]
+    assert _members() == []
+    for action_id in (safe, unsafe):
+        assert _row(models.ActionExecution, action_id)["member_id"] is None
+    # A re-run waits for its first heartbeat as a new action does.
+    assert _row(models.ActionExecution, safe)["last_heartbeat"] > NOW
+    assert _row(models.ActionExecution, unsafe)["last_heartbeat"] == NOW
+    for action_id in (other, unnamed):
+        assert _row(models.ActionExecution, action_id)["last_heartbeat"] \
+            is None
+
+    # Handled once: nothing more on the next look.
+    again = Recorder()
+    again.check(NOW + datetime.timedelta(seconds=30))
+    assert again.reruns == [] and again.failures == []
+
+
+def test_a_member_that_beats_in_time_is_alive(db, conf):
+    conf.set_override("liveness_timeout", 10, "executor")
+    members.store_beat(MEMBER, now=_ago(9))
+    _action(MEMBER)
+    recorder = Recorder()
+    recorder.check(NOW)
+    assert (recorder.reruns, recorder.failures) == ([], [])
+    assert _members() == [MEMBER]
+
+
+def test_one_engine_takes_a_dead_member(db, conf):
+    """Two engines read the same silent member: the conditional DELETE
+    lets one of them take it; a beat after the read saves it."""
+    members.store_beat(MEMBER, now=_ago(60))
+    action_id = _action(MEMBER)
+    first = members.take_over_member(MEMBER, _ago(60), NOW)
+    second = members.take_over_member(MEMBER, _ago(60), NOW)
+    assert first.failures == [(action_id, _wf_of(action_id))]
+    assert second is None
+
+    members.store_beat(MEMBER, now=_ago(60))
+    members.store_beat(MEMBER, now=_ago(1))
+    assert members.take_over_member(MEMBER, _ago(60), NOW) is None
+    assert _members() == [MEMBER]
+
+
+def test_engines_racing_for_many_members_handle_each_once(db, conf):
+    conf.set_override("liveness_timeout", 10, "executor")
+    ids = ["%08d-0000-0000-0000-000000000000" % i for i in range(4)]
+    actions = []
+    for member_id in ids:
+        members.store_beat(member_id, now=_ago(30))
+        actions.append(_action(member_id))
+    recorders = [Recorder(), Recorder()]
+    threads = [threading.Thread(target=r.check, args=(NOW,))
+               for r in recorders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    failed = recorders[0].failures + recorders[1].failures
+    assert sorted(failed) == sorted(actions)
+
+
+def _wf_of(action_id):
+    with db_session.read_only() as session:
+        action = session.get(models.ActionExecution, action_id)
+        return session.get(models.TaskExecution,
+                           action.task_execution_id).workflow_execution_id
+
+
+def test_goodbye_handles_what_it_abandoned_now(db):
+    members.store_beat(MEMBER, now=NOW)
+    abandoned = _action(MEMBER, safe_rerun=True)
+    reported = _action(MEMBER)
+    late = _action()
+    takeover = members.say_goodbye(MEMBER, accepted=[late],
+                                   abandoned=[abandoned, late], now=NOW)
+    assert [r[0] for r in takeover.reruns] == [abandoned]
+    assert takeover.failures == [(late, _wf_of(late))]
+    assert _members() == []
+    # Its result is on its way: Mistral's per-action rules remain.
+    row = _row(models.ActionExecution, reported)
+    assert (row["member_id"], row["last_heartbeat"]) == (None, None)
+
+
+class Beats:
+    def __init__(self):
+        self.sent = []
+        self.goodbyes = []
+        self.fail_next = False
+        self.cond = threading.Condition()
+
+    def beat(self, member, accepted, first):
+        if self.fail_next:
+            self.fail_next = False
+            raise RuntimeError("broker away")
+        with self.cond:
+            self.sent.append((list(accepted), first))
+            self.cond.notify_all()
+
+    def goodbye(self, member, accepted, abandoned):
+        self.goodbyes.append((list(accepted), list(abandoned)))
+
+    def wait(self, count):
+        with self.cond:
+            assert self.cond.wait_for(lambda: len(self.sent) >= count, 30)
+
+
+def test_actions_accepted_together_travel_in_one_beat():
+    beats = Beats()
+    member = liveness.Member(60, True, beats.beat, beats.goodbye).start()
+    beats.wait(1)                       # registration, at start
+    with member._cond:                  # a burst, seen at once
+        for i in range(5):
+            member.accepted("a%d" % i)
+    beats.wait(2)
+    member.stop(["a3"])
+    assert beats.sent == [([], True), (["a0", "a1", "a2", "a3", "a4"],
+                                       False)]
+    assert beats.goodbyes == [([], ["a3"])]
+
+
+def test_a_failed_beat_keeps_its_actions_for_the_next():
+    beats = Beats()
+    member = liveness.Member(60, True, beats.beat, beats.goodbye)
+    member.accepted("a")
+    beats.fail_next = True
+    with pytest.raises(RuntimeError):
+        member.beat_once()
+    assert member.beat_once() == 1
+    assert beats.sent == [(["a"], True)]
+
+
+def test_in_process_member_sends_no_ids_and_no_goodbye():
+    beats = Beats()
+    member = liveness.Member(60, False, beats.beat, beats.goodbye)
+    member.accepted("a")
+    member.start()
+    beats.wait(1)
+    member.stop(["a"], goodbye=member.tracks_accepted)
+    assert beats.sent == [([], True)]
+    assert beats.goodbyes == []
+
+
+def test_an_action_taken_over_by_its_heartbeats_leaves_its_member(db, conf):
+    """Handled once: Mistral's per-action rule came first, the member's
+    death later finds nothing of it."""
+    from mistral_clone.engine import heartbeats
+    conf.set_override("liveness_timeout", 10, "executor")
+    members.store_beat(MEMBER, now=_ago(11))
+    action_id = test_heartbeats._action(last_heartbeat=_ago(1000),
+                                        member_id=MEMBER)
+    first = Recorder()
+    heartbeats.check_once(now=NOW, send_rerun=first.rerun,
+                          send_failure=first.fail)
+    assert first.failures == [action_id]
+    assert _row(models.ActionExecution, action_id)["member_id"] is None
+    second = Recorder()
+    second.check(NOW)
+    assert (second.reruns, second.failures) == ([], [])
+
+
+@pytest.mark.postgresql
+def test_naming_skips_the_rows_a_step_holds(db, db_url):
+    """A step storing a result holds its action row: the beat does not
+    wait for it (that wait deadlocked with steps), it names the others."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("row locks: PostgreSQL")
+    held, free = _action(), _action()
+    with db_session.transaction() as step:
+        step.execute(sa.select(models.ActionExecution.id)
+                     .where(models.ActionExecution.id == held)
+                     .with_for_update())
+        members.store_beat(MEMBER, accepted=[held, free], now=NOW)
+    assert _row(models.ActionExecution, free)["member_id"] == MEMBER
+    assert _row(models.ActionExecution, held)["member_id"] is None
