@@ -155,16 +155,65 @@ def say_goodbye(member_id: str, accepted: Iterable[str] = (),
     return takeover
 
 
+class BeatStream:
+    """Whether beats reach the database at all, as one engine sees it.
+
+    A member is silent when its beats stop; but when the broker or the
+    database is away, every member's beats stop at once, this engine's own
+    included, and none of them is dead. So a member counts as dead only
+    once beats have been arriving again for ``liveness_timeout`` seconds
+    (the freshest beat of any member is recent at every look) and its own
+    stayed away all that time: an outage makes no member dead, and after
+    it every live member has the full timeout to be heard again.
+    """
+
+    def __init__(self, trusted_at_start: bool = False):
+        # On ``fake:/`` no broker stands between beats and the database: a
+        # fresh beat at start (this process's own) means they flow.
+        self._trusted = trusted_at_start
+        self.flowing_since: Optional[datetime.datetime] = None
+
+    def cutoff(self, now, freshest, conf) -> Optional[datetime.datetime]:
+        """Members silent since before the returned time are dead; None:
+        none may be taken for dead now."""
+        interval = float(conf.executor.liveness_interval)
+        timeout = datetime.timedelta(seconds=conf.executor.liveness_timeout)
+        stale = datetime.timedelta(seconds=max(3 * interval,
+                                               timeout.total_seconds() / 2))
+        if freshest is None or freshest < now - stale:
+            if self.flowing_since is not None:
+                LOG.warning("No member's beat arrived for %s s: the broker "
+                            "or the database is away; no member is taken "
+                            "for dead until beats flow again for %s s",
+                            stale.total_seconds(), timeout.total_seconds())
+            self.flowing_since = None
+            return None
+        if self.flowing_since is None:
+            self.flowing_since = now - timeout if self._trusted else now
+            self._trusted = False
+        if now - self.flowing_since < timeout:
+            return None
+        return now - timeout
+
+
 def check_once(now: Optional[datetime.datetime] = None, conf=None,
-               send_rerun=None, send_failure=None) -> heartbeats.CheckResult:
+               send_rerun=None, send_failure=None,
+               stream: Optional[BeatStream] = None) -> heartbeats.CheckResult:
     """One look for silent members; each one this engine takes for dead
-    has its running actions re-run or failed."""
+    has its running actions re-run or failed (with a ``stream``, only
+    while beats reach the database: see ``BeatStream``)."""
     conf = conf or config.CONF
     now = now or models.utcnow()
-    before = now - datetime.timedelta(seconds=conf.executor.liveness_timeout)
-    with db_session.read_only() as session:
-        silent = queries.silent_members(session, before)
     outcome = heartbeats.CheckResult()
+    with db_session.read_only() as session:
+        if stream is None:
+            before = now - datetime.timedelta(
+                seconds=conf.executor.liveness_timeout)
+        else:
+            before = stream.cutoff(now, queries.freshest_beat(session), conf)
+            if before is None:
+                return outcome
+        silent = queries.silent_members(session, before)
     for member_id, host, pid, last_beat in silent:
         takeover = take_over_member(member_id, last_beat, now, conf)
         if takeover is None:
@@ -242,5 +291,10 @@ class Checker(heartbeats.PeriodicLook):
         return float(self._conf.executor.liveness_interval)
 
     def look(self) -> bool:
-        check_once(conf=self._conf)
+        if self._stream is None:
+            self._stream = BeatStream(
+                trusted_at_start=transport.is_in_process(self._conf))
+        check_once(conf=self._conf, stream=self._stream)
         return False
+
+    _stream: Optional[BeatStream] = None

@@ -477,6 +477,13 @@ def running_actions_free_to_lock(action_ex_ids: list):
             .with_for_update(skip_locked=True))
 
 
+def freshest_beat(session):
+    """The most recent beat stored of any member (None: no member)."""
+    Member = models.ExecutorMember
+    return session.execute(sa.select(sa.func.max(Member.last_beat))
+                           ).scalar_one_or_none()
+
+
 def silent_members(session, before) -> list:
     """``(id, host, pid, last_beat)`` of the members whose last beat is
     older than ``before``, the most silent first."""

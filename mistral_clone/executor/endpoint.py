@@ -120,9 +120,14 @@ class ExecutorEndpoint:
 
     def run_action(self, ctx, action_ex_id, action_name, action_input,
                    exec_ctx, reply=True, target=None):
+        liveness.accepted_now([action_ex_id])
+        self._take(ctx, action_ex_id, action_name, action_input, exec_ctx,
+                   reply, target)
+
+    def _take(self, ctx, action_ex_id, action_name, action_input, exec_ctx,
+              reply, target):
         # Alive (heartbeats) from now on, while it waits for a worker too.
         heartbeats.add(action_ex_id)
-        liveness.accepted(action_ex_id)
         token = object()
         with self._waiting_lock:
             self._waiting[token] = (ctx, {
@@ -142,11 +147,12 @@ class ExecutorEndpoint:
     def run_actions(self, ctx, actions):
         """Several ``run_action`` in one message (dicts of its
         arguments)."""
+        # Announced together (one beat) before any of them starts.
+        liveness.accepted_now([a["action_ex_id"] for a in actions])
         for action in actions:
-            self.run_action(ctx, action["action_ex_id"],
-                            action["action_name"], action["action_input"],
-                            action["exec_ctx"], action.get("reply", True),
-                            action.get("target"))
+            self._take(ctx, action["action_ex_id"], action["action_name"],
+                       action["action_input"], action["exec_ctx"],
+                       action.get("reply", True), action.get("target"))
 
     def _report_results(self, batches: dict) -> None:
         """Send finished actions' results to the engines, one message per

@@ -3,10 +3,12 @@ process is a member (a new id at each start) that beats every ``[executor]
 liveness_interval`` seconds until it stops.
 
 A beat is one cast on the engines' liveness topic carrying the member's id
-and the action executions it accepted since its previous beat; when new
-actions arrive the beat goes out at once, after a pause of ``GATHER``
-seconds that lets the actions accepted together travel in one beat (a
-burst of actions costs one beat, never one per action). The
+and the action executions it accepted since its previous beat. The actions
+of one message from an engine are announced in a beat of their own sent
+before any of them starts (``accepted_now``: one beat per message, never
+one per action), so a process killed while they run has named them; one
+that could not go out is carried by the next beat, sent at once after a
+pause of ``GATHER`` seconds that gathers what else arrived. The
 engines store the member and, on each of those action executions, who runs
 it (``engine.members``); a member silent for ``liveness_timeout`` seconds
 is dead, and all its running actions go to recovery together. A stop says
@@ -89,6 +91,24 @@ class Member:
             self._accepted.append(action_ex_id)
             self._cond.notify()
 
+    def accepted_now(self, action_ex_ids: list) -> None:
+        """This process took these action executions and is about to start
+        them: say so before they start, in a beat sent from the calling
+        thread (a process killed once they run has named them: its death
+        hands them over; killed before, they never ran). When the beat
+        cannot go out, the next regular beat carries them."""
+        if not self.tracks_accepted or not action_ex_ids:
+            return
+        try:
+            self._send_beat(self, list(action_ex_ids), self._first)
+            self._first = False
+        except Exception as e:  # noqa: BLE001 - the loop's beat retries
+            LOG.warning("Cannot announce %d accepted action(s) now: %s",
+                        len(action_ex_ids), e)
+            with self._cond:
+                self._accepted.extend(action_ex_ids)
+                self._cond.notify()
+
     def beat_once(self) -> int:
         """Send one beat; how many accepted actions it carried. On a
         failure they wait for the next one."""
@@ -159,6 +179,12 @@ def accepted(action_ex_id: Optional[str]) -> None:
     current = _member
     if current is not None and action_ex_id:
         current.accepted(action_ex_id)
+
+
+def accepted_now(action_ex_ids: list) -> None:
+    current = _member
+    if current is not None:
+        current.accepted_now([i for i in action_ex_ids if i])
 
 
 def start() -> Optional[Member]:

@@ -243,8 +243,6 @@ def _wait_settled(watch, started) -> dict:
         time.sleep(2)
 
 
-@pytest.mark.skip(reason="waits for executor liveness (issue 11, item 1): "
-                  "a killed executor's actions take Mistral's 300 s today")
 @pytest.mark.postgresql
 def test_faults_cost_seconds_and_nothing_is_lost(tmp_path, db_url, db):
     from mistral_clone.db import models

@@ -216,6 +216,18 @@ def test_a_failed_beat_keeps_its_actions_for_the_next():
     assert beats.sent == [(["a"], True)]
 
 
+def test_actions_are_announced_before_they_start():
+    beats = Beats()
+    member = liveness.Member(60, True, beats.beat, beats.goodbye)
+    member.accepted_now(["a1", "a2"])       # from the caller's thread
+    assert beats.sent == [(["a1", "a2"], True)]
+    # Broker away: the next regular beat carries them.
+    beats.fail_next = True
+    member.accepted_now(["a3"])
+    assert member.beat_once() == 1
+    assert beats.sent[-1] == (["a3"], False)
+
+
 def test_in_process_member_sends_no_ids_and_no_goodbye():
     beats = Beats()
     member = liveness.Member(60, False, beats.beat, beats.goodbye)
@@ -259,3 +271,48 @@ def test_naming_skips_the_rows_a_step_holds(db, db_url):
         members.store_beat(MEMBER, accepted=[held, free], now=NOW)
     assert _row(models.ActionExecution, free)["member_id"] == MEMBER
     assert _row(models.ActionExecution, held)["member_id"] is None
+
+
+def _at(seconds):
+    return NOW + datetime.timedelta(seconds=seconds)
+
+
+def test_the_beat_stream_makes_no_member_dead_during_an_outage(conf):
+    stream = members.BeatStream()
+    # Beats flow: a member silent for the timeout is dead only once beats
+    # have been flowing that long.
+    assert stream.cutoff(_at(0), _at(-1), conf) is None
+    assert stream.cutoff(_at(5), _at(4), conf) is None
+    assert stream.cutoff(_at(10), _at(9), conf) == _at(0)
+    # The broker or the database goes away: no beat at all arrives.
+    assert stream.cutoff(_at(20), _at(11), conf) is None
+    assert stream.flowing_since is None
+    # Back: every member gets the full timeout to be heard again.
+    assert stream.cutoff(_at(40), _at(39), conf) is None
+    assert stream.cutoff(_at(49), _at(48), conf) is None
+    assert stream.cutoff(_at(50), _at(49), conf) == _at(40)
+    assert members.BeatStream().cutoff(_at(0), None, conf) is None
+
+
+def test_on_one_process_fresh_beats_at_start_are_trusted(conf):
+    stream = members.BeatStream(trusted_at_start=True)
+    assert stream.cutoff(_at(0), _at(0), conf) == _at(-10)
+    # Trusted once: an outage afterwards counts as anywhere.
+    assert stream.cutoff(_at(30), _at(5), conf) is None
+    assert stream.cutoff(_at(31), _at(31), conf) is None
+
+
+def test_a_stream_that_stopped_spares_every_silent_member(db, conf):
+    member_action = _action(member_id=MEMBER)
+    members.store_beat(MEMBER, "h", 1, now=_ago(30))
+    stream = members.BeatStream()
+    stream.flowing_since = _ago(100)
+    # The freshest beat is MEMBER's own, 30 s old: beats stopped for all.
+    outcome = members.check_once(now=NOW, conf=None, stream=stream,
+                                 send_rerun=_refuse, send_failure=_refuse)
+    assert outcome.found == 0
+    assert _row(models.ActionExecution, member_action)["member_id"] == MEMBER
+
+
+def _refuse(*args, **kwargs):
+    raise AssertionError("nothing should be sent")
