@@ -141,7 +141,7 @@ def claim(session, item: Expired, new_heartbeat: datetime.datetime) -> bool:
     return result.rowcount == 1
 
 
-def _rerun_request(session, action_ex_id: str) -> tuple:
+def rerun_request(session, action_ex_id: str) -> tuple:
     """What the executor needs to run the action execution again:
     (python action name, input, execution context, target)."""
     action_ex, task_ex, wf_ex = queries.action_with_task_and_workflow(
@@ -204,7 +204,7 @@ def take_over(session, items: list, now: datetime.datetime,
         request = None
         if decision == RERUN:
             try:
-                request = _rerun_request(session, item.id)
+                request = rerun_request(session, item.id)
             except Exception:  # noqa: BLE001 - cannot run it again
                 LOG.exception("Cannot run action execution %s again; "
                               "failing it", item.id)

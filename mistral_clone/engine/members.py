@@ -63,16 +63,96 @@ def store_beat(member_id: str, host: str = "", pid: Optional[int] = None,
 
 def _store_beat(member_id, host, pid, accepted, now) -> bool:
     with db_session.transaction() as session:
-        known = session.execute(
-            sa.update(Member).where(Member.id == member_id)
-            .values(last_beat=now)
-            .execution_options(synchronize_session=False)).rowcount == 1
-        if not known:
-            session.execute(sa.insert(Member).values(
-                id=member_id, host=host or "", pid=pid, started_at=now,
-                last_beat=now))
+        known = _touch(session, member_id, host, pid, now)
         _name_member(session, member_id, accepted)
     return known
+
+
+def _touch(session, member_id, host, pid, now) -> bool:
+    """The member's beat (its row made on the first); was it known?"""
+    known = session.execute(
+        sa.update(Member).where(Member.id == member_id)
+        .values(last_beat=now)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    if not known:
+        session.execute(sa.insert(Member).values(
+            id=member_id, host=host or "", pid=pid, started_at=now,
+            last_beat=now))
+    return known
+
+
+def claim_actions(member_id: str, host: str, pid: Optional[int],
+                  action_ex_ids: Iterable[str],
+                  now: Optional[datetime.datetime] = None) -> list:
+    """A member about to start these action executions claims them: it is
+    named on those still RUNNING and named on no other member, and may
+    start only those (returned). A message sent again (``resend_unnamed``)
+    may reach two executors along with the first: one claim wins."""
+    now = now or models.utcnow()
+    ids = sorted({i for i in action_ex_ids or () if i})
+    for attempt in (1, 2):
+        try:
+            with db_session.transaction() as session:
+                _touch(session, member_id, host, pid, now)
+                won = list(session.execute(
+                    queries.claimable_actions(ids, member_id)).scalars())
+                if won:
+                    session.execute(
+                        sa.update(Action).where(Action.id.in_(won))
+                        .values(member_id=member_id,
+                                updated_at=Action.updated_at)
+                        .execution_options(synchronize_session=False))
+            return won
+        except sa.exc.IntegrityError:
+            if attempt == 2:     # two first beats at once: the other won
+                raise
+    return []
+
+
+# An action execution no member claimed this long after it was sent is sent
+# again (its message was lost with an engine or an executor; the claim
+# makes a second copy harmless); then after a pause as long as its age.
+UNNAMED_AFTER_S = 30.0
+
+
+def resend_unnamed(now: Optional[datetime.datetime] = None, conf=None,
+                   send_rerun=None) -> int:
+    """Send again the RUNNING action executions no member has claimed
+    (``UNNAMED_AFTER_S`` after their creation, then after pauses that
+    double), up to ``first_heartbeat_timeout`` of age, after which
+    Mistral's rule fails or re-runs them. How many were sent."""
+    conf = conf or config.CONF
+    now = now or models.utcnow()
+    limit = datetime.timedelta(
+        seconds=conf.action_heartbeat.first_heartbeat_timeout)
+    requests = []
+    with db_session.transaction() as session:
+        rows = queries.unclaimed_actions(
+            session, now - datetime.timedelta(seconds=UNNAMED_AFTER_S),
+            now - limit)
+        for action_id, created_at, updated_at, runtime in rows:
+            runtime = dict(runtime or {})
+            due = runtime.get(RESEND_DUE)
+            if due and due > now.isoformat():
+                continue
+            runtime[RESEND_DUE] = (now + (now - created_at)).isoformat()
+            if not queries.mark_unclaimed(session, action_id, updated_at,
+                                          runtime, now):
+                continue       # another engine, or its claim, came first
+            try:
+                requests.append((action_id,) +
+                                heartbeats.rerun_request(session, action_id))
+            except Exception:  # noqa: BLE001 - left to Mistral's rule
+                LOG.exception("Cannot send action execution %s again",
+                              action_id)
+    takeover = heartbeats.Takeover(reruns=requests)
+    heartbeats.send(takeover, heartbeats.CheckResult(),
+                    "was claimed by no executor", send_rerun)
+    return len(requests)
+
+
+# runtime_context key: when an unclaimed action execution is sent again.
+RESEND_DUE = "resend_due"
 
 
 def _name_member(session, member_id, action_ex_ids) -> None:
@@ -246,6 +326,11 @@ class LivenessEndpoint:
                         "record: its first beats were lost, or it had been "
                         "taken for dead", member_id, host, pid)
 
+    def member_claim(self, ctx, member_id, host="", pid=None,
+                     action_ex_ids=()):
+        """``claim_actions``: which of these the member may start."""
+        return claim_actions(member_id, host, pid, action_ex_ids)
+
     def member_goodbye(self, ctx, member_id, accepted=(), abandoned=()):
         LOG.info("Executor member %s stopped; %d action(s) left unfinished",
                  member_id, len(abandoned or ()))
@@ -295,6 +380,8 @@ class Checker(heartbeats.PeriodicLook):
             self._stream = BeatStream(
                 trusted_at_start=transport.is_in_process(self._conf))
         check_once(conf=self._conf, stream=self._stream)
+        if not transport.is_in_process(self._conf):
+            resend_unnamed(conf=self._conf)
         return False
 
     _stream: Optional[BeatStream] = None

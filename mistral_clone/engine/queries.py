@@ -477,6 +477,49 @@ def running_actions_free_to_lock(action_ex_ids: list):
             .with_for_update(skip_locked=True))
 
 
+def claimable_actions(action_ex_ids: list, member_id: str):
+    """A select of those of ``action_ex_ids`` still RUNNING and named on no
+    member but ``member_id`` (locked for the caller; rows another
+    transaction holds are skipped)."""
+    return (sa.select(Action.id)
+            .where(Action.id.in_(action_ex_ids),
+                   Action.state == states.RUNNING,
+                   sa.or_(Action.member_id.is_(None),
+                          Action.member_id == member_id))
+            .with_for_update(skip_locked=True))
+
+
+def unclaimed_actions(session, created_before, created_after,
+                      limit: int = 200) -> list:
+    """``(id, created_at, updated_at, runtime_context)`` of synchronous
+    RUNNING action executions of workflows that no member claimed, created
+    in (``created_after``, ``created_before``), the oldest first."""
+    return session.execute(
+        sa.select(Action.id, Action.created_at, Action.updated_at,
+                  Action.runtime_context)
+        .where(Action.state == states.RUNNING,
+               Action.member_id.is_(None),
+               Action.is_sync.is_(True),
+               Action.task_execution_id.is_not(None),
+               Action.created_at < created_before,
+               Action.created_at > created_after)
+        .order_by(Action.created_at).limit(limit)).all()
+
+
+def mark_unclaimed(session, action_ex_id, updated_at, runtime,
+                   now) -> bool:
+    """Store ``runtime`` (and ``updated_at`` = ``now``) on the action
+    execution if it is still unclaimed and unchanged since read: one
+    engine sends it again."""
+    return session.execute(
+        sa.update(Action)
+        .where(Action.id == action_ex_id, Action.member_id.is_(None),
+               Action.state == states.RUNNING,
+               Action.updated_at == updated_at)
+        .values(runtime_context=runtime, updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount == 1
+
+
 def freshest_beat(session):
     """The most recent beat stored of any member (None: no member)."""
     Member = models.ExecutorMember

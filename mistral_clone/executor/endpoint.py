@@ -120,9 +120,10 @@ class ExecutorEndpoint:
 
     def run_action(self, ctx, action_ex_id, action_name, action_input,
                    exec_ctx, reply=True, target=None):
-        liveness.accepted_now([action_ex_id])
-        self._take(ctx, action_ex_id, action_name, action_input, exec_ctx,
-                   reply, target)
+        self.run_actions(ctx, [{
+            "action_ex_id": action_ex_id, "action_name": action_name,
+            "action_input": action_input, "exec_ctx": exec_ctx,
+            "reply": reply, "target": target}])
 
     def _take(self, ctx, action_ex_id, action_name, action_input, exec_ctx,
               reply, target):
@@ -147,9 +148,16 @@ class ExecutorEndpoint:
     def run_actions(self, ctx, actions):
         """Several ``run_action`` in one message (dicts of its
         arguments)."""
-        # Announced together (one beat) before any of them starts.
-        liveness.accepted_now([a["action_ex_id"] for a in actions])
+        # Claimed together (one call) before any of them starts; a copy
+        # another executor claimed first is not run here.
+        won = set(liveness.claim([a["action_ex_id"] for a in actions
+                                  if a["action_ex_id"]]))
         for action in actions:
+            if action["action_ex_id"] and action["action_ex_id"] not in won:
+                LOG.info("Action execution %s is claimed elsewhere or no "
+                         "longer running: not run here",
+                         action["action_ex_id"])
+                continue
             self._take(ctx, action["action_ex_id"], action["action_name"],
                        action["action_input"], action["exec_ctx"],
                        action.get("reply", True), action.get("target"))

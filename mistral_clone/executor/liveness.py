@@ -3,15 +3,15 @@ process is a member (a new id at each start) that beats every ``[executor]
 liveness_interval`` seconds until it stops.
 
 A beat is one cast on the engines' liveness topic carrying the member's id
-and the action executions it accepted since its previous beat. The actions
-of one message from an engine are announced in a beat of their own sent
-before any of them starts (``accepted_now``: one beat per message, never
-one per action), so a process killed while they run has named them; one
-that could not go out is carried by the next beat, sent at once after a
-pause of ``GATHER`` seconds that gathers what else arrived. The
-engines store the member and, on each of those action executions, who runs
-it (``engine.members``); a member silent for ``liveness_timeout`` seconds
-is dead, and all its running actions go to recovery together. A stop says
+(and any action executions it accepted otherwise since its previous beat,
+sent at once after a pause of ``GATHER`` seconds). The actions of one
+message from an engine are claimed before any of them starts (``claim``:
+one call per message, never one per action): an engine names this member
+on each one no other member has, and only those start here. So a process
+killed while they run has named them, one killed before never ran them
+(the engines send unclaimed actions again, ``engine.members``), and a copy
+sent again runs once. A member silent for ``liveness_timeout`` seconds is
+dead, and all its running actions go to recovery together. A stop says
 goodbye: what it could not finish or hand back is recovered at once.
 
 On ``fake:/`` every action runs in the process that created it: the
@@ -28,6 +28,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from typing import Callable, Iterable, Optional
 
@@ -52,6 +53,16 @@ def _send_beat(member: "Member", accepted: list, first: bool) -> None:
         accepted, first)
 
 
+def _send_claim(member: "Member", action_ex_ids: list) -> list:
+    return clients.get_liveness_client().claim(
+        mc_context.admin_context(), member.id, member.host, member.pid,
+        action_ex_ids, timeout=CLAIM_TIMEOUT_S)
+
+
+# Seconds a claim waits for an engine's answer before it is sent again.
+CLAIM_TIMEOUT_S = 10
+
+
 def _send_goodbye(member: "Member", accepted: list,
                   abandoned: list) -> None:
     clients.get_liveness_client().goodbye(
@@ -63,7 +74,8 @@ class Member:
 
     def __init__(self, interval: float, tracks_accepted: bool,
                  send_beat: Callable = _send_beat,
-                 send_goodbye: Callable = _send_goodbye):
+                 send_goodbye: Callable = _send_goodbye,
+                 send_claim: Callable = None):
         self.id = str(uuid.uuid4())
         self.host = socket.gethostname()
         self.pid = os.getpid()
@@ -71,6 +83,7 @@ class Member:
         self._interval = interval
         self._send_beat = send_beat
         self._send_goodbye = send_goodbye
+        self._send_claim = send_claim or _send_claim
         self._accepted: list = []
         self._first = True
         self._stopping = False
@@ -91,23 +104,30 @@ class Member:
             self._accepted.append(action_ex_id)
             self._cond.notify()
 
-    def accepted_now(self, action_ex_ids: list) -> None:
-        """This process took these action executions and is about to start
-        them: say so before they start, in a beat sent from the calling
-        thread (a process killed once they run has named them: its death
-        hands them over; killed before, they never ran). When the beat
-        cannot go out, the next regular beat carries them."""
+    def claim(self, action_ex_ids: list) -> list:
+        """This process received these action executions: which of them it
+        may start. Each is claimed in the database before it starts (an
+        engine names this member on it, unless another member has it: a
+        copy sent again), so a process killed once they run has named them
+        (its death hands them over) and one killed before never ran them
+        (they are sent again). Waits, trying again, while no engine
+        answers; on ``fake:/`` (the engine named this process when it
+        made them) all of them."""
         if not self.tracks_accepted or not action_ex_ids:
-            return
-        try:
-            self._send_beat(self, list(action_ex_ids), self._first)
-            self._first = False
-        except Exception as e:  # noqa: BLE001 - the loop's beat retries
-            LOG.warning("Cannot announce %d accepted action(s) now: %s",
-                        len(action_ex_ids), e)
-            with self._cond:
-                self._accepted.extend(action_ex_ids)
-                self._cond.notify()
+            return list(action_ex_ids)
+        pause = 0.5
+        while True:
+            try:
+                won = self._send_claim(self, list(action_ex_ids))
+                self._first = False
+                return won
+            except Exception as e:  # noqa: BLE001 - tried again
+                if self._stopping:
+                    return []
+                LOG.warning("Cannot claim %d action(s) yet: %s",
+                            len(action_ex_ids), e)
+            time.sleep(pause)
+            pause = min(pause * 2, 10.0)
 
     def beat_once(self) -> int:
         """Send one beat; how many accepted actions it carried. On a
@@ -181,10 +201,14 @@ def accepted(action_ex_id: Optional[str]) -> None:
         current.accepted(action_ex_id)
 
 
-def accepted_now(action_ex_ids: list) -> None:
+def claim(action_ex_ids: list) -> list:
+    """Which of these this process may start (all of them when liveness
+    is off)."""
     current = _member
-    if current is not None:
-        current.accepted_now([i for i in action_ex_ids if i])
+    ids = [i for i in action_ex_ids if i]
+    if current is None:
+        return ids
+    return current.claim(ids)
 
 
 def start() -> Optional[Member]:

@@ -221,6 +221,14 @@ class LivenessClient(_Client):
         self._cast(ctx, "member_beat", member_id=member_id, host=host,
                    pid=pid, accepted=list(accepted), first=first)
 
+    def claim(self, ctx, member_id: str, host: str, pid: int,
+              action_ex_ids: list, timeout: Optional[int] = None) -> list:
+        """``member_id`` is about to start these action executions: which
+        of them it may start (see ``engine.members.claim_actions``)."""
+        return self._call(ctx, "member_claim", member_id=member_id,
+                          host=host, pid=pid,
+                          action_ex_ids=list(action_ex_ids), timeout=timeout)
+
     def goodbye(self, ctx, member_id: str, accepted: list,
                 abandoned: list) -> None:
         """``member_id`` stops: ``abandoned`` (action execution ids) will

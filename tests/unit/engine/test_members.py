@@ -216,16 +216,58 @@ def test_a_failed_beat_keeps_its_actions_for_the_next():
     assert beats.sent == [(["a"], True)]
 
 
-def test_actions_are_announced_before_they_start():
+def test_actions_are_claimed_before_they_start(monkeypatch):
+    calls = []
+
+    def send_claim(member, ids):
+        calls.append(ids)
+        if len(calls) == 1:
+            raise TimeoutError("no engine answered")
+        return ids[:1]
+
+    monkeypatch.setattr(liveness.time, "sleep", lambda _s: None)
     beats = Beats()
-    member = liveness.Member(60, True, beats.beat, beats.goodbye)
-    member.accepted_now(["a1", "a2"])       # from the caller's thread
-    assert beats.sent == [(["a1", "a2"], True)]
-    # Broker away: the next regular beat carries them.
-    beats.fail_next = True
-    member.accepted_now(["a3"])
-    assert member.beat_once() == 1
-    assert beats.sent[-1] == (["a3"], False)
+    member = liveness.Member(60, True, beats.beat, beats.goodbye, send_claim)
+    # No engine at first: tried again; then only what was won.
+    assert member.claim(["a1", "a2"]) == ["a1"]
+    assert calls == [["a1", "a2"], ["a1", "a2"]]
+    # On one process: all of them, no call.
+    in_process = liveness.Member(60, False, beats.beat, beats.goodbye,
+                                 send_claim)
+    assert in_process.claim(["b"]) == ["b"] and len(calls) == 2
+
+
+def test_one_claim_wins_each_action(db):
+    first, second = _action(), _action()
+    other = "22222222-2222-2222-2222-222222222222"
+    assert members.claim_actions(MEMBER, "h", 1, [first], now=NOW) == \
+        [first]
+    # A copy sent again reaches another member: refused; the first member
+    # may claim its own again.
+    assert members.claim_actions(other, "h", 2, [first, second],
+                                 now=NOW) == [second]
+    assert members.claim_actions(MEMBER, "h", 1, [first], now=NOW) == \
+        [first]
+    assert _row(models.ActionExecution, first)["member_id"] == MEMBER
+    assert _row(models.ActionExecution, second)["member_id"] == other
+
+
+def test_unclaimed_actions_are_sent_again_with_growing_pauses(db, conf):
+    lost = _action()        # created 100 s ago (see _action)
+    sent = []
+
+    def send_rerun(ctx, action_ex_id, *args):
+        sent.append(action_ex_id)
+
+    assert members.resend_unnamed(now=NOW, send_rerun=send_rerun) == 1
+    assert sent == [lost]
+    # Not again before a pause as long as its age (100 s).
+    assert members.resend_unnamed(now=_at(50), send_rerun=send_rerun) == 0
+    assert members.resend_unnamed(now=_at(101), send_rerun=send_rerun) == 1
+    # Once claimed, never.
+    members.claim_actions(MEMBER, "h", 1, [lost], now=_at(102))
+    assert members.resend_unnamed(now=_at(1000), send_rerun=send_rerun) == 0
+    assert sent == [lost, lost]
 
 
 def test_in_process_member_sends_no_ids_and_no_goodbye():
