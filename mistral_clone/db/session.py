@@ -16,15 +16,22 @@ PostgreSQL needs none of that: concurrency is per row lock.
 Pool sizes come from ``[database] max_pool_size``, ``max_overflow`` and
 ``pool_timeout`` on every backend.
 
-A pooled connection to a server (PostgreSQL) is checked with a ping before
-use only when it sat idle in the pool for a while (``PING_AFTER_IDLE_S``):
-one that served a transaction a moment ago is alive, and pinging it on
-every checkout would add a round trip to every engine step. A failed ping
-makes the pool replace the connection; a connection lost in the middle of
-a transaction anyway is a transient error that engine steps retry.
+A pooled connection to a server (PostgreSQL) is never handed out dead.
+Pinging it on every checkout would add a round trip to every engine step,
+so the pool pings only a connection that sat idle for a while
+(``PING_AFTER_IDLE_S``) or one the server has written to while it was idle:
+a server that ends a session (a restart, ``pg_terminate_backend``, a
+dropped link) says so or closes the socket, which a zero-timeout poll of
+the socket sees without a round trip. A failed ping invalidates the whole
+pool (every connection opened before it is replaced on its next checkout:
+what killed one killed them all); so does an error of a connection in use
+that the driver reports as a disconnect (SQLAlchemy's own rule). A
+connection lost in the middle of a transaction is a transient error that
+engine steps and API requests retry.
 """
 
 import contextlib
+import select
 import threading
 import time
 
@@ -33,6 +40,7 @@ from sqlalchemy import event, orm
 from sqlalchemy import exc as sa_exc
 
 from mistral_clone import config
+from mistral_clone import effects
 
 _lock = threading.Lock()
 _engine = None
@@ -71,14 +79,29 @@ def _ping_idle_connections(engine):
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_conn, record, _proxy):
         idle_since = record.info.get("idle_since")
-        if idle_since is None or \
-                time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+        if idle_since is None:
+            return      # just opened
+        if time.monotonic() - idle_since < PING_AFTER_IDLE_S and \
+                not _server_wrote(dbapi_conn):
             return
         try:
             engine.dialect.do_ping(dbapi_conn)
         except Exception as e:  # noqa: BLE001 - any failure: reconnect
-            # The pool discards this connection and checks out another.
-            raise sa_exc.DisconnectionError(str(e)) from e
+            # The pool replaces this connection and, on their next
+            # checkout, every other one opened before now.
+            raise sa_exc.InvalidatePoolError(str(e)) from e
+
+
+def _server_wrote(dbapi_conn) -> bool:
+    """Has the server written to (or closed) this idle connection? It
+    does so to an idle session mostly to end it; a notice or a
+    notification only costs a ping."""
+    try:
+        poller = select.poll()
+        poller.register(dbapi_conn.fileno(), select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(0))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return True     # no usable socket: let the ping decide
 
 
 def create_engine(url):
@@ -143,6 +166,7 @@ def _transaction():
     try:
         with session.begin():
             yield session
+            effects.note_commit()
     finally:
         session.close()
 
