@@ -10,6 +10,7 @@ must never be dropped for such a reason; it waits and tries again.
 
 import logging
 import random
+import sqlite3
 import time
 from typing import Callable, TypeVar
 
@@ -24,6 +25,9 @@ T = TypeVar("T")
 MAX_WAIT_S = 600.0
 _FIRST_DELAY_S = 0.05
 _MAX_DELAY_S = 2.0
+# SQLITE_BUSY says "database is locked", SQLITE_LOCKED "database table is
+# locked".
+_SQLITE_BUSY = "locked"
 
 
 def is_transient(error: BaseException) -> bool:
@@ -33,8 +37,13 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, sa_exc.DBAPIError):
         if error.connection_invalidated:
             return True
-        # SQLite "database is locked", PostgreSQL deadlock / serialization
-        # failure / lost connection: all OperationalError.
+        if isinstance(error.orig, sqlite3.Error):
+            # SQLite also calls a missing table or a broken file an
+            # OperationalError; only a lock held elsewhere passes.
+            return isinstance(error, sa_exc.OperationalError) and \
+                _SQLITE_BUSY in str(error.orig).lower()
+        # PostgreSQL deadlock / serialization failure / lost connection /
+        # server shutting down: all OperationalError.
         return isinstance(error, sa_exc.OperationalError)
     return False
 
