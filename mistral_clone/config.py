@@ -53,6 +53,12 @@ api_opts = [
                help="'mandatory': definitions are always validated; "
                     "'enabled': validation can be skipped with "
                     "skip_validation; 'disabled': never validated."),
+    cfg.FloatOpt("database_retry_timeout", default=5.0, min=0,
+                 help="Seconds a request waits for the database after a "
+                      "transient error (a lost connection, a restarting "
+                      "server, a deadlock): reads, and writes that had "
+                      "committed and sent nothing yet, run again until "
+                      "then; after it the answer is 503 with Retry-After."),
 ]
 
 pecan_opts = [

@@ -12,6 +12,10 @@ WSME-exposed methods get the body from WSME (``{"faultcode",
 (text/plain definition bodies) use ``@renders_errors``, whose body is only
 ``{"faultstring": ...}``, as Mistral 23 answers on those endpoints. The
 request guard (``api.guard``) answers with ``fault_response``.
+
+A transient database error is remembered in the request's environ
+(``database_unavailable``): ``api.replay`` runs such a request again, or
+answers 503 with a ``Retry-After`` header.
 """
 
 import functools
@@ -29,7 +33,11 @@ from mistral_clone.db import retry
 LOG = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "Internal server error; the API log has the details."
+DATABASE_UNAVAILABLE = "The database is busy or unavailable; try again."
+# Seconds a client is asked to wait after a 503 (``Retry-After``).
+RETRY_AFTER_S = 5
 _STATUS_KEY = "mistral_clone.fault_status"
+_DATABASE_KEY = "mistral_clone.database_unavailable"
 
 
 def fault_body(message):
@@ -48,7 +56,7 @@ def fault_of(error: BaseException) -> tuple:
     if isinstance(error, (sa_exc.SQLAlchemyError, sa_exc.DBAPIError)):
         LOG.error("Database error: %s", error)
         if retry.is_transient(error):
-            return 503, "The database is busy or unavailable; try again."
+            return 503, DATABASE_UNAVAILABLE
         return 500, "A database error occurred; the API log has the details."
     LOG.error("Unexpected error: %r", error, exc_info=error)
     return 500, INTERNAL_ERROR
@@ -57,7 +65,22 @@ def fault_of(error: BaseException) -> tuple:
 def fault_response(status, message):
     body = {"faultcode": "Client" if status < 500 else "Server",
             "faultstring": message, "debuginfo": None}
-    return webob.Response(status=status, json_body=body, charset="UTF-8")
+    response = webob.Response(status=status, json_body=body, charset="UTF-8")
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
+def remember(environ, error: BaseException) -> None:
+    """Note in ``environ`` that a transient database error failed the
+    request (``database_unavailable``)."""
+    if retry.is_transient(error):
+        environ[_DATABASE_KEY] = True
+
+
+def database_unavailable(environ) -> bool:
+    """Did a transient database error fail this request?"""
+    return bool(environ.get(_DATABASE_KEY))
 
 
 def _format_wsme_exception(excinfo, debug=False):
@@ -66,6 +89,7 @@ def _format_wsme_exception(excinfo, debug=False):
     status it would not pick is left for the guard to apply."""
     error = excinfo[1]
     status, message = fault_of(error)
+    remember(pecan.request.environ, error)
     if status != getattr(error, "code", None):
         pecan.request.environ[_STATUS_KEY] = status
     return {"faultcode": "Client" if status < 500 else "Server",
@@ -94,6 +118,7 @@ def renders_errors(func):
             raise
         except Exception as e:  # never an HTML 500 page
             status, message = fault_of(e)
+            remember(pecan.request.environ, e)
         pecan.response.status = status
         pecan.response.content_type = "application/json"
         pecan.response.text = json.dumps(fault_body(message))

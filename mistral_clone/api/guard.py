@@ -17,6 +17,7 @@ import webob
 
 from mistral_clone import data_limits
 from mistral_clone.api import errors
+from mistral_clone.api import replay
 
 LOG = logging.getLogger(__name__)
 
@@ -52,12 +53,14 @@ class RequestGuard:
                 environ, start_response)
 
     def _answer(self, environ, start_response):
-        """The app's answer, an error turned into the JSON body when the
-        app (pecan's own 404/405, webob) answered in HTML or text."""
-        response = webob.Request(environ).get_response(self._app)
-        status = errors.status_override(environ)
-        if status:
-            response.status = status
+        """The app's answer (run again while the database fails it for
+        now: ``replay``), an error turned into the JSON body when the app
+        (pecan's own 404/405, webob) answered in HTML or text."""
+        outcome = replay.answer(self._app, environ,
+                                self._conf.api.database_retry_timeout)
+        if outcome.error is not None:
+            raise outcome.error
+        response = outcome.response
         if response.status_int >= 400 and \
                 response.content_type != "application/json":
             allow = response.headers.get("Allow")

@@ -12,6 +12,7 @@ import threading
 from typing import Any, Optional
 
 from mistral_clone import config
+from mistral_clone import effects
 from mistral_clone import exceptions as exc
 from mistral_clone.rpc import transport
 
@@ -37,12 +38,14 @@ class _Client:
               **kwargs) -> Any:
         client = self._client.prepare(timeout=timeout) if timeout \
             else self._client
+        effects.note_message()
         try:
             return client.call(ctx, method, **kwargs)
         except exc.MistralError as e:
             raise _clean_error(e) from None
 
     def _cast(self, ctx, method: str, **kwargs) -> None:
+        effects.note_message()
         self._client.cast(ctx, method, **kwargs)
 
 
