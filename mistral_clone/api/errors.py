@@ -54,9 +54,11 @@ def fault_of(error: BaseException) -> tuple:
     if isinstance(error, RecursionError):
         return 400, "Invalid request: data nested too deep."
     if isinstance(error, (sa_exc.SQLAlchemyError, sa_exc.DBAPIError)):
-        LOG.error("Database error: %s", error)
         if retry.is_transient(error):
+            LOG.warning("Database unavailable for now: %s",
+                        retry.first_line(error))
             return 503, DATABASE_UNAVAILABLE
+        LOG.error("Database error: %s", error)
         return 500, "A database error occurred; the API log has the details."
     LOG.error("Unexpected error: %r", error, exc_info=error)
     return 500, INTERNAL_ERROR

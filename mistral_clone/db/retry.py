@@ -11,6 +11,7 @@ must never be dropped for such a reason; it waits and tries again.
 import logging
 import random
 import sqlite3
+import sys
 import time
 from typing import Callable, TypeVar
 
@@ -46,6 +47,25 @@ def is_transient(error: BaseException) -> bool:
         # server shutting down: all OperationalError.
         return isinstance(error, sa_exc.OperationalError)
     return False
+
+
+def first_line(error: BaseException) -> str:
+    """The driver's message without the SQL and parameters SQLAlchemy
+    appends on the next lines."""
+    return str(error).split("\n", 1)[0]
+
+
+def log_failed_round(log: logging.Logger, message: str, *args) -> None:
+    """From inside the ``except`` of a polling loop's round: one warning
+    line when the database is unavailable for now (the next round may
+    pass; a traceback a second during an outage says nothing more), the
+    traceback for anything else."""
+    error = sys.exc_info()[1]
+    if error is not None and is_transient(error):
+        log.warning(message + " (the database is unavailable for now: %s)",
+                    *args, first_line(error))
+    else:
+        log.exception(message, *args)
 
 
 def call(fn: Callable[..., T], *args, **kwargs) -> T:

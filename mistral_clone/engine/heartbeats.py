@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from mistral_clone import config
 from mistral_clone import context as mc_context
 from mistral_clone.db import models
+from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
 from mistral_clone.engine import adhoc
 from mistral_clone.engine import queries
@@ -252,6 +253,6 @@ class Checker:
                 full = bool(conf.batch_size) and \
                     outcome.found >= conf.batch_size
             except Exception:  # noqa: BLE001 - the next look may pass
-                LOG.exception("Action heartbeat check failed")
+                retry.log_failed_round(LOG, "Action heartbeat check failed")
             if self._stop.wait(0 if full else interval):
                 return

@@ -18,7 +18,6 @@ from mistral_clone.db import session as db_session
 from tests.api import runtime_rows as rows
 from tests.api.helpers import post_text
 from tests.conftest import PG_URL
-from tests.functional.tcp_proxy import proxy_for
 from tests.waiting import wait_for
 
 pytestmark = [
@@ -31,17 +30,6 @@ WB = 'version: "2.0"\nname: wb\nworkflows:\n  wf:\n    tasks:\n' \
 # Whatever a driver or the SQL could put in a message.
 DRIVER_WORDS = ("psycopg", "SQL", "SELECT", "server", "connection",
                 "127.0.0.1", "terminat", "Operational")
-
-
-@pytest.fixture
-def proxy(db_url, conf, db):
-    """The app's connections go through a TcpProxy to the test database."""
-    with proxy_for(db_url) as tcp_proxy:
-        conf.set_override("connection", tcp_proxy.url_for(db_url),
-                          "database")
-        db_session.dispose()
-        yield tcp_proxy
-        db_session.dispose()
 
 
 @pytest.fixture
@@ -125,10 +113,10 @@ def test_killed_pooled_connections_are_never_used(
         app.get(url, status=200)
 
 
-def test_a_request_waits_for_a_short_outage(app, conf, proxy, every_get,
+def test_a_request_waits_for_a_short_outage(app, conf, db_proxy, every_get,
                                             caplog):
     conf.set_override("database_retry_timeout", 60, "api")
-    proxy.cut()
+    db_proxy.cut()
     answers = {}
     url = every_get[-1]
     with caplog.at_level(logging.INFO, logger="mistral_clone.api.replay"):
@@ -136,15 +124,15 @@ def test_a_request_waits_for_a_short_outage(app, conf, proxy, every_get,
             target=lambda: answers.update(resp=app.get(url, status="*")))
         getter.start()
         wait_for(lambda: "running it again" in caplog.text, timeout=30)
-        proxy.restore()
+        db_proxy.restore()
         getter.join(60)
     assert answers["resp"].status_int == 200
 
 
-def test_a_write_that_committed_nothing_runs_again(app, conf, proxy,
+def test_a_write_that_committed_nothing_runs_again(app, conf, db_proxy,
                                                    caplog):
     conf.set_override("database_retry_timeout", 60, "api")
-    proxy.cut()
+    db_proxy.cut()
     answers = {}
     with caplog.at_level(logging.INFO, logger="mistral_clone.api.replay"):
         poster = threading.Thread(target=lambda: answers.update(
@@ -153,7 +141,7 @@ def test_a_write_that_committed_nothing_runs_again(app, conf, proxy,
                                status="*")))
         poster.start()
         wait_for(lambda: "running it again" in caplog.text, timeout=30)
-        proxy.restore()
+        db_proxy.restore()
         poster.join(60)
     assert answers["resp"].status_int == 201
     listed = app.get("/v2/environments").json["environments"]
@@ -161,11 +149,11 @@ def test_a_write_that_committed_nothing_runs_again(app, conf, proxy,
 
 
 def test_outage_answers_503_then_recovers_without_restart(
-        app, conf, proxy, every_get, admin_headers):
+        app, conf, db_proxy, every_get, admin_headers):
     conf.set_override("database_retry_timeout", 0.2, "api")
     for url in every_get:
         app.get(url, status=200)
-    proxy.cut()
+    db_proxy.cut()
     for url in every_get:
         _assert_unavailable(app.get(url, status="*"))
     _assert_unavailable(post_text(app, "/v2/workbooks",
@@ -174,7 +162,7 @@ def test_outage_answers_503_then_recovers_without_restart(
         "/v2/environments", {"name": "env1", "variables": {"x": 1}},
         status="*"))
     _assert_unavailable(app.delete("/v2/cron_triggers/ct1", status="*"))
-    proxy.restore()
+    db_proxy.restore()
     for url in every_get:
         app.get(url, status=200)
     post_text(app, "/v2/workbooks", WB.replace("wb", "wb2"), status=201)
