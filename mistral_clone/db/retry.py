@@ -83,7 +83,7 @@ def call(fn: Callable[..., T], *args, **kwargs) -> T:
                 raise
             LOG.warning("Transient database error (attempt %d) in %s, "
                         "trying again: %s", attempt,
-                        getattr(fn, "__qualname__", fn), e)
+                        getattr(fn, "__qualname__", fn), first_line(e))
         time.sleep(delay * (0.5 + random.random()))
         delay = min(delay * 2, _MAX_DELAY_S)
         attempt += 1
