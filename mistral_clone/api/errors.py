@@ -67,8 +67,14 @@ def fault_of(error: BaseException) -> tuple:
 def fault_response(status, message):
     body = {"faultcode": "Client" if status < 500 else "Server",
             "faultstring": message, "debuginfo": None}
-    response = webob.Response(status=status, json_body=body, charset="UTF-8")
-    if status == 503:
+    return with_retry_after(
+        webob.Response(status=status, json_body=body, charset="UTF-8"))
+
+
+def with_retry_after(response):
+    """A 503 always says when to try again (``Retry-After``), whatever
+    was unavailable."""
+    if response.status_int == 503 and "Retry-After" not in response.headers:
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
     return response
 

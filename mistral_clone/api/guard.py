@@ -6,7 +6,9 @@ the body, path and query are UTF-8 without NUL, a JSON body nests at most
 ``data_limits.MAX_DEPTH`` deep, holds no lone surrogate or NUL and is an
 object.
 Out: an error answer is always Mistral's JSON error body, never HTML or a
-traceback, whatever raised it.
+traceback, whatever raised it; a 503 says when to try again
+(``Retry-After``). A request a transient database error failed may run
+again first (``replay``).
 """
 
 import json
@@ -60,7 +62,7 @@ class RequestGuard:
                                 self._conf.api.database_retry_timeout)
         if outcome.error is not None:
             raise outcome.error
-        response = outcome.response
+        response = errors.with_retry_after(outcome.response)
         if response.status_int >= 400 and \
                 response.content_type != "application/json":
             allow = response.headers.get("Allow")

@@ -7,9 +7,9 @@ its commit, no message was sent) running it again is safe, whatever it
 is: every read, and every write whose transaction rolled back. It runs
 again after a short, growing delay for up to ``[api]
 database_retry_timeout`` seconds. After that, or when the failed attempt
-had already committed or sent something, the answer is 503 with
-``Retry-After`` and a short message (``errors.fault_of``), never the
-driver's text.
+had already committed or sent something, the answer is 503 with a short
+message (``errors.fault_of``), never the driver's text; the guard adds
+``Retry-After``.
 
 Each attempt gets a copy of the WSGI environ and the body read once, so
 nothing one attempt parsed or consumed leaks into the next.
@@ -58,7 +58,6 @@ def answer(app, environ, timeout: float) -> Answer:
             return outcome
         wait = delay * (0.5 + random.random())
         if not repeatable or time.monotonic() + wait > deadline:
-            _ask_to_retry_later(outcome)
             return outcome
         LOG.info("The database failed %s %s for now (attempt %d); "
                  "running it again", environ.get("REQUEST_METHOD"),
@@ -83,8 +82,3 @@ def _attempt(app, environ, body: bytes):
         if status:
             outcome.response.status = status
     return outcome, ledger.repeatable
-
-
-def _ask_to_retry_later(outcome: Answer) -> None:
-    if outcome.response is not None and outcome.response.status_int == 503:
-        outcome.response.headers["Retry-After"] = str(errors.RETRY_AFTER_S)

@@ -99,6 +99,17 @@ def test_an_error_that_would_fail_again_is_answered_at_once(retry_for):
     assert "table" not in resp.text
 
 
+def test_every_503_says_when_to_try_again(retry_for):
+    def busy(environ, start_response):
+        return webob.Response(status=503, json_body={
+            "faultstring": "No engine answered."})(environ, start_response)
+
+    app = webtest.TestApp(guard.RequestGuard(busy, retry_for(30)))
+    resp = app.get("/v2/executions", status=503)
+    assert resp.headers["Retry-After"] == str(errors.RETRY_AFTER_S)
+    assert resp.json == {"faultstring": "No engine answered."}
+
+
 def test_nothing_is_noted_outside_watched_work():
     effects.note_commit()
     with effects.watched() as ledger:
