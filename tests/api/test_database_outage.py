@@ -33,7 +33,7 @@ DRIVER_WORDS = ("psycopg", "SQL", "SELECT", "server", "connection",
 
 
 @pytest.fixture
-def every_get(app, engine, admin_headers):
+def every_get(app):
     """One GET of each resource and sub-resource, on rows that exist."""
     post_text(app, "/v2/workbooks", WB, status=201)
     app.post_json("/v2/environments", {"name": "env1", "variables": {}},
@@ -149,7 +149,7 @@ def test_a_write_that_committed_nothing_runs_again(app, conf, db_proxy,
 
 
 def test_outage_answers_503_then_recovers_without_restart(
-        app, conf, db_proxy, every_get, admin_headers):
+        app, conf, db_proxy, every_get):
     conf.set_override("database_retry_timeout", 0.2, "api")
     for url in every_get:
         app.get(url, status=200)
