@@ -16,18 +16,20 @@ PostgreSQL needs none of that: concurrency is per row lock.
 Pool sizes come from ``[database] max_pool_size``, ``max_overflow`` and
 ``pool_timeout`` on every backend.
 
-A pooled connection to a server (PostgreSQL) is never handed out dead.
-Pinging it on every checkout would add a round trip to every engine step,
+A pooled connection that the server ended is not handed out. Pinging
+every connection on checkout would add a round trip to every engine step,
 so the pool pings only a connection that sat idle for a while
 (``PING_AFTER_IDLE_S``) or one the server has written to while it was idle:
 a server that ends a session (a restart, ``pg_terminate_backend``, a
-dropped link) says so or closes the socket, which a zero-timeout poll of
-the socket sees without a round trip. A failed ping invalidates the whole
-pool (every connection opened before it is replaced on its next checkout:
-what killed one killed them all); so does an error of a connection in use
-that the driver reports as a disconnect (SQLAlchemy's own rule). A
-connection lost in the middle of a transaction is a transient error that
-engine steps and API requests retry.
+proxy dropping the link) says so or closes the socket, which a
+zero-timeout poll of the socket sees without a round trip. (A link that
+died silently shows nothing until used: that use fails as below.) A driver
+without a socket to poll gets the ping on every checkout. A failed ping
+invalidates the whole pool (every connection opened before it is replaced
+on its next checkout: what killed one killed them all); so does an error
+of a connection in use that the driver reports as a disconnect
+(SQLAlchemy's own rule). A connection lost in the middle of a transaction
+is a transient error that engine steps and API requests retry.
 """
 
 import contextlib
