@@ -29,7 +29,9 @@ invalidates the whole pool (every connection opened before it is replaced
 on its next checkout: what killed one killed them all); so does an error
 of a connection in use that the driver reports as a disconnect
 (SQLAlchemy's own rule). A connection lost in the middle of a transaction
-is a transient error that engine steps and API requests retry.
+is a transient error that engine steps and API requests retry; a commit
+cut short is first checked (``commit_outcome``): when it was stored, the
+transaction counts as committed.
 """
 
 import contextlib
@@ -43,6 +45,8 @@ from sqlalchemy import exc as sa_exc
 
 from mistral_clone import config
 from mistral_clone import effects
+from mistral_clone.db import commit_outcome
+from mistral_clone.db import retry
 
 _lock = threading.Lock()
 _engine = None
@@ -166,9 +170,24 @@ def transaction():
 def _transaction():
     session = _sessionmaker()
     try:
-        with session.begin():
+        session.begin()
+        try:
             yield session
-            effects.note_commit()
+        except BaseException:
+            session.rollback()
+            raise
+        effects.note_commit()
+        engine = session.get_bind()
+        xact_id = commit_outcome.transaction_id(session) \
+            if engine.dialect.name == "postgresql" else None
+        try:
+            session.commit()
+        except Exception as e:  # noqa: BLE001 - re-raised unless stored
+            if xact_id is None or not retry.is_transient(e) or \
+                    not commit_outcome.was_committed(engine, xact_id):
+                raise
+            # Stored after all: what waits for the commit goes on.
+            session.dispatch.after_commit(session)
     finally:
         session.close()
 
