@@ -29,7 +29,9 @@ _IN_PROGRESS_POLL_S = 0.1
 
 def transaction_id(session) -> Optional[int]:
     """The id of the session's transaction, None when it wrote nothing
-    (nothing to lose then)."""
+    (nothing to lose then). Pending changes are flushed first (the commit
+    would flush them anyway): they are what gives it an id."""
+    session.flush()
     return session.connection().exec_driver_sql(
         "SELECT txid_current_if_assigned()").scalar()
 

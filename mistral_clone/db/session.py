@@ -183,8 +183,12 @@ def _transaction():
         try:
             session.commit()
         except Exception as e:  # noqa: BLE001 - re-raised unless stored
-            if xact_id is None or not retry.is_transient(e) or \
-                    not commit_outcome.was_committed(engine, xact_id):
+            if xact_id is None or not retry.is_transient(e):
+                raise
+            # Closing our end makes the server end a transaction it still
+            # holds open: its outcome is then final.
+            session.invalidate()
+            if not commit_outcome.was_committed(engine, xact_id):
                 raise
             # Stored after all: what waits for the commit goes on.
             session.dispatch.after_commit(session)

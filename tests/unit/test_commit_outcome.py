@@ -49,8 +49,13 @@ def test_a_commit_stored_before_its_answer_was_lost_counts(db, monkeypatch):
 
 def test_a_commit_lost_before_the_server_got_it_fails(db):
     engine = db_session.get_engine()
-    # The connection dies before COMMIT reaches the server.
-    sa.event.listen(engine, "commit", _lost_answer, once=True)
+
+    def die_before_commit(conn):
+        # The connection dies before COMMIT reaches the server.
+        conn.connection.dbapi_connection.close()
+        _lost_answer()
+
+    sa.event.listen(engine, "commit", die_before_commit, once=True)
     with pytest.raises(sa_exc.OperationalError):
         with db_session.transaction() as session:
             _add_environment(session, "e2")
