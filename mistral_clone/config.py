@@ -66,6 +66,12 @@ api_opts = [
                     "synchronously (POST /v2/action_executions) still "
                     "waits as long as the action runs, up to "
                     "rpc_response_timeout."),
+    cfg.FloatOpt("database_retry_timeout", default=5.0, min=0,
+                 help="Seconds a request waits for the database after a "
+                      "transient error (a lost connection, a restarting "
+                      "server, a deadlock): reads, and writes that had "
+                      "committed and sent nothing yet, run again until "
+                      "then; after it the answer is 503 with Retry-After."),
 ]
 
 pecan_opts = [

@@ -92,3 +92,16 @@ def db(conf):
     from mistral_clone.db import migration
     migration.upgrade()
     yield
+
+
+@pytest.fixture
+def db_proxy(db_url, conf, db):
+    """This process reaches the test database through a TcpProxy, which
+    outage tests cut and restore (the shared server is never stopped)."""
+    from mistral_clone.db import session
+    from tests.functional.tcp_proxy import proxy_for
+    with proxy_for(db_url) as proxy:
+        conf.set_override("connection", proxy.url_for(db_url), "database")
+        session.dispose()
+        yield proxy
+        session.dispose()

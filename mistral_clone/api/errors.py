@@ -4,7 +4,7 @@ Every exception an API method raises is classified here (``fault_of``):
 a MistralError carries its status and a message made for the user; a
 database error is logged and answered with a short message (503 when the
 database is only unavailable for now); every 503 carries ``Retry-After``
-(``add_retry_after``); a nesting too deep for the parser is
+(``with_retry_after``); a nesting too deep for the parser is
 a 400; anything else is logged and answered with a generic 500, never with
 its text, which may hold SQL or driver detail.
 
@@ -13,6 +13,10 @@ WSME-exposed methods get the body from WSME (``{"faultcode",
 (text/plain definition bodies) use ``@renders_errors``, whose body is only
 ``{"faultstring": ...}``, as Mistral 23 answers on those endpoints. The
 request guard (``api.guard``) answers with ``fault_response``.
+
+A transient database error is remembered in the request's environ
+(``database_unavailable``): ``api.replay`` runs such a request again, or
+answers 503 with a ``Retry-After`` header.
 """
 
 import functools
@@ -30,9 +34,11 @@ from mistral_clone.db import retry
 LOG = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "Internal server error; the API log has the details."
-# What a 503 tells the client to wait before it asks again, in seconds.
+DATABASE_UNAVAILABLE = "The database is busy or unavailable; try again."
+# Seconds a client is asked to wait after a 503 (``Retry-After``).
 RETRY_AFTER_S = 5
 _STATUS_KEY = "mistral_clone.fault_status"
+_DATABASE_KEY = "mistral_clone.database_unavailable"
 
 
 def fault_body(message):
@@ -49,9 +55,11 @@ def fault_of(error: BaseException) -> tuple:
     if isinstance(error, RecursionError):
         return 400, "Invalid request: data nested too deep."
     if isinstance(error, (sa_exc.SQLAlchemyError, sa_exc.DBAPIError)):
-        LOG.error("Database error: %s", error)
         if retry.is_transient(error):
-            return 503, "The database is busy or unavailable; try again."
+            LOG.warning("Database unavailable for now: %s",
+                        retry.first_line(error))
+            return 503, DATABASE_UNAVAILABLE
+        LOG.error("Database error: %s", error)
         return 500, "A database error occurred; the API log has the details."
     LOG.error("Unexpected error: %r", error, exc_info=error)
     return 500, INTERNAL_ERROR
@@ -60,17 +68,28 @@ def fault_of(error: BaseException) -> tuple:
 def fault_response(status, message):
     body = {"faultcode": "Client" if status < 500 else "Server",
             "faultstring": message, "debuginfo": None}
-    response = webob.Response(status=status, json_body=body,
-                              charset="UTF-8")
-    add_retry_after(response)
+    return with_retry_after(
+        webob.Response(status=status, json_body=body, charset="UTF-8"))
+
+
+def with_retry_after(response):
+    """A 503 always says when to try again (``Retry-After``), whatever
+    was unavailable."""
+    if response.status_int == 503 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
     return response
 
 
-def add_retry_after(response) -> None:
-    """A 503 (the database, the broker or the engines away for now) says
-    when to try again."""
-    if response.status_int == 503 and "Retry-After" not in response.headers:
-        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+def remember(environ, error: BaseException) -> None:
+    """Note in ``environ`` that a transient database error failed the
+    request (``database_unavailable``)."""
+    if retry.is_transient(error):
+        environ[_DATABASE_KEY] = True
+
+
+def database_unavailable(environ) -> bool:
+    """Did a transient database error fail this request?"""
+    return bool(environ.get(_DATABASE_KEY))
 
 
 def _format_wsme_exception(excinfo, debug=False):
@@ -79,6 +98,7 @@ def _format_wsme_exception(excinfo, debug=False):
     status it would not pick is left for the guard to apply."""
     error = excinfo[1]
     status, message = fault_of(error)
+    remember(pecan.request.environ, error)
     if status != getattr(error, "code", None):
         pecan.request.environ[_STATUS_KEY] = status
     return {"faultcode": "Client" if status < 500 else "Server",
@@ -107,6 +127,7 @@ def renders_errors(func):
             raise
         except Exception as e:  # never an HTML 500 page
             status, message = fault_of(e)
+            remember(pecan.request.environ, e)
         pecan.response.status = status
         pecan.response.content_type = "application/json"
         pecan.response.text = json.dumps(fault_body(message))

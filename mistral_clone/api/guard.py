@@ -6,7 +6,9 @@ the body, path and query are UTF-8 without NUL, a JSON body nests at most
 ``data_limits.MAX_DEPTH`` deep, holds no lone surrogate or NUL and is an
 object.
 Out: an error answer is always Mistral's JSON error body, never HTML or a
-traceback, whatever raised it.
+traceback, whatever raised it; a 503 says when to try again
+(``Retry-After``). A request a transient database error failed may run
+again first (``replay``).
 """
 
 import json
@@ -17,6 +19,7 @@ import webob
 
 from mistral_clone import data_limits
 from mistral_clone.api import errors
+from mistral_clone.api import replay
 
 LOG = logging.getLogger(__name__)
 
@@ -52,13 +55,14 @@ class RequestGuard:
                 environ, start_response)
 
     def _answer(self, environ, start_response):
-        """The app's answer, an error turned into the JSON body when the
-        app (pecan's own 404/405, webob) answered in HTML or text."""
-        response = webob.Request(environ).get_response(self._app)
-        status = errors.status_override(environ)
-        if status:
-            response.status = status
-        errors.add_retry_after(response)
+        """The app's answer (run again while the database fails it for
+        now: ``replay``), an error turned into the JSON body when the app
+        (pecan's own 404/405, webob) answered in HTML or text."""
+        outcome = replay.answer(self._app, environ,
+                                self._conf.api.database_retry_timeout)
+        if outcome.error is not None:
+            raise outcome.error
+        response = errors.with_retry_after(outcome.response)
         if response.status_int >= 400 and \
                 response.content_type != "application/json":
             allow = response.headers.get("Allow")

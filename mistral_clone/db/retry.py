@@ -10,6 +10,8 @@ must never be dropped for such a reason; it waits and tries again.
 
 import logging
 import random
+import sqlite3
+import sys
 import time
 from typing import Callable, TypeVar
 
@@ -24,6 +26,9 @@ T = TypeVar("T")
 MAX_WAIT_S = 600.0
 _FIRST_DELAY_S = 0.05
 _MAX_DELAY_S = 2.0
+# SQLITE_BUSY says "database is locked", SQLITE_LOCKED "database table is
+# locked".
+_SQLITE_BUSY = "locked"
 
 
 def is_transient(error: BaseException) -> bool:
@@ -33,10 +38,34 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, sa_exc.DBAPIError):
         if error.connection_invalidated:
             return True
-        # SQLite "database is locked", PostgreSQL deadlock / serialization
-        # failure / lost connection: all OperationalError.
+        if isinstance(error.orig, sqlite3.Error):
+            # SQLite also calls a missing table or a broken file an
+            # OperationalError; only a lock held elsewhere passes.
+            return isinstance(error, sa_exc.OperationalError) and \
+                _SQLITE_BUSY in str(error.orig).lower()
+        # PostgreSQL deadlock / serialization failure / lost connection /
+        # server shutting down: all OperationalError.
         return isinstance(error, sa_exc.OperationalError)
     return False
+
+
+def first_line(error: BaseException) -> str:
+    """The driver's message without the SQL and parameters SQLAlchemy
+    appends on the next lines."""
+    return str(error).split("\n", 1)[0]
+
+
+def log_failed_round(log: logging.Logger, message: str, *args) -> None:
+    """From inside the ``except`` of a polling loop's round: one warning
+    line when the database is unavailable for now (the next round may
+    pass; a traceback a second during an outage says nothing more), the
+    traceback for anything else."""
+    error = sys.exc_info()[1]
+    if error is not None and is_transient(error):
+        log.warning(message + " (the database is unavailable for now: %s)",
+                    *args, first_line(error))
+    else:
+        log.exception(message, *args)
 
 
 def call(fn: Callable[..., T], *args, **kwargs) -> T:
@@ -54,7 +83,7 @@ def call(fn: Callable[..., T], *args, **kwargs) -> T:
                 raise
             LOG.warning("Transient database error (attempt %d) in %s, "
                         "trying again: %s", attempt,
-                        getattr(fn, "__qualname__", fn), e)
+                        getattr(fn, "__qualname__", fn), first_line(e))
         time.sleep(delay * (0.5 + random.random()))
         delay = min(delay * 2, _MAX_DELAY_S)
         attempt += 1

@@ -16,15 +16,26 @@ PostgreSQL needs none of that: concurrency is per row lock.
 Pool sizes come from ``[database] max_pool_size``, ``max_overflow`` and
 ``pool_timeout`` on every backend.
 
-A pooled connection to a server (PostgreSQL) is checked with a ping before
-use only when it sat idle in the pool for a while (``PING_AFTER_IDLE_S``):
-one that served a transaction a moment ago is alive, and pinging it on
-every checkout would add a round trip to every engine step. A failed ping
-makes the pool replace the connection; a connection lost in the middle of
-a transaction anyway is a transient error that engine steps retry.
+A pooled connection that the server ended is not handed out. Pinging
+every connection on checkout would add a round trip to every engine step,
+so the pool pings only a connection that sat idle for a while
+(``PING_AFTER_IDLE_S``) or one the server has written to while it was idle:
+a server that ends a session (a restart, ``pg_terminate_backend``, a
+proxy dropping the link) says so or closes the socket, which a
+zero-timeout poll of the socket sees without a round trip. (A link that
+died silently shows nothing until used: that use fails as below.) A driver
+without a socket to poll gets the ping on every checkout. A failed ping
+invalidates the whole pool (every connection opened before it is replaced
+on its next checkout: what killed one killed them all); so does an error
+of a connection in use that the driver reports as a disconnect
+(SQLAlchemy's own rule). A connection lost in the middle of a transaction
+is a transient error that engine steps and API requests retry; a commit
+cut short is first checked (``commit_outcome``): when it was stored, the
+transaction counts as committed.
 """
 
 import contextlib
+import select
 import threading
 import time
 
@@ -33,6 +44,9 @@ from sqlalchemy import event, orm
 from sqlalchemy import exc as sa_exc
 
 from mistral_clone import config
+from mistral_clone import effects
+from mistral_clone.db import commit_outcome
+from mistral_clone.db import retry
 
 _lock = threading.Lock()
 _engine = None
@@ -71,14 +85,29 @@ def _ping_idle_connections(engine):
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_conn, record, _proxy):
         idle_since = record.info.get("idle_since")
-        if idle_since is None or \
-                time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+        if idle_since is None:
+            return      # just opened
+        if time.monotonic() - idle_since < PING_AFTER_IDLE_S and \
+                not _server_wrote(dbapi_conn):
             return
         try:
             engine.dialect.do_ping(dbapi_conn)
         except Exception as e:  # noqa: BLE001 - any failure: reconnect
-            # The pool discards this connection and checks out another.
-            raise sa_exc.DisconnectionError(str(e)) from e
+            # The pool replaces this connection and, on their next
+            # checkout, every other one opened before now.
+            raise sa_exc.InvalidatePoolError(str(e)) from e
+
+
+def _server_wrote(dbapi_conn) -> bool:
+    """Has the server written to (or closed) this idle connection? It
+    does so to an idle session mostly to end it; a notice or a
+    notification only costs a ping."""
+    try:
+        poller = select.poll()
+        poller.register(dbapi_conn.fileno(), select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(0))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return True     # no usable socket: let the ping decide
 
 
 def create_engine(url):
@@ -141,8 +170,28 @@ def transaction():
 def _transaction():
     session = _sessionmaker()
     try:
-        with session.begin():
+        session.begin()
+        try:
             yield session
+        except BaseException:
+            session.rollback()
+            raise
+        effects.note_commit()
+        engine = session.get_bind()
+        xact_id = commit_outcome.transaction_id(session) \
+            if engine.dialect.name == "postgresql" else None
+        try:
+            session.commit()
+        except Exception as e:  # noqa: BLE001 - re-raised unless stored
+            if xact_id is None or not retry.is_transient(e):
+                raise
+            # Closing our end makes the server end a transaction it still
+            # holds open: its outcome is then final.
+            session.invalidate()
+            if not commit_outcome.was_committed(engine, xact_id):
+                raise
+            # Stored after all: what waits for the commit goes on.
+            session.dispatch.after_commit(session)
     finally:
         session.close()
 

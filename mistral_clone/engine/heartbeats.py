@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from mistral_clone import config
 from mistral_clone import context as mc_context
 from mistral_clone.db import models
+from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
 from mistral_clone.engine import adhoc
 from mistral_clone.engine import queries
@@ -310,7 +311,7 @@ class PeriodicLook:
             try:
                 again = self.look()
             except Exception:  # noqa: BLE001 - the next look may pass
-                LOG.exception("%s: look failed", self.name)
+                retry.log_failed_round(LOG, "%s: look failed", self.name)
             if self._stop.wait(0 if again else self.interval()):
                 return
 

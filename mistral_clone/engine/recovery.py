@@ -27,6 +27,7 @@ from typing import Optional
 from mistral_clone import config
 from mistral_clone import context as mc_context
 from mistral_clone.db import models
+from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
 from mistral_clone.engine import queries
 from mistral_clone.rpc import clients
@@ -87,6 +88,6 @@ class Sweeper:
             try:
                 recover(since - datetime.timedelta(seconds=OVERLAP_S), until)
             except Exception:  # noqa: BLE001 - the next look may pass
-                LOG.exception("Periodic recovery failed")
+                retry.log_failed_round(LOG, "Periodic recovery failed")
                 continue
             since = until

@@ -18,6 +18,7 @@ from typing import Any, Optional
 import oslo_messaging as messaging
 
 from mistral_clone import config
+from mistral_clone import effects
 from mistral_clone import exceptions as exc
 from mistral_clone.rpc import deadline
 from mistral_clone.rpc import transport
@@ -62,6 +63,7 @@ class _Client:
               **kwargs) -> Any:
         client = self._client.prepare(timeout=timeout) if timeout \
             else self._client
+        effects.note_message()
         try:
             if self._deadline:
                 return deadline.call_within(
@@ -81,6 +83,7 @@ class _Client:
             raise exc.NoReplyError() from None
 
     def _cast(self, ctx, method: str, **kwargs) -> None:
+        effects.note_message()
         self._client.cast(ctx, method, **kwargs)
 
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from mistral_clone import context
 from mistral_clone.db import models
+from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
 from mistral_clone.services import cron_triggers as triggers_service
 
@@ -129,7 +130,8 @@ def process_due_triggers(start_workflow: StartWorkflow,
                       trigger.workflow_name, trigger.name)
             fire(trigger, start_workflow)
             fired += 1
-        except Exception:
-            LOG.exception("Failed to process cron trigger %s [id=%s]",
-                          trigger.name, trigger.id)
+        except Exception:  # noqa: BLE001 - the next poll tries again
+            retry.log_failed_round(
+                LOG, "Failed to process cron trigger %s [id=%s]",
+                trigger.name, trigger.id)
     return fired

@@ -22,6 +22,7 @@ from typing import Callable, Optional
 
 from mistral_clone import config
 from mistral_clone.db import models
+from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
 from mistral_clone.engine import step as step_mod
 from mistral_clone.engine import timers  # noqa: F401 - registers targets
@@ -132,8 +133,8 @@ class SchedulerService:
         while not self._stop.is_set():
             try:
                 self.run_due_calls()
-            except Exception:
-                LOG.exception("Scheduler poll failed")
+            except Exception:  # noqa: BLE001 - the next poll may pass
+                retry.log_failed_round(LOG, "Scheduler poll failed")
             self._sleep_until_next_poll()
 
     def _sleep_until_next_poll(self) -> None:
@@ -173,8 +174,8 @@ class SchedulerService:
                 self.process_cron_triggers()
                 with db_session.read_only() as session:
                     due_at = cron.next_due_time(session)
-            except Exception:
-                LOG.exception("Cron trigger poll failed")
+            except Exception:  # noqa: BLE001 - the next poll may pass
+                retry.log_failed_round(LOG, "Cron trigger poll failed")
                 due_at = None
             delay = interval
             if due_at is not None:

@@ -1,5 +1,8 @@
 """db.retry: transient database errors are retried, others are not."""
 
+import sqlite3
+
+import psycopg
 import pytest
 import sqlalchemy.exc as sa_exc
 
@@ -17,6 +20,22 @@ def test_transient_errors():
     assert not retry.is_transient(sa_exc.IntegrityError("INSERT", {},
                                                         Exception("dup")))
     assert not retry.is_transient(ValueError("x"))
+
+
+def test_sqlite_errors_other_than_a_lock_are_not_transient():
+    def sqlite_error(message):
+        return sa_exc.OperationalError("SELECT", {},
+                                       sqlite3.OperationalError(message))
+    assert retry.is_transient(sqlite_error("database is locked"))
+    assert retry.is_transient(sqlite_error("database table is locked"))
+    assert not retry.is_transient(sqlite_error("no such table: x"))
+
+
+def test_postgresql_restart_is_transient():
+    shutdown = psycopg.errors.AdminShutdown(
+        "terminating connection due to administrator command")
+    assert retry.is_transient(sa_exc.OperationalError("SELECT", {},
+                                                      shutdown))
 
 
 def test_call_retries_until_success(monkeypatch):
