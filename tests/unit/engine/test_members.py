@@ -20,6 +20,14 @@ NOW = datetime.datetime(2030, 1, 1, 12, 0, 0)
 MEMBER = "11111111-1111-1111-1111-111111111111"
 
 
+@pytest.fixture(autouse=True)
+def no_member_in_this_process(monkeypatch):
+    """These tests play the engines of other processes: this test process
+    runs no actions of its own (a functional test run before in the same
+    worker may have left its process-wide member)."""
+    monkeypatch.setattr(liveness, "_member", None)
+
+
 def _ago(seconds):
     return NOW - datetime.timedelta(seconds=seconds)
 
