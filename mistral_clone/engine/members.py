@@ -140,8 +140,12 @@ def resend_unnamed(now: Optional[datetime.datetime] = None, conf=None,
                                           runtime, now):
                 continue       # another engine, or its claim, came first
             try:
-                requests.append((action_id,) +
-                                heartbeats.rerun_request(session, action_id))
+                name, base_input, exec_ctx, target = \
+                    heartbeats.rerun_request(session, action_id)
+                exec_ctx = dict(exec_ctx,
+                                **{executor_liveness.CLAIM_FIRST: True})
+                requests.append((action_id, name, base_input, exec_ctx,
+                                 target))
             except Exception:  # noqa: BLE001 - left to Mistral's rule
                 LOG.exception("Cannot send action execution %s again",
                               action_id)
@@ -156,7 +160,8 @@ RESEND_DUE = "resend_due"
 
 
 def _name_member(session, member_id, action_ex_ids) -> None:
-    """Name ``member_id`` on those of ``action_ex_ids`` still RUNNING.
+    """Name ``member_id`` on those of ``action_ex_ids`` still RUNNING and
+    named on no other member (a copy another member claimed stays its).
 
     Rows an engine step holds are skipped, not waited for (``SKIP
     LOCKED``, where the database has it): the step is storing their
@@ -167,7 +172,7 @@ def _name_member(session, member_id, action_ex_ids) -> None:
         return
     session.execute(
         sa.update(Action)
-        .where(Action.id.in_(queries.running_actions_free_to_lock(ids)))
+        .where(Action.id.in_(queries.claimable_actions(ids, member_id)))
         .values(member_id=member_id, updated_at=Action.updated_at)
         .execution_options(synchronize_session=False))
 

@@ -467,16 +467,6 @@ def actions_of_member(session, member_id: str,
 
 # -- executors' liveness ---------------------------------------------------------
 
-def running_actions_free_to_lock(action_ex_ids: list):
-    """A subquery: those of ``action_ex_ids`` still RUNNING that no other
-    transaction holds (locked for the caller; ``SKIP LOCKED`` where the
-    database has it)."""
-    return (sa.select(Action.id)
-            .where(Action.id.in_(action_ex_ids),
-                   Action.state == states.RUNNING)
-            .with_for_update(skip_locked=True))
-
-
 def claimable_actions(action_ex_ids: list, member_id: str):
     """A select of those of ``action_ex_ids`` still RUNNING and named on no
     member but ``member_id`` (locked for the caller; rows another

@@ -148,12 +148,17 @@ class ExecutorEndpoint:
     def run_actions(self, ctx, actions):
         """Several ``run_action`` in one message (dicts of its
         arguments)."""
-        # Claimed together (one call) before any of them starts; a copy
-        # another executor claimed first is not run here.
-        won = set(liveness.claim([a["action_ex_id"] for a in actions
-                                  if a["action_ex_id"]]))
+        # Announced together (one beat) before any of them starts; those
+        # an engine sent again are claimed first (one call), and a copy
+        # another executor claimed is not run here.
+        again = [a["action_ex_id"] for a in actions
+                 if a["action_ex_id"] and _sent_again(a)]
+        liveness.accepted_now([a["action_ex_id"] for a in actions
+                               if a["action_ex_id"] and not _sent_again(a)])
+        won = set(liveness.claim(again)) if again else set()
         for action in actions:
-            if action["action_ex_id"] and action["action_ex_id"] not in won:
+            if action["action_ex_id"] in again and \
+                    action["action_ex_id"] not in won:
                 LOG.info("Action execution %s is claimed elsewhere or no "
                          "longer running: not run here",
                          action["action_ex_id"])
@@ -243,6 +248,10 @@ def _hand_back(waiting) -> list:
                           ", ".join(a["action_ex_id"] for a in actions))
             kept.extend(a["action_ex_id"] for a in actions)
     return kept
+
+
+def _sent_again(action: dict) -> bool:
+    return bool((action.get("exec_ctx") or {}).get(liveness.CLAIM_FIRST))
 
 
 def _send_results(ctx, results: list) -> None:

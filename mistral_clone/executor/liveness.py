@@ -3,16 +3,19 @@ process is a member (a new id at each start) that beats every ``[executor]
 liveness_interval`` seconds until it stops.
 
 A beat is one cast on the engines' liveness topic carrying the member's id
-(and any action executions it accepted otherwise since its previous beat,
-sent at once after a pause of ``GATHER`` seconds). The actions of one
-message from an engine are claimed before any of them starts (``claim``:
-one call per message, never one per action): an engine names this member
-on each one no other member has, and only those start here. So a process
-killed while they run has named them, one killed before never ran them
-(the engines send unclaimed actions again, ``engine.members``), and a copy
-sent again runs once. A member silent for ``liveness_timeout`` seconds is
-dead, and all its running actions go to recovery together. A stop says
-goodbye: what it could not finish or hand back is recovered at once.
+and the action executions it accepted since its previous beat. The actions
+of one message from an engine are announced in a beat of their own sent
+before any of them starts (``accepted_now``: one beat per message, never
+one per action, no answer awaited), so a process killed while they run has
+named them; one that could not go out is carried by the next beat, sent
+at once after a pause of ``GATHER`` seconds. An action an engine sent
+again because no member had named it (its message lost with an engine, or
+with an executor killed before its beat) is **claimed** first (``claim``,
+a call): it starts only where an engine named this member on it, so the
+copy and a first message that was only late run once between them. A
+member silent for ``liveness_timeout`` seconds is dead, and all its
+running actions go to recovery together. A stop says goodbye: what it
+could not finish or hand back is recovered at once.
 
 On ``fake:/`` every action runs in the process that created it: the
 engine names this member on the action execution when it creates it, so
@@ -41,6 +44,10 @@ LOG = logging.getLogger(__name__)
 
 # Seconds a beat for new actions waits for more accepted at the same time.
 GATHER = 0.05
+
+# exec_ctx key of an action an engine sent again because no member had
+# named it (``engine.members.resend_unnamed``): claimed before it starts.
+CLAIM_FIRST = "claim_first"
 
 
 def enabled(conf=None) -> bool:
@@ -103,6 +110,24 @@ class Member:
         with self._cond:
             self._accepted.append(action_ex_id)
             self._cond.notify()
+
+    def accepted_now(self, action_ex_ids: list) -> None:
+        """This process took these action executions and is about to start
+        them: say so before they start, in a beat sent from the calling
+        thread (no answer awaited), so that a process killed once they run
+        has named them. When the beat cannot go out, the next regular beat
+        carries them."""
+        if not self.tracks_accepted or not action_ex_ids:
+            return
+        try:
+            self._send_beat(self, list(action_ex_ids), self._first)
+            self._first = False
+        except Exception as e:  # noqa: BLE001 - the loop's beat retries
+            LOG.warning("Cannot announce %d accepted action(s) now: %s",
+                        len(action_ex_ids), e)
+            with self._cond:
+                self._accepted.extend(action_ex_ids)
+                self._cond.notify()
 
     def claim(self, action_ex_ids: list) -> list:
         """This process received these action executions: which of them it
@@ -199,6 +224,13 @@ def accepted(action_ex_id: Optional[str]) -> None:
     current = _member
     if current is not None and action_ex_id:
         current.accepted(action_ex_id)
+
+
+def accepted_now(action_ex_ids: list) -> None:
+    current = _member
+    ids = [i for i in action_ex_ids if i]
+    if current is not None and ids:
+        current.accepted_now(ids)
 
 
 def claim(action_ex_ids: list) -> list:

@@ -81,3 +81,34 @@ def test_engine_takes_the_results_of_one_caller_per_step(monkeypatch):
     })
     assert steps == [{"wf1": ["a1"], "wf3": ["a3", "a4"]},
                      {"wf2": ["a2"]}]
+
+
+def test_an_action_sent_again_starts_only_where_it_was_claimed(monkeypatch):
+    from mistral_clone.executor import liveness
+    announced, claimed, taken = [], [], []
+
+    class Member:
+        def accepted_now(self, ids):
+            announced.append(ids)
+
+        def claim(self, ids):
+            claimed.append(ids)
+            return [i for i in ids if i == "again-won"]
+
+    monkeypatch.setattr(liveness, "_member", Member())
+    endpoint = executor_endpoint.ExecutorEndpoint(workers=1)
+    monkeypatch.setattr(endpoint, "_take",
+                        lambda ctx, action_ex_id, *args: taken.append(
+                            action_ex_id))
+
+    def action(action_ex_id, again=False):
+        return {"action_ex_id": action_ex_id, "action_name": "std.noop",
+                "action_input": {}, "exec_ctx": {
+                    liveness.CLAIM_FIRST: True} if again else {}}
+
+    endpoint.run_actions(_ctx(), [action("first"),
+                                  action("again-won", again=True),
+                                  action("again-lost", again=True)])
+    assert announced == [["first"]]
+    assert claimed == [["again-won", "again-lost"]]
+    assert taken == ["first", "again-won"]

@@ -224,6 +224,26 @@ def test_a_failed_beat_keeps_its_actions_for_the_next():
     assert beats.sent == [(["a"], True)]
 
 
+def test_actions_are_announced_before_they_start():
+    beats = Beats()
+    member = liveness.Member(60, True, beats.beat, beats.goodbye)
+    member.accepted_now(["a1", "a2"])       # from the caller's thread
+    assert beats.sent == [(["a1", "a2"], True)]
+    # Broker away: the next regular beat carries them.
+    beats.fail_next = True
+    member.accepted_now(["a3"])
+    assert member.beat_once() == 1
+    assert beats.sent[-1] == (["a3"], False)
+
+
+def test_a_beat_does_not_take_an_action_another_member_claimed(db):
+    action = _action()
+    other = "22222222-2222-2222-2222-222222222222"
+    members.claim_actions(other, "h", 2, [action], now=NOW)
+    members.store_beat(MEMBER, "h", 1, [action], now=NOW)
+    assert _row(models.ActionExecution, action)["member_id"] == other
+
+
 def test_actions_are_claimed_before_they_start(monkeypatch):
     calls = []
 
@@ -264,7 +284,8 @@ def test_unclaimed_actions_are_sent_again_with_growing_pauses(db, conf):
     lost = _action()        # created 100 s ago (see _action)
     sent = []
 
-    def send_rerun(ctx, action_ex_id, *args):
+    def send_rerun(ctx, action_ex_id, name, base_input, exec_ctx, target):
+        assert exec_ctx[liveness.CLAIM_FIRST] is True
         sent.append(action_ex_id)
 
     assert members.resend_unnamed(now=NOW, send_rerun=send_rerun) == 1
