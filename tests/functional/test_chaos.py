@@ -35,6 +35,7 @@ chain:
   tasks:
     a:
       action: std.echo output=<% $.n %>
+      safe-rerun: true
       publish: {x: <% task().result + 1 %>}
       on-success: b
     b:
@@ -43,12 +44,14 @@ chain:
       on-success: c
     c:
       action: std.echo output=<% $.x * 10 %>
+      safe-rerun: true
       publish: {y: <% task().result %>}
   output: {y: <% $.y %>}
 fan:
   tasks:
     start:
       action: std.noop
+      safe-rerun: true
       on-success: [b1, b2, b3, b4, b5, b6, b7, b8]
     b1: {action: std.sleep seconds=1, safe-rerun: true, publish: {v1: 1}, on-success: join}
     b2: {action: std.sleep seconds=1, safe-rerun: true, publish: {v2: 2}, on-success: join}
@@ -60,6 +63,7 @@ fan:
     b8: {action: std.sleep seconds=1, safe-rerun: true, publish: {v8: 8}, on-success: join}
     join:
       join: all
+      safe-rerun: true
       action: std.echo output=<% $.v1 + $.v2 + $.v3 + $.v4 + $.v5 + $.v6 + $.v7 + $.v8 %>
       publish: {sum: <% task().result %>}
   output: {sum: <% $.sum %>}
@@ -73,12 +77,14 @@ items:
       on-success: after
     after:
       action: std.echo output=<% len(task(each).result) %>
+      safe-rerun: true
       publish: {count: <% task().result %>}
   output: {count: <% $.count %>}
 waits:
   tasks:
     w:
       action: std.echo output=1
+      safe-rerun: true
       wait-before: 2
       wait-after: 2
       publish: {w: <% task().result %>}
@@ -101,6 +107,9 @@ counted:
       action: std.http url=<% $.url %> method='POST'
 """
 
+# Every action may be run again (``safe-rerun: true``) but the counted POST:
+# an action whose executor dies without it fails its task, as in Mistral,
+# which is checked on that one.
 EXPECTED = {
     "chain": ("SUCCESS", {"y": 20}),
     "fan": ("SUCCESS", {"sum": 36}),
