@@ -21,14 +21,12 @@ its executor died with it; Mistral's per-action heartbeat rules
 
 import datetime
 import logging
-import threading
 from typing import Optional
 
-from mistral_clone import config
 from mistral_clone import context as mc_context
 from mistral_clone.db import models
-from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
+from mistral_clone.engine import heartbeats
 from mistral_clone.engine import queries
 from mistral_clone.rpc import clients
 
@@ -56,38 +54,30 @@ def recover(updated_from: Optional[datetime.datetime] = None,
     return len(children)
 
 
-class Sweeper:
-    """The engine's thread that runs ``recover`` over the sub-workflows
-    that ended since its previous look."""
+class Sweeper(heartbeats.PeriodicLook):
+    """The engine's thread that runs ``recover`` every ``[engine]
+    recovery_interval`` seconds over the sub-workflows that ended since its
+    previous look (0: never)."""
 
-    def __init__(self, conf=None):
-        self._conf = conf or config.CONF
-        self._stop = threading.Event()
-        self._thread: Optional[threading.Thread] = None
+    name = "engine-recovery"
+    disabled_message = "Periodic recovery is disabled."
+
+    def enabled(self) -> bool:
+        return self.interval() > 0
+
+    def interval(self) -> float:
+        return float(self._conf.engine.recovery_interval)
+
+    def first_delay(self) -> float:
+        return self.interval()
 
     def start(self) -> "Sweeper":
-        interval = float(self._conf.engine.recovery_interval)
-        if interval <= 0:
-            return self
-        self._thread = threading.Thread(
-            target=self._loop, args=(interval,), name="engine-recovery",
-            daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
-
-    def _loop(self, interval: float) -> None:
         # The look on start (``recover()``) covered what ended before.
-        since = models.utcnow() - datetime.timedelta(seconds=GRACE_S)
-        while not self._stop.wait(interval):
-            until = models.utcnow() - datetime.timedelta(seconds=GRACE_S)
-            try:
-                recover(since - datetime.timedelta(seconds=OVERLAP_S), until)
-            except Exception:  # noqa: BLE001 - the next look may pass
-                retry.log_failed_round(LOG, "Periodic recovery failed")
-                continue
-            since = until
+        self._since = models.utcnow() - datetime.timedelta(seconds=GRACE_S)
+        return super().start()
+
+    def look(self) -> bool:
+        until = models.utcnow() - datetime.timedelta(seconds=GRACE_S)
+        recover(self._since - datetime.timedelta(seconds=OVERLAP_S), until)
+        self._since = until
+        return False
