@@ -13,13 +13,24 @@ max_time_in_transaction``: one that needs more raises ``OutOfTime``
 (carrying the expression and its data) out of the step, which is rolled
 back; ``evaluate_outside`` then evaluates it with no lock held, under the
 full deadline, and remembers the outcome for that expression and that
-data, so that the step, run again, finds it at once. An expression that
-asked the data provider (``task()``, ``execution()``...) would have seen
-the committed state there rather than the step's: the step, run again,
-evaluates it itself under the full deadline.
+data, so that the step, run again, finds it at once.
+
+An expression that asked the data provider (``task()``, ``execution()``...)
+saw the committed state out there, not the step's (a task's result the step
+has just stored, say). Its outcome keeps what it read (``_Read``: the call
+and a digest of the answer); the step, run again, asks the same questions
+of its own provider, which is quick, and takes the value only when every
+answer is the same. Otherwise it moves the evaluation out once more, this
+time with the step's answers (``OutOfTime.answers``): out there the
+expression reads them instead of the committed state, and the next run of
+the step finds them unchanged. Timestamps are left out of the comparison
+(a row the step updates gets a new ``updated_at`` at each run). After
+``engine.step.MAX_MOVES_OUT`` moves the step evaluates it itself, under the
+full deadline.
 """
 
 import contextlib
+import copy
 import ctypes
 import hashlib
 import itertools
@@ -46,12 +57,15 @@ class OutOfTime(BaseException):
     step must be rolled back and run again once ``evaluate_outside`` has
     run ``evaluate(data, context)`` with no lock held."""
 
-    def __init__(self, evaluate, data, context):
+    def __init__(self, evaluate, data, context, answers=None):
         super().__init__("Expression evaluation moved out of the "
                          "transaction")
         self.evaluate = evaluate
         self.data = data
         self.context = context
+        # What the step's data provider answered to the questions the
+        # evaluation asked last time: {(name, key): answer}.
+        self.answers = answers
 
 
 # -- the watchdog ----------------------------------------------------------------
@@ -196,10 +210,17 @@ def guarded(evaluate: Callable[[Any, Any], Any], data, context):
     budgeted = _budgeted()
     if budgeted:
         known = _memo.get(data, context)
-        if known is not None and not known.needs_step:
-            return known.value()
-        # Read from the step's own state (see evaluate_outside): here,
-        # under the full deadline.
+        if known is not None:
+            if not known.reads:
+                return known.value()
+            answers = _step_answers_or_error(known.reads,
+                                             _provider_of(context))
+            if answers is None:
+                return known.value()
+            if answers is not _UNANSWERED:
+                raise OutOfTime(evaluate, data, context, answers)
+        # Read from the step's own state with no provider to compare:
+        # here, under the full deadline.
         budgeted = known is None
     limit = (options.max_time_in_transaction if budgeted
              else options.evaluation_timeout)
@@ -222,7 +243,7 @@ def evaluate_outside(slow: OutOfTime, provider: Any = None) -> None:
     context = slow.context
     recording = None
     if provider is not None and isinstance(context, dict):
-        recording = _RecordingProvider(provider)
+        recording = _RecordingProvider(provider, slow.answers or {})
         context = dict(context)
         context[DATA_PROVIDER_KEY] = recording
     with outside_transaction():
@@ -231,21 +252,95 @@ def evaluate_outside(slow: OutOfTime, provider: Any = None) -> None:
                                              context))
         except exc.MistralError as e:
             outcome = _Outcome(error=e)
-    if recording is not None and recording.used:
-        # It read tasks or executions: out here it saw what was committed,
-        # not what the step had done before it (a task's result, say). The
-        # step evaluates it again itself, under the full deadline.
-        outcome = _Outcome(needs_step=True)
+    if recording is not None:
+        # What it read, for the step to check against its own state.
+        outcome.reads = tuple(recording.reads)
     _memo.put(slow.data, slow.context, outcome)
 
 
-class _RecordingProvider:
-    """A data provider that remembers whether an evaluation asked it
-    anything."""
+class _Read:
+    """One question an evaluation asked its data provider, and a digest
+    of the answer."""
 
-    def __init__(self, provider):
+    __slots__ = ("name", "args", "kwargs", "key", "digest")
+
+    def __init__(self, name, args, kwargs, answer):
+        self.name = name
+        self.args = args
+        self.kwargs = kwargs
+        self.key = _question_key(name, args, kwargs)
+        self.digest = _answer_digest(answer)
+
+
+def _question_key(name, args, kwargs) -> tuple:
+    return name, json.dumps([args, kwargs], sort_keys=True, default=str)
+
+
+# Left out when answers are compared: the step sets them anew each time it
+# runs.
+_TIMESTAMPS = frozenset({"created_at", "updated_at"})
+
+
+def _without_timestamps(value):
+    if isinstance(value, dict):
+        return {k: _without_timestamps(v) for k, v in value.items()
+                if k not in _TIMESTAMPS}
+    if isinstance(value, list):
+        return [_without_timestamps(v) for v in value]
+    return value
+
+
+def _answer_digest(answer) -> str:
+    return hashlib.sha256(json.dumps(
+        _without_timestamps(answer), sort_keys=True,
+        default=str).encode()).hexdigest()
+
+
+def _provider_of(context):
+    if isinstance(context, dict):
+        return context.get(DATA_PROVIDER_KEY)
+    return None
+
+
+# The step's provider could not answer (there is none, or it failed).
+_UNANSWERED = object()
+
+
+def _step_answers_or_error(reads, provider):
+    """``_step_answers``, or ``_UNANSWERED``: a question that now fails
+    (evaluated in the step, the expression gets the error as usual)."""
+    if provider is None:
+        return _UNANSWERED
+    try:
+        return _step_answers(reads, provider)
+    except Exception as e:  # noqa: BLE001 - the evaluation reports it
+        passes_through = getattr(provider, "passes_through", None)
+        if passes_through is not None and passes_through(e):
+            raise
+        return _UNANSWERED
+
+
+def _step_answers(reads, provider) -> Optional[dict]:
+    """None when ``provider`` (the step's) answers every read as it was
+    answered outside; else all its answers, by question."""
+    answers = {}
+    same = True
+    for read in reads:
+        answer = getattr(provider, read.name)(*read.args, **read.kwargs)
+        answers[read.key] = answer
+        same = same and _answer_digest(answer) == read.digest
+    return None if same else answers
+
+
+class _RecordingProvider:
+    """A data provider that records what an evaluation asked it and
+    answers from ``answers`` (the step's, see ``OutOfTime``) what they
+    hold."""
+
+    def __init__(self, provider, answers: dict):
         self._provider = provider
-        self.used = False
+        self._answers = answers
+        self.reads = []
 
     def __getattr__(self, name):
         attr = getattr(self._provider, name)
@@ -253,8 +348,13 @@ class _RecordingProvider:
             return attr     # what every evaluation asks, reading nothing
 
         def asked(*args, **kwargs):
-            self.used = True
-            return attr(*args, **kwargs)
+            key = _question_key(name, args, kwargs)
+            if key in self._answers:
+                answer = copy.deepcopy(self._answers[key])
+            else:
+                answer = attr(*args, **kwargs)
+            self.reads.append(_Read(name, args, kwargs, answer))
+            return answer
         return asked
 
 
@@ -267,12 +367,13 @@ _NOT_DATA = frozenset({"passthrough_errors", "passes_through"})
 # -- what was evaluated outside ------------------------------------------------
 
 class _Outcome:
-    __slots__ = ("_value", "_error", "needs_step")
+    __slots__ = ("_value", "_error", "reads")
 
-    def __init__(self, value=None, error=None, needs_step=False):
+    def __init__(self, value=None, error=None):
         self._value = value
         self._error = error
-        self.needs_step = needs_step
+        # What the evaluation asked its data provider (``_Read``s).
+        self.reads = ()
 
     def value(self):
         if self._error is not None:

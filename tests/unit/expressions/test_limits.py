@@ -16,7 +16,9 @@ ENDLESS_JINJA = ("{% for i in range(100000) %}{% for j in range(100000) %}"
 
 
 @pytest.fixture
-def limited(conf):
+def limited(conf, monkeypatch):
+    # Outcomes remembered by other tests' evaluations stay with them.
+    monkeypatch.setattr(limits, "_memo", limits._Memo())
     conf.set_override("evaluation_timeout", 2, "expressions")
     conf.set_override("max_time_in_transaction", 0.1, "expressions")
     yield
@@ -66,20 +68,64 @@ def test_in_a_transaction_a_slow_evaluation_moves_out(patient):
             expressions.evaluate_recursively(data, {"k": 2})
 
 
-def test_a_slow_expression_reading_tasks_is_evaluated_by_the_step(
-        patient, ctx, provider):
-    # Out of the transaction the data provider shows what was committed,
-    # not what the step did before (here: a stale result of task b); the
-    # step, run again, evaluates it itself under the full deadline.
-    expression = "<% range(5000).sum() * 0 + task(b).result %>"
+def _committed(provider, **changes):
+    """The state outside the step: task b as it was committed."""
+    committed = type(provider)()
+    committed.tasks = [dict(t, **changes) if t["id"] == "t-b" else t
+                       for t in committed.tasks]
+    return committed
+
+
+READS_B = "<% range(5000).sum() * 0 + task(b).result %>"
+
+
+def _moved_out(expression, ctx):
     with limits.in_transaction():
         with pytest.raises(limits.OutOfTime) as info:
             expressions.evaluate(expression, ctx)
-    committed = type(provider)()
-    committed.tasks = [dict(t, result=99) for t in committed.tasks]
-    limits.evaluate_outside(info.value, committed)
+    return info.value
+
+
+def test_a_slow_expression_reading_tasks_is_checked_against_the_step(
+        patient, ctx, provider):
+    # Out of the transaction the data provider shows what was committed,
+    # not what the step did before (here: a stale result of task b). The
+    # step, run again, asks its own provider the same questions: another
+    # answer moves the evaluation out once more, with the step's answers.
+    committed = _committed(provider, result=99)
+    slow = _moved_out(READS_B, ctx)
+    assert slow.answers is None
+    limits.evaluate_outside(slow, committed)
+    provider.calls.clear()
+    slow = _moved_out(READS_B, ctx)
+    # Only the question was asked in the step, not the whole expression.
+    assert provider.calls == [("task_info", "t-b")]
+    [answer] = slow.answers.values()
+    assert answer["result"] == 2
+    limits.evaluate_outside(slow, committed)
+    assert committed.calls == [("task_info", "t-b")]
     with limits.in_transaction():
-        assert expressions.evaluate(expression, ctx) == 2
+        assert expressions.evaluate(READS_B, ctx) == 2
+
+
+def test_answers_that_differ_only_in_timestamps_are_the_same(
+        patient, ctx, provider):
+    limits.evaluate_outside(_moved_out(READS_B, ctx), _committed(
+        provider, updated_at="2020-01-01 00:00:00"))
+    with limits.in_transaction():
+        assert expressions.evaluate(READS_B, ctx) == 2
+
+
+def test_a_question_failing_in_the_step_is_evaluated_there(
+        patient, ctx, provider):
+    limits.evaluate_outside(_moved_out(READS_B, ctx), _committed(provider))
+
+    def broken(*_args):
+        raise RuntimeError("gone")
+    provider.task_info = broken
+    with limits.in_transaction():
+        with pytest.raises(exc.ExpressionEvaluationError):
+            expressions.evaluate(READS_B, ctx)
 
 
 def test_a_slow_expression_reading_no_tasks_is_not_evaluated_again(
@@ -93,7 +139,7 @@ def test_a_slow_expression_reading_no_tasks_is_not_evaluated_again(
             expressions.evaluate(expression, ctx)
     limits.evaluate_outside(info.value, type(provider)())
     known = limits._memo.get(info.value.data, info.value.context)
-    assert known is not None and not known.needs_step
+    assert known is not None and not known.reads
     with limits.in_transaction():
         assert expressions.evaluate(expression, ctx) == sum(range(5000))
 
