@@ -14,6 +14,7 @@ from mistral_clone import exceptions as exc
 from mistral_clone.config import CONF
 from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
+from mistral_clone.engine import aside as aside_mod
 from mistral_clone.engine import completion
 from mistral_clone.engine import conductor as conductor_mod
 from mistral_clone.engine import heartbeats
@@ -25,6 +26,7 @@ from mistral_clone.engine import states
 from mistral_clone.engine import step as step_mod
 from mistral_clone.engine import store as store_mod
 from mistral_clone.engine import timers  # noqa: F401 - registers targets
+from mistral_clone.expressions import limits
 from mistral_clone.rpc import results as rpc_results
 
 LOG = logging.getLogger(__name__)
@@ -85,6 +87,11 @@ def _in_steps(fn):
     return in_steps
 
 
+# Threads evaluating, outside their steps, the slow expressions of result
+# batches (each up to [expressions] evaluation_timeout).
+ASIDE_WORKERS = 4
+
+
 def _first_ctx(batches: dict):
     return next(iter(batches.values()))[0][0]
 
@@ -117,6 +124,8 @@ class EngineEndpoint:
             self._complete_batches,
             workers=_drainers(CONF.engine.result_workers))
         rpc_results.set_local_engine_queue(self.completions)
+        # Batches waiting for a slow expression, off the drainers.
+        self.aside = aside_mod.Aside(ASIDE_WORKERS)
 
     # -- workflows ---------------------------------------------------------
 
@@ -297,8 +306,13 @@ class EngineEndpoint:
             self._complete_batch(wf_ex_id, items)
             return
         try:
-            leftovers = step_mod.call(_first_ctx(batches),
-                                      self._complete_batch_step, batches)
+            leftovers = retry.call(self._complete_batch_step, batches)
+        except limits.OutOfTime:
+            # Whose expression it was is not known: each execution on its
+            # own, and the slow one's results aside.
+            for wf_ex_id, items in batches.items():
+                self._complete_batch(wf_ex_id, items)
+            return
         except Exception:  # noqa: BLE001 - handled one by one below
             LOG.warning("A batch of results of %d workflow executions "
                         "failed; handling them execution by execution",
@@ -308,13 +322,24 @@ class EngineEndpoint:
             return
         self._complete_one_by_one(leftovers)
 
-    def _complete_batch(self, wf_ex_id, items) -> None:
+    def _complete_batch(self, wf_ex_id, items, slow=None) -> None:
         """Results of one workflow execution's actions in one step; when
         that step fails for a reason other than a busy database, each
-        result is handled again on its own."""
+        result is handled again on its own. When it needs an expression
+        evaluated outside its transaction (``slow``), that and the rest
+        are done aside, on a thread of their own (see ``engine.aside``)."""
+        ctx = items[0][0]
         try:
-            leftovers = step_mod.call(items[0][0], self._complete_batch_step,
-                                      {wf_ex_id: items})
+            if slow is None:
+                leftovers = retry.call(self._complete_batch_step,
+                                       {wf_ex_id: items})
+            else:
+                step_mod.move_out(ctx, slow)
+                leftovers = step_mod.call(ctx, self._complete_batch_step,
+                                          {wf_ex_id: items})
+        except limits.OutOfTime as moved:
+            self.aside.submit(self._complete_batch, wf_ex_id, items, moved)
+            return
         except Exception:  # noqa: BLE001 - handled one by one below
             LOG.warning("A batch of %d result(s) of workflow execution %s "
                         "failed; handling them one by one", len(items),

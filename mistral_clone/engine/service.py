@@ -95,6 +95,10 @@ class EngineService:
         if not self.endpoint.completions.wait_idle(timeout):
             LOG.warning("Stopping with %d action result(s) not handled",
                         self.endpoint.completions.pending())
+        if not self.endpoint.aside.wait_idle(timeout):
+            LOG.warning("Stopping with %d batch(es) of action results "
+                        "waiting for a slow expression",
+                        self.endpoint.aside.running())
         if not step.wait_sent(timeout):
             LOG.warning("Stopping with messages of committed steps unsent")
 

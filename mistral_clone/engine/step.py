@@ -195,12 +195,17 @@ def call(ctx, fn: Callable, *args, **kwargs):
         try:
             return retry.call(fn, *args, **kwargs)
         except limits.OutOfTime as slow:
-            LOG.info("An expression took too long for a transaction; "
-                     "evaluating it outside: %s", limits.shown(slow.data))
-            retry.call(evaluate_outside, slow,
-                       getattr(ctx, "project_id", None))
+            move_out(ctx, slow)
     with limits.outside_transaction():
         return retry.call(fn, *args, **kwargs)
+
+
+def move_out(ctx, slow: limits.OutOfTime) -> None:
+    """Evaluate what a step of ``ctx`` found too slow for its transaction
+    with no lock held, for the step's next run to find."""
+    LOG.info("An expression took too long for a transaction; "
+             "evaluating it outside: %s", limits.shown(slow.data))
+    retry.call(evaluate_outside, slow, getattr(ctx, "project_id", None))
 
 
 def evaluate_outside(slow, project_id=None) -> None:

@@ -88,3 +88,25 @@ def test_the_service_keeps_answering_while_an_expression_runs(tmp_path):
         assert task["state"] == "ERROR"
         assert "Expression evaluation took longer than 4.0 seconds" in \
             task["state_info"]
+
+
+def test_other_executions_finish_while_an_expression_runs(tmp_path):
+    # The endless expression is evaluated outside its step for 8 s; the
+    # results of other executions are not held up meanwhile (on the
+    # embedded database one thread absorbs them all).
+    conf = "[expressions]\nevaluation_timeout = 8\n"
+    with running_server(tmp_path, extra_conf=conf) as (url, _state):
+        upload(url, WORKFLOWS)
+        endless = start(url, "endless")
+        started = time.monotonic()
+        longest = 0.0
+        while time.monotonic() - started < 3:
+            before = time.monotonic()
+            quick = start(url, "quick")
+            assert _wait(url, quick["id"], ("SUCCESS", "ERROR"), 30)[
+                "state"] == "SUCCESS"
+            longest = max(longest, time.monotonic() - before)
+        assert longest < 2.5, longest
+        assert _wait(url, endless["id"], ("RUNNING",), 1)
+        assert _wait(url, endless["id"], ("SUCCESS", "ERROR"), 60)[
+            "state"] == "ERROR"
