@@ -39,8 +39,9 @@ class TriggerTable:
     as a whole when the triggers change (readers need no lock)."""
 
     def __init__(self, triggers: Iterable[Trigger] = ()):
+        self._triggers = sorted(triggers, key=lambda t: t.id)
         self._by_key: dict = {}
-        for trigger in triggers:
+        for trigger in self._triggers:
             self._by_key.setdefault(
                 (trigger.exchange, trigger.topic), {}).setdefault(
                     trigger.event, []).append(trigger)
@@ -55,8 +56,11 @@ class TriggerTable:
                     .get(event_type, ()))
 
     def __len__(self):
-        return sum(len(triggers) for events in self._by_key.values()
-                   for triggers in events.values())
+        return len(self._triggers)
+
+    def __eq__(self, other):
+        return isinstance(other, TriggerTable) and \
+            self._triggers == other._triggers
 
 
 def triggers_to_fire(table: TriggerTable, exchange: str, topic: str,

@@ -91,6 +91,10 @@ class EventEngine:
         """Re-read the triggers; start and stop listeners to match."""
         with db_session.read_only() as session:
             table = read_triggers(session)
+        if table != self._table:
+            LOG.info("Event triggers changed: %d trigger(s) on %d "
+                     "exchange/topic pair(s)", len(table),
+                     len(table.listened()))
         self._table = table
         self._listeners.sync(table.listened())
         self.reloads += 1

@@ -82,3 +82,10 @@ def test_event_of_takes_the_timestamp_from_the_metadata():
     assert event == {"event_type": "ev", "payload": {"x": 1},
                      "publisher": "pub", "timestamp": "t",
                      "context": {"project_id": "p"}}
+
+
+def test_tables_of_the_same_triggers_are_equal():
+    assert matching.TriggerTable([trigger("a"), trigger("b")]) == \
+        matching.TriggerTable([trigger("b"), trigger("a")])
+    assert matching.TriggerTable([trigger("a")]) != matching.TriggerTable(
+        [trigger("a", workflow_input={"a": 2})])
