@@ -41,6 +41,15 @@ class JsonFilterValue(dict):
         return json.dumps(self, separators=(",", ":"))
 
 
+def add_json_filters(filters: dict, **values) -> dict:
+    """``filters`` plus the JSON column filters given (a JSON filter is an
+    exact match of the stored object, bound through the column's type)."""
+    for column, value in values.items():
+        if value:
+            filters[column] = JsonFilterValue(value)
+    return filters
+
+
 def _filter_link_value(flt):
     if flt.op in ("in", "nin"):
         return "%s:%s" % (flt.op, ",".join(str(v) for v in flt.value))

@@ -125,12 +125,8 @@ class CronTriggersController(rest.RestController):
             updated_at=updated_at, project_id=project_id)
         if remaining_executions is not None:
             filters["remaining_executions"] = str(remaining_executions)
-        # A JSON filter is an exact match of the stored object (the parsed
-        # value is bound through the column's JSON type).
-        for column, value in (("workflow_input", workflow_input),
-                              ("workflow_params", workflow_params)):
-            if value:
-                filters[column] = listing.JsonFilterValue(value)
+        listing.add_json_filters(filters, workflow_input=workflow_input,
+                                 workflow_params=workflow_params)
         spec, fields = listing.make_spec(
             models.CronTrigger, CronTrigger, limit, marker, sort_keys,
             sort_dirs, fields, all_projects or bool(project_id), **filters)

@@ -119,11 +119,8 @@ class EventTriggersController(rest.RestController):
             name=name, workflow_id=workflow_id, exchange=exchange,
             topic=topic, event=event, scope=scope, created_at=created_at,
             updated_at=updated_at, project_id=project_id)
-        # A JSON filter is an exact match of the stored object.
-        for column, value in (("workflow_input", workflow_input),
-                              ("workflow_params", workflow_params)):
-            if value:
-                filters[column] = listing.JsonFilterValue(value)
+        listing.add_json_filters(filters, workflow_input=workflow_input,
+                                 workflow_params=workflow_params)
         spec, fields = listing.make_spec(
             models.EventTrigger, EventTrigger, limit, marker, sort_keys,
             sort_dirs, fields, all_projects or bool(project_id), **filters)
