@@ -89,3 +89,15 @@ def test_tables_of_the_same_triggers_are_equal():
         matching.TriggerTable([trigger("b"), trigger("a")])
     assert matching.TriggerTable([trigger("a")]) != matching.TriggerTable(
         [trigger("a", workflow_input={"a": 2})])
+
+
+def test_listener_queue_and_context_of_a_notification():
+    from mistral_clone import context as mc_context
+    from mistral_clone.event_engine import listeners
+    assert listeners.pool_name("nova", "notifications", "events") == \
+        "mistral-nova-notifications-events"
+    assert listeners.context_dict(None) == {}
+    assert listeners.context_dict({"project_id": "p"}) == {"project_id": "p"}
+    as_object = listeners.context_dict(
+        mc_context.RequestContext(project_id="p"))
+    assert as_object["project_id"] == "p"

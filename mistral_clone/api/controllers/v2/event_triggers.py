@@ -45,11 +45,6 @@ def row_values(row):
     return {name: getattr(row, name) for name in EventTrigger.field_names()}
 
 
-def _given(trigger: EventTrigger) -> dict:
-    """The body's fields that were sent (WSME leaves the others Unset)."""
-    return trigger.to_dict()
-
-
 class EventTriggersController(rest.RestController):
 
     @wsme_pecan.wsexpose(EventTrigger, types.uuid_type, types.uniquelist)
@@ -64,7 +59,7 @@ class EventTriggersController(rest.RestController):
     def post(self, event_trigger):
         ctx = hooks.request_context()
         policy.enforce("event_triggers:create", ctx)
-        values = _given(event_trigger)
+        values = event_trigger.to_dict()  # the fields sent
         if [f for f in CREATE_MANDATORY if not values.get(f)]:
             raise exc.InputError(
                 "Params {%s} must be provided for creating event trigger."
@@ -84,7 +79,7 @@ class EventTriggersController(rest.RestController):
     def put(self, id, event_trigger):
         ctx = hooks.request_context()
         policy.enforce("event_triggers:update", ctx)
-        values = _given(event_trigger)
+        values = event_trigger.to_dict()  # the fields sent
         if values.get("scope") == "public":
             policy.enforce("event_triggers:publicize", ctx)
         if any(values.get(f) for f in triggers_service.UPDATE_NOT_ALLOWED):
