@@ -10,6 +10,7 @@ from mistral_clone.db import models
 from mistral_clone.db import session as db_session
 from mistral_clone.event_engine import definitions
 from mistral_clone.event_engine import service as event_service
+from mistral_clone.rpc import clients
 from mistral_clone.services import event_triggers
 from mistral_clone.services import workflows
 from tests.functional.helpers import wait_state
@@ -33,7 +34,6 @@ def executions():
 
 def test_the_same_notification_twice_starts_one_execution(
         services, ctx, create_workflows, conf, monkeypatch):
-    from mistral_clone.rpc import clients
     monkeypatch.setattr(clients, "get_event_engine_client",
                         lambda: _Silent())
     create_workflows(WF)

@@ -3,6 +3,7 @@
 import pytest
 
 from mistral_clone import exceptions as exc
+from mistral_clone import expressions
 from mistral_clone.event_engine import definitions
 
 EVENT = {
@@ -78,6 +79,5 @@ def test_default_properties_of_a_context_without_user():
     converter = definitions.EventConverter([])
     assert converter.convert("x", event)["user_id"] is None
     # The same as Mistral's expressions where the keys are there.
-    from mistral_clone import expressions
     assert converter.convert("x", EVENT) == expressions.evaluate_recursively(
         definitions.DEFAULT_PROPERTIES, EVENT)

@@ -2,6 +2,8 @@
 
 import json
 
+from mistral_clone import context as mc_context
+from mistral_clone.event_engine import listeners
 from mistral_clone.event_engine import matching
 
 
@@ -92,8 +94,6 @@ def test_tables_of_the_same_triggers_are_equal():
 
 
 def test_listener_queue_and_context_of_a_notification():
-    from mistral_clone import context as mc_context
-    from mistral_clone.event_engine import listeners
     assert listeners.pool_name("nova", "notifications", "events") == \
         "mistral-nova-notifications-events"
     assert listeners.context_dict(None) == {}
