@@ -13,6 +13,7 @@ import os
 from oslo_config import cfg
 
 from mistral_clone.actions import opts as actions_opts
+from mistral_clone.event_engine import opts as event_engine_opts
 from mistral_clone.expressions import opts as expressions_opts
 
 CONF = cfg.CONF
@@ -282,7 +283,8 @@ def list_opts():
         ("notifier", notifier_opts),
         ("action_heartbeat", action_heartbeat_opts),
         ("context_versioning", context_versioning_opts),
-    ] + actions_opts.list_opts() + expressions_opts.list_opts()
+    ] + actions_opts.list_opts() + expressions_opts.list_opts() + \
+        event_engine_opts.list_opts()
 
 
 _registered = False

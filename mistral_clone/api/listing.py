@@ -2,6 +2,7 @@
 checks, filters with Mistral's operators, ``fields``, keyset pagination and
 the ``next`` link."""
 
+import json
 import urllib.parse
 
 import pecan
@@ -30,6 +31,23 @@ def parse_filter(column, raw):
             value = None
         return dbq.Filter(column, op, value)
     return dbq.Filter(column, "eq", raw)
+
+
+class JsonFilterValue(dict):
+    """A JSON filter's value: matched as an object, written back into the
+    ``next`` link as JSON text."""
+
+    def __str__(self):
+        return json.dumps(self, separators=(",", ":"))
+
+
+def add_json_filters(filters: dict, **values) -> dict:
+    """``filters`` plus the JSON column filters given (a JSON filter is an
+    exact match of the stored object, bound through the column's type)."""
+    for column, value in values.items():
+        if value:
+            filters[column] = JsonFilterValue(value)
+    return filters
 
 
 def _filter_link_value(flt):

@@ -30,6 +30,7 @@ _RESOURCES = {
     "action_executions": ["create", "delete", "get", "list", "update"],
     "environments": ["create", "delete", "get", "list", "update"],
     "cron_triggers": ["create", "delete", "get", "list"],
+    "event_triggers": ["create", "delete", "get", "list", "update"],
 }
 
 _ADMIN_ONLY_RULES = [
@@ -40,6 +41,7 @@ _ADMIN_ONLY_RULES = [
     "environments:list:all_projects", "environments:publicize",
     "cron_triggers:list:all_projects", "cron_triggers:publicize",
     "tasks:list:all_projects",
+    "event_triggers:list:all_projects", "event_triggers:publicize",
 ]
 
 

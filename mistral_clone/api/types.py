@@ -150,6 +150,10 @@ class JsonDictType(wtypes.UserType):
     def frombasetype(self, value):
         if value is None or isinstance(value, dict):
             return value
+        if not isinstance(value, (str, bytes, bytearray)):
+            # json.loads' own words, as Mistral answers them.
+            raise ValueError("the JSON object must be str, bytes or "
+                             "bytearray, not %s" % type(value).__name__)
         try:
             return _loads(value)
         except TypeError as e:

@@ -1,4 +1,5 @@
-"""``mistral-clone-server --server api,engine,executor,scheduler,notifier``
+"""``mistral-clone-server --server api,engine,executor,scheduler,notifier,
+event-engine``
 (or ``all``, the default): starts the chosen services in this process and
 runs until SIGTERM/SIGINT."""
 
@@ -23,8 +24,10 @@ SERVICES = {
     "executor": "mistral_clone.executor.service",
     "scheduler": "mistral_clone.scheduler.service",
     "notifier": "mistral_clone.notifier.service",
+    "event-engine": "mistral_clone.event_engine.service",
 }
-ORDER = ["engine", "executor", "scheduler", "notifier", "api"]
+ORDER = ["engine", "executor", "scheduler", "notifier", "event-engine",
+         "api"]
 
 
 def parse_services(value):

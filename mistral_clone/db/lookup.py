@@ -41,6 +41,18 @@ def by_name_or_id(session, model, ctx, identifier, namespace=None,
     return (own or rows)[0]
 
 
+def owned_for_update(session, model, ctx, identifier):
+    """The row, locked for a change by ``ctx``: None when ``ctx`` does not
+    see it; 403 when it sees it only as another project's public row."""
+    row = by_name_or_id(session, model, ctx, identifier, for_update=True)
+    if row is not None and ctx is not None and not ctx.is_admin and \
+            row.project_id != ctx.project_id:
+        raise exc.NotAllowedError(
+            "Can not access %s resource of other projects, ID: %s"
+            % (model.__name__, row.id))
+    return row
+
+
 def insert(session, row, duplicate_message):
     """Add ``row`` and flush; a unique clash becomes a 409."""
     try:

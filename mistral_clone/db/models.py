@@ -378,3 +378,35 @@ class PendingNotification(Base):
     claim_id: Mapped[str | None] = mapped_column(sa.String(36))
     claimed_until: Mapped[datetime.datetime | None] = mapped_column(
         sa.DateTime)
+
+
+class EventTrigger(_Common, Base):
+    """Starts ``workflow_id`` for each notification of type ``event`` that
+    arrives on ``exchange``/``topic`` (see ``mistral_clone.event_engine``).
+    One per (exchange, topic, event, workflow, project), as in Mistral."""
+
+    __tablename__ = "event_triggers"
+    __table_args__ = (
+        sa.UniqueConstraint("exchange", "topic", "event", "workflow_id",
+                            "project_id", name="uq_event_triggers_target"),
+        sa.Index("ix_event_triggers_created_at", "created_at", "id"),
+        sa.Index("ix_event_triggers_updated_at", "updated_at"),
+        sa.Index("ix_event_triggers_project_scope", "project_id", "scope"),
+        sa.Index("ix_event_triggers_workflow_id", "workflow_id"),
+        sa.Index("ix_event_triggers_name", "name"),
+        sa.Index("ix_event_triggers_topic", "topic"),
+        sa.Index("ix_event_triggers_event", "event"),
+        sa.Index("ix_event_triggers_scope", "scope"),
+    )
+
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    workflow_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("workflow_definitions.id"),
+        nullable=False)
+    workflow_input: Mapped[dict] = mapped_column(JsonDict, default=dict)
+    workflow_params: Mapped[dict] = mapped_column(JsonDict, default=dict)
+    exchange: Mapped[str] = mapped_column(sa.String(80), nullable=False)
+    topic: Mapped[str] = mapped_column(sa.String(80), nullable=False)
+    event: Mapped[str] = mapped_column(sa.String(80), nullable=False)
+    scope: Mapped[str] = mapped_column(sa.String(80), nullable=False,
+                                       default="private")

@@ -246,6 +246,26 @@ class NotifierClient(_Client):
         self._cast(ctx, "deliver_pending")
 
 
+class EventEngineClient(_Client):
+    """Fanout casts on ``[event_engine] topic``: every event engine hears
+    them."""
+
+    def __init__(self, topic: str):
+        super().__init__(topic)
+        # A notice is a hint (event engines also re-read on their own):
+        # give up on a broker that is away rather than hold the request.
+        self._client = self._client.prepare(fanout=True,
+                                            retry=BOUNDED_BROKER_RETRIES)
+
+    def triggers_changed(self, ctx) -> None:
+        """Event triggers were added, changed or deleted: re-read them."""
+        try:
+            self._cast(ctx, "triggers_changed")
+        except messaging.MessagingException as e:
+            LOG.warning("Could not tell the event engines that triggers "
+                        "changed (they re-read them periodically): %s", e)
+
+
 def _sync_timeout() -> int:
     # Synchronous actions may run long; wait as long as RPC allows.
     return max(int(getattr(config.CONF, "rpc_response_timeout", 60)), 60)
@@ -293,6 +313,12 @@ def get_notifier_client() -> NotifierClient:
     topic = config.CONF.notifier.topic
     return _cached(("notifier", transport.transport_url(), topic),
                    lambda: NotifierClient(topic))
+
+
+def get_event_engine_client() -> EventEngineClient:
+    topic = config.CONF.event_engine.topic
+    return _cached(("event_engine", transport.transport_url(), topic),
+                   lambda: EventEngineClient(topic))
 
 
 def cleanup() -> None:

@@ -160,12 +160,8 @@ def get_cron_trigger(ctx, identifier: str) -> models.CronTrigger:
 
 def delete_cron_trigger(ctx, identifier: str) -> None:
     with db_session.transaction() as session:
-        row = lookup.by_name_or_id(session, models.CronTrigger, ctx,
-                                   identifier, for_update=True)
+        row = lookup.owned_for_update(session, models.CronTrigger, ctx,
+                                      identifier)
         if row is None:
             raise _not_found(identifier)
-        if not ctx.is_admin and row.project_id != ctx.project_id:
-            raise exc.NotAllowedError(
-                "Can not access CronTrigger resource of other projects, "
-                "ID: %s" % row.id)
         session.delete(row)

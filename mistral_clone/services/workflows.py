@@ -116,15 +116,24 @@ def delete_workflow(ctx, identifier, namespace=""):
         session.delete(row)
 
 
+def _trigger_ids(session, model, workflow_id: str) -> list:
+    return session.execute(sa.select(model.id).where(
+        model.workflow_id == workflow_id)).scalars().all()
+
+
 def refuse_if_triggered(session, row, identifier: str,
                         namespace: str) -> None:
-    """A workflow that cron triggers start cannot be deleted."""
-    trigger_ids = session.execute(
-        sa.select(models.CronTrigger.id).where(
-            models.CronTrigger.workflow_id == row.id)).scalars().all()
+    """A workflow that cron or event triggers start cannot be deleted."""
+    trigger_ids = _trigger_ids(session, models.CronTrigger, row.id)
     if trigger_ids:
         raise exc.WorkflowError(
             "Can't delete workflow that has cron triggers associated. "
             "[workflow_identifier=%s, namespace=%s], "
             "[cron_trigger_id(s)=%s]"
             % (identifier, namespace or "", ", ".join(trigger_ids)))
+    event_trigger_ids = _trigger_ids(session, models.EventTrigger, row.id)
+    if event_trigger_ids:
+        raise exc.WorkflowError(
+            "Can't delete workflow that has event triggers associated. "
+            "[workflow_identifier=%s], [event_trigger_id(s)=%s]"
+            % (identifier, ", ".join(event_trigger_ids)))

@@ -1,8 +1,6 @@
 """``/v2/cron_triggers``: list, get, create and delete, as Mistral 23 answers
 them (``workflow_input``/``workflow_params`` travel as JSON text)."""
 
-import json
-
 import wsme
 from pecan import rest
 from wsme import types as wtypes
@@ -20,14 +18,6 @@ SCOPE_TYPES = wtypes.Enum(str, "private", "public")
 
 
 json_dict = types.jsondict
-
-
-class _JsonFilterValue(dict):
-    """A JSON filter's value: matched as an object, written back into the
-    ``next`` link as JSON text."""
-
-    def __str__(self):
-        return json.dumps(self, separators=(",", ":"))
 
 
 class CronTrigger(resources.Resource):
@@ -135,12 +125,8 @@ class CronTriggersController(rest.RestController):
             updated_at=updated_at, project_id=project_id)
         if remaining_executions is not None:
             filters["remaining_executions"] = str(remaining_executions)
-        # A JSON filter is an exact match of the stored object (the parsed
-        # value is bound through the column's JSON type).
-        for column, value in (("workflow_input", workflow_input),
-                              ("workflow_params", workflow_params)):
-            if value:
-                filters[column] = _JsonFilterValue(value)
+        listing.add_json_filters(filters, workflow_input=workflow_input,
+                                 workflow_params=workflow_params)
         spec, fields = listing.make_spec(
             models.CronTrigger, CronTrigger, limit, marker, sort_keys,
             sort_dirs, fields, all_projects or bool(project_id), **filters)

@@ -10,6 +10,8 @@ from mistral_clone.api.controllers.v2 import \
 from mistral_clone.api.controllers.v2 import actions as actions_api
 from mistral_clone.api.controllers.v2 import cron_triggers as cron_triggers_api
 from mistral_clone.api.controllers.v2 import environments as environments_api
+from mistral_clone.api.controllers.v2 import \
+    event_triggers as event_triggers_api
 from mistral_clone.api.controllers.v2 import executions as executions_api
 from mistral_clone.api.controllers.v2 import tasks as tasks_api
 from mistral_clone.api.controllers.v2 import workbooks as workbooks_api
@@ -29,6 +31,7 @@ class Controller(rest.RestController):
     action_executions = action_executions_api.ActionExecutionsController()
     environments = environments_api.EnvironmentsController()
     cron_triggers = cron_triggers_api.CronTriggersController()
+    event_triggers = event_triggers_api.EventTriggersController()
 
     @pecan.expose()
     def get_one(self, *remainder):
