@@ -68,8 +68,11 @@ def of(action_cls: type) -> Signature:
     return Signature(tuple(required), defaults, tuple(order), accepts_any)
 
 
-def check_input(action_cls: type, action_input: Mapping[str, Any]) -> None:
-    """Raise InvalidActionError, worded as Mistral does, on a bad input."""
+def check_input(action_cls: type, action_input: Mapping[str, Any],
+                name: str = None) -> None:
+    """Raise InvalidActionError, worded as Mistral does, on a bad input.
+    ``name``: the action's name when the class does not carry it (a
+    dynamic action's)."""
     sig = of(action_cls)
     if sig.accepts_any:
         return
@@ -79,7 +82,7 @@ def check_input(action_cls: type, action_input: Mapping[str, Any]) -> None:
     if not missing and not unexpected:
         return
     msg = 'Invalid input [name=%s, class=%s' % (
-        display_name(action_cls), display_class(action_cls)
+        name or display_name(action_cls), display_class(action_cls)
     )
     if missing:
         msg += ', missing=%s' % missing

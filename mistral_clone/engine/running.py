@@ -247,7 +247,11 @@ class RunningTasks:
         try:
             base_input = adhoc.base_input(
                 resolved, work.input, self._env(wf_ex), {"id": wf_ex.id})
-            self.store.check_action_input(resolved.python_name, base_input)
+            if resolved.code is None:
+                # A dynamic action's class is loaded (and its input
+                # checked) by the executor only.
+                self.store.check_action_input(resolved.python_name,
+                                              base_input)
         except exc.ExpressionEvaluationError as e:
             raise tasks.TaskError(str(e)) from e
         except exc.MistralError as e:
@@ -279,7 +283,7 @@ class RunningTasks:
         self.store.add_action(action_ex)
         self.store.dispatch_action(self, wf_ex, task_ex, action_ex,
                                    resolved.python_name, base_input,
-                                   work.target)
+                                   work.target, resolved.code)
 
     def _action_timeout(self, wf_ex, task_ex):
         """The task's own ``timeout`` (not task-defaults'), which Mistral's

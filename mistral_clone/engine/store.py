@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from mistral_clone import actions as std_actions
 from mistral_clone import lang
+from mistral_clone.actions import dynamic
 from mistral_clone.actions import signature
 from mistral_clone.config import CONF
 from mistral_clone.db import models
@@ -376,9 +377,11 @@ class DbStore:
                 self.ctx, wf_ex.id, wf_ex.state)
 
     def dispatch_action(self, conductor, wf_ex, task_ex, action_ex,
-                        python_name, base_input, target) -> None:
-        exec_ctx = exec_context(action_ex, wf_ex, task_ex, action_ex.index)
-        if self.step.runs_inline and not target and \
+                        python_name, base_input, target,
+                        code=None) -> None:
+        exec_ctx = dynamic.with_code(
+            exec_context(action_ex, wf_ex, task_ex, action_ex.index), code)
+        if self.step.runs_inline and not target and code is None and \
                 python_name in inline_action_names():
             self.step.run_inline(_inline_job(
                 self, conductor, wf_ex, task_ex, action_ex, python_name,
