@@ -1,0 +1,97 @@
+"""Which action a task runs when dynamic actions are about (engine and
+executor in one process): ad-hoc actions first, then dynamic ones (only in
+the workflow's namespace, as Mistral finds them), then Python ones; an
+ad-hoc action may be based on a dynamic one."""
+
+import uuid
+
+from mistral_clone import context as mc_context
+from mistral_clone.actions import dynamic
+from mistral_clone.services import actions as action_service
+from mistral_clone.services import code_sources
+from mistral_clone.services import dynamic_actions
+from tests.functional.helpers import wait_state
+
+MODULE = '''
+class Shout:
+    def __init__(self, text):
+        self.text = text
+
+    def run(self, context):
+        return self.text.upper() + "%s"
+'''
+
+WF = """
+version: '2.0'
+%s:
+  tasks:
+    t1:
+      action: %s text="hi"
+      publish: {out: <%% task().result %%>}
+  output: {out: <%% $.out %%>}
+"""
+
+
+def admin():
+    return mc_context.RequestContext(is_admin=True)
+
+
+def run(engine, ctx, create_workflows, action, namespace=""):
+    wf_name = "wf_%s" % uuid.uuid4().hex[:8]
+    create_workflows(WF % (wf_name, action), namespace=namespace)
+    wf_ex = engine.start_workflow(ctx, wf_name, wf_namespace=namespace)
+    return wait_state(wf_ex["id"], timeout=30)
+
+
+def test_lookup_order_and_namespaces(engine, ctx, create_workflows):
+    dynamic.forget()
+    code_sources.create_code_source(admin(), "mod", MODULE % "!")
+    code_sources.create_code_source(admin(), "mod", MODULE % "?",
+                                    namespace="ns")
+    dynamic_actions.create_dynamic_action(admin(), "shout", "Shout",
+                                          code_source_name="mod")
+    dynamic_actions.create_dynamic_action(admin(), "shout", "Shout",
+                                          code_source_name="mod",
+                                          namespace="ns")
+
+    done = run(engine, ctx, create_workflows, "shout")
+    assert done["state"] == "SUCCESS", done["state_info"]
+    assert done["output"] == {"out": "HI!"}
+    # The workflow's namespace has its own.
+    assert run(engine, ctx, create_workflows, "shout",
+               namespace="ns")["output"] == {"out": "HI?"}
+
+    # An ad-hoc action on top of a dynamic one.
+    action_service.create_actions(ctx, """
+version: '2.0'
+loud:
+  input: [text]
+  base: shout
+  base-input: {text: <% $.text + " there" %>}
+""")
+    assert run(engine, ctx, create_workflows, "loud")["output"] == {
+        "out": "HI THERE!"}
+
+    # An ad-hoc action of the same name comes first.
+    action_service.create_actions(ctx, """
+version: '2.0'
+shout:
+  input: [text]
+  base: std.echo
+  base-input: {output: <% $.text %>}
+""")
+    assert run(engine, ctx, create_workflows, "shout")["output"] == {
+        "out": "hi"}
+
+
+def test_no_dynamic_action_in_another_namespace(engine, ctx,
+                                                create_workflows):
+    code_sources.create_code_source(admin(), "mod", MODULE % "!",
+                                    namespace="ns")
+    dynamic_actions.create_dynamic_action(admin(), "ns_only", "Shout",
+                                          code_source_name="mod",
+                                          namespace="ns")
+    done = run(engine, ctx, create_workflows, "ns_only")
+    assert done["state"] == "ERROR"
+    assert "Failed to find action [action_name=ns_only, namespace=]" in \
+        done["state_info"]
