@@ -7,10 +7,13 @@ import uuid
 
 from mistral_clone import context as mc_context
 from mistral_clone.actions import dynamic
+from mistral_clone.db import session as db_session
+from mistral_clone.engine import heartbeats
 from mistral_clone.services import actions as action_service
 from mistral_clone.services import code_sources
 from mistral_clone.services import dynamic_actions
-from tests.functional.helpers import wait_state
+from tests.functional.helpers import action_exs_of, tasks_of, wait_state
+from tests.waiting import wait_for
 
 MODULE = '''
 class Shout:
@@ -95,3 +98,39 @@ def test_no_dynamic_action_in_another_namespace(engine, ctx,
     assert done["state"] == "ERROR"
     assert "Failed to find action [action_name=ns_only, namespace=]" in \
         done["state_info"]
+
+
+ASYNC_MODULE = '''
+class Later:
+    def run(self, context):
+        return None
+
+    def is_sync(self):
+        return False
+'''
+
+
+def test_an_action_run_again_carries_the_current_version(
+        engine, ctx, create_workflows):
+    """What an engine sends when it runs a dead executor's action again
+    (``heartbeats.rerun_request``) names the code source's newest
+    version."""
+    code_sources.create_code_source(admin(), "later", ASYNC_MODULE)
+    dynamic_actions.create_dynamic_action(admin(), "later", "Later",
+                                          code_source_name="later")
+    wf_name = "wf_%s" % uuid.uuid4().hex[:8]
+    create_workflows("version: '2.0'\n%s:\n  tasks:\n    t1:\n"
+                     "      action: later\n" % wf_name)
+    wf_ex = engine.start_workflow(ctx, wf_name)
+    task_ex = wait_for(lambda: tasks_of(wf_ex["id"]).get("t1"), 30)
+    action_ex = wait_for(lambda: [a for a in action_exs_of(task_ex["id"])
+                                  if a["state"] == "RUNNING"], 30)[0]
+    code_sources.update_code_source(admin(), "later", ASYNC_MODULE + "\n")
+    with db_session.read_only() as session:
+        name, _input, exec_ctx, _target = heartbeats.rerun_request(
+            session, action_ex["id"])
+    code = dynamic.code_of(exec_ctx)
+    assert name == "later"
+    assert (code.code_source_name, code.version, code.class_name) == (
+        "later", 2, "Later")
+    assert code.content == ASYNC_MODULE + "\n"
