@@ -7,6 +7,7 @@ import logging
 
 from mistral_clone import exceptions as exc
 from mistral_clone import lang
+from mistral_clone.actions import dynamic_signature
 from mistral_clone.db import models
 from mistral_clone.engine import adhoc
 from mistral_clone.engine import commands as cmds_mod
@@ -248,10 +249,13 @@ class RunningTasks:
             base_input = adhoc.base_input(
                 resolved, work.input, self._env(wf_ex), {"id": wf_ex.id})
             if resolved.code is None:
-                # A dynamic action's class is loaded (and its input
-                # checked) by the executor only.
                 self.store.check_action_input(resolved.python_name,
                                               base_input)
+            else:
+                # Checked from the code source's text: the engine never
+                # runs uploaded code.
+                dynamic_signature.check_input(resolved.python_name,
+                                              resolved.code, base_input)
         except exc.ExpressionEvaluationError as e:
             raise tasks.TaskError(str(e)) from e
         except exc.MistralError as e:

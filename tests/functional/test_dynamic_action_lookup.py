@@ -134,3 +134,22 @@ def test_an_action_run_again_carries_the_current_version(
     assert (code.code_source_name, code.version, code.class_name) == (
         "later", 2, "Later")
     assert code.content == ASYNC_MODULE + "\n"
+
+
+def test_a_refused_input_fails_the_task_before_it_runs(
+        engine, ctx, create_workflows):
+    """As in Mistral 23, from the class's declared input (read from the
+    text: the engine runs no uploaded code)."""
+    code_sources.create_code_source(admin(), "mod", MODULE % "!")
+    dynamic_actions.create_dynamic_action(admin(), "shout", "Shout",
+                                          code_source_name="mod")
+    wf_name = "wf_%s" % uuid.uuid4().hex[:8]
+    create_workflows("version: '2.0'\n%s:\n  tasks:\n    t1:\n"
+                     "      action: shout bogus=1\n" % wf_name)
+    done = wait_state(engine.start_workflow(ctx, wf_name)["id"], timeout=30)
+    assert done["state"] == "ERROR"
+    assert done["state_info"] == (
+        "Failed to run task [error=Invalid input [name=shout, "
+        "class=mod.Shout, missing=['text'], unexpected=['bogus']], "
+        "wf=%s, task=t1]" % wf_name)
+    assert action_exs_of(tasks_of(done["id"])["t1"]["id"]) == []
