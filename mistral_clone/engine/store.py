@@ -92,6 +92,9 @@ class DbStore:
         self.options = options or engine_options()
         self._providers = {}
         self._roots = {}
+        # Ad-hoc and dynamic actions resolved in this step (every item of
+        # a with-items task asks again).
+        self._resolved = {}
 
     @property
     def project_id(self):
@@ -279,8 +282,16 @@ class DbStore:
 
     def resolve_action(self, name, namespace, wb_name, project_id,
                        cached: bool = True):
-        resolve = adhoc.resolve_cached if cached else adhoc.resolve
-        return resolve(self.session, name, namespace, wb_name, project_id)
+        if not cached:
+            return adhoc.resolve(self.session, name, namespace, wb_name,
+                                 project_id)
+        key = (name, namespace, wb_name, project_id)
+        resolved = self._resolved.get(key)
+        if resolved is None:
+            resolved = adhoc.resolve_cached(self.session, name, namespace,
+                                            wb_name, project_id)
+            self._resolved[key] = resolved
+        return resolved
 
     def check_action_input(self, python_name: str, base_input: dict):
         signature.check_input(std_actions.get_action_class(python_name),

@@ -5,6 +5,8 @@ ad-hoc action may be based on a dynamic one."""
 
 import uuid
 
+import sqlalchemy as sa
+
 from mistral_clone import context as mc_context
 from mistral_clone.actions import dynamic
 from mistral_clone.db import session as db_session
@@ -153,3 +155,35 @@ def test_a_refused_input_fails_the_task_before_it_runs(
         "class=mod.Shout, missing=['text'], unexpected=['bogus']], "
         "wf=%s, task=t1]" % wf_name)
     assert action_exs_of(tasks_of(done["id"])["t1"]["id"]) == []
+
+
+def test_with_items_looks_the_dynamic_action_up_once(engine, ctx,
+                                                     create_workflows):
+    """Every item of a with-items task starts in the same engine step:
+    one lookup of the dynamic action (and of its code) for all of them."""
+    code_sources.create_code_source(admin(), "mod", MODULE % "!")
+    dynamic_actions.create_dynamic_action(admin(), "shout", "Shout",
+                                          code_source_name="mod")
+    wf_name = "wf_%s" % uuid.uuid4().hex[:8]
+    create_workflows(
+        "version: '2.0'\n%s:\n  tasks:\n    t1:\n"
+        "      with-items: x in <%% range(0, 20) %%>\n"
+        "      action: shout text=<%% str($.x) %%>\n"
+        "      publish: {out: <%% task().result %%>}\n"
+        "  output: {out: <%% $.out %%>}\n" % wf_name)
+    lookups = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many):
+        if "FROM dynamic_action_definitions" in statement:
+            lookups.append(statement)
+
+    db_engine = db_session.get_engine()
+    sa.event.listen(db_engine, "before_cursor_execute", record)
+    try:
+        done = wait_state(engine.start_workflow(ctx, wf_name)["id"],
+                          timeout=60)
+    finally:
+        sa.event.remove(db_engine, "before_cursor_execute", record)
+    assert done["state"] == "SUCCESS", done["state_info"]
+    assert done["output"] == {"out": ["%d!" % i for i in range(20)]}
+    assert len(lookups) == 1
