@@ -555,6 +555,7 @@ def action_definition(session, name: str, namespace: str,
             return row
     return None
 
+
 def dynamic_action(session, name: str, namespace: str,
                    project_id: Optional[str]) -> Optional[dynamic.CodeRef]:
     """The dynamic action named ``name`` in ``namespace`` (only there, as
@@ -567,8 +568,10 @@ def dynamic_action(session, name: str, namespace: str,
             .join(src, src.id == dyn.code_source_id)
             .where(dyn.name == name, dyn.namespace == (namespace or "")))
     if project_id is not None:
+        # The project's own before another project's public one.
         stmt = stmt.where(sa.or_(dyn.project_id == project_id,
-                                 dyn.scope == "public"))
+                                 dyn.scope == "public")).order_by(
+            sa.case((dyn.project_id == project_id, 0), else_=1))
     row = session.execute(stmt.limit(1)).first()
     if row is None:
         return None
