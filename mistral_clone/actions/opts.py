@@ -6,7 +6,7 @@ std.http), ``[action_logging]`` (what std.http logs), ``[DEFAULT]
 js_implementation`` and ``[legacy_action_provider] load_action_plugins``.
 Options of our own (Mistral has no such limits): ``[DEFAULT] js_timeout``
 and ``js_max_memory_mb``, ``[action_std_ssh]`` and ``[action_std_email]``
-``denied_cidrs``.
+``denied_cidrs``, ``[dynamic_actions] import_timeout``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ ACTION_LOGGING_GROUP = 'action_logging'
 LEGACY_ACTION_PROVIDER_GROUP = 'legacy_action_provider'
 ACTION_STD_SSH_GROUP = 'action_std_ssh'
 ACTION_STD_EMAIL_GROUP = 'action_std_email'
+DYNAMIC_ACTIONS_GROUP = 'dynamic_actions'
 
 #: Addresses no sender reaches by default: unspecified, loopback,
 #: link-local (cloud metadata at 169.254.169.254 and fd00:ec2::254),
@@ -136,6 +137,19 @@ action_std_ssh_opts = [denied_cidrs_opt('std.ssh and std.ssh_proxied '
                                        '(host and gateway_host)')]
 action_std_email_opts = [denied_cidrs_opt('std.email (smtp_server)')]
 
+dynamic_actions_opts = [
+    cfg.FloatOpt(
+        'import_timeout',
+        default=30.0,
+        min=0.1,
+        help='Seconds the top level of a code source (the module of dynamic '
+             'actions) may take to run when a process loads it. Past that, '
+             'the actions of that version of the code source fail with a '
+             'message saying so (the process goes on), until a new version '
+             'is uploaded.'
+    ),
+]
+
 
 def list_opts() -> list:
     """Every option of this package, for oslo-config-generator."""
@@ -146,6 +160,7 @@ def list_opts() -> list:
         (ACTION_STD_EMAIL_GROUP, list(action_std_email_opts)),
         (ACTION_LOGGING_GROUP, list(action_logging_opts)),
         (LEGACY_ACTION_PROVIDER_GROUP, list(legacy_action_provider_opts)),
+        (DYNAMIC_ACTIONS_GROUP, list(dynamic_actions_opts)),
     ]
 
 

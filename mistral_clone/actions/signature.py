@@ -68,19 +68,26 @@ def of(action_cls: type) -> Signature:
     return Signature(tuple(required), defaults, tuple(order), accepts_any)
 
 
-def check_input(action_cls: type, action_input: Mapping[str, Any]) -> None:
-    """Raise InvalidActionError, worded as Mistral does, on a bad input."""
-    sig = of(action_cls)
+def check_input(action_cls: type, action_input: Mapping[str, Any],
+                name: str = None) -> None:
+    """Raise InvalidActionError, worded as Mistral does, on a bad input.
+    ``name``: the action's name when the class does not carry it (a
+    dynamic action's)."""
+    check_against(of(action_cls), action_input,
+                  name or display_name(action_cls), display_class(action_cls))
+
+
+def check_against(sig: Signature, action_input: Mapping[str, Any],
+                  name: str, class_path: str) -> None:
+    """``check_input`` for a signature known without its class."""
     if sig.accepts_any:
         return
     given = list(action_input or {})
-    missing = [name for name in sig.required if name not in given]
-    unexpected = [name for name in given if name not in sig.order]
+    missing = [n for n in sig.required if n not in given]
+    unexpected = [n for n in given if n not in sig.order]
     if not missing and not unexpected:
         return
-    msg = 'Invalid input [name=%s, class=%s' % (
-        display_name(action_cls), display_class(action_cls)
-    )
+    msg = 'Invalid input [name=%s, class=%s' % (name, class_path)
     if missing:
         msg += ', missing=%s' % missing
     if unexpected:

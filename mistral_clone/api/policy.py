@@ -44,6 +44,15 @@ _ADMIN_ONLY_RULES = [
     "event_triggers:list:all_projects", "event_triggers:publicize",
 ]
 
+# Uploaded Python code runs in the executors: every operation on it is
+# for admins by default, as in Mistral 23.
+_ADMIN_ONLY_RESOURCES = {
+    "code_sources": ["create", "delete", "get", "list", "publicize",
+                     "update"],
+    "dynamic_actions": ["create", "delete", "get", "list", "publicize",
+                        "update"],
+}
+
 
 def list_rules():
     rules = list(_BASE_RULES)
@@ -53,6 +62,10 @@ def list_rules():
                                             ADMIN_OR_OWNER))
     for name in _ADMIN_ONLY_RULES:
         rules.append(policy.RuleDefault(name, ADMIN_ONLY))
+    for resource, operations in _ADMIN_ONLY_RESOURCES.items():
+        for op in operations:
+            rules.append(policy.RuleDefault("%s:%s" % (resource, op),
+                                            ADMIN_ONLY))
     return rules
 
 

@@ -108,6 +108,48 @@ class ActionDefinition(_Common, Base):
     workbook_name: Mapped[str | None] = mapped_column(sa.String(255))
 
 
+class CodeSource(_Common, Base):
+    """A Python module uploaded through ``/v2/code_sources``; ``version``
+    grows by one on each update, so processes that loaded it know when
+    their copy is stale."""
+
+    __tablename__ = "code_sources"
+    __table_args__ = _definition_indexes("code_sources")
+
+    name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    namespace: Mapped[str] = mapped_column(sa.String(255), nullable=False,
+                                           default="")
+    scope: Mapped[str] = mapped_column(sa.String(80), nullable=False,
+                                       default="private")
+    content: Mapped[str] = mapped_column(sa.Text, deferred=True, default="")
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False,
+                                         default=1)
+    tags: Mapped[list] = mapped_column(JsonList, default=list)
+
+
+class DynamicActionDefinition(_Common, Base):
+    """A class of a code source exposed as an action (``/v2/dynamic_actions``);
+    removed with its code source."""
+
+    __tablename__ = "dynamic_action_definitions"
+    __table_args__ = _definition_indexes("dynamic_action_definitions") + (
+        sa.Index("ix_dynamic_action_definitions_code_source",
+                 "code_source_id"),
+    )
+
+    name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    namespace: Mapped[str] = mapped_column(sa.String(255), nullable=False,
+                                           default="")
+    scope: Mapped[str] = mapped_column(sa.String(80), nullable=False,
+                                       default="private")
+    class_name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    code_source_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("code_sources.id", ondelete="CASCADE"),
+        nullable=False)
+    code_source_name: Mapped[str] = mapped_column(sa.String(255),
+                                                  nullable=False)
+
+
 class Environment(_Common, Base):
     __tablename__ = "environments"
     __table_args__ = (

@@ -19,6 +19,7 @@ from mistral_clone import actions
 from mistral_clone import exceptions as exc
 from mistral_clone import expressions
 from mistral_clone import lang
+from mistral_clone.actions import dynamic
 from mistral_clone.config import CONF
 from mistral_clone.engine import dataflow
 from mistral_clone.engine import queries
@@ -39,6 +40,8 @@ class ResolvedAction:
     name: str                 # the action's name (an ad-hoc one's own)
     python_name: str          # the Python action that runs
     layers: list              # ad-hoc layers, outermost first
+    # The code source class that runs, for a dynamic action.
+    code: Optional[dynamic.CodeRef] = None
 
     @property
     def is_adhoc(self) -> bool:
@@ -48,12 +51,17 @@ class ResolvedAction:
 def resolve(session, name: str, namespace: str = "",
             workbook_name: Optional[str] = None,
             project_id: Optional[str] = None,
-            find: Optional[Callable] = None) -> ResolvedAction:
+            find: Optional[Callable] = None,
+            find_dynamic: Optional[Callable] = None) -> ResolvedAction:
     """Raises InvalidActionError when the name leads to no action.
     ``find(name, namespace, project_id)`` finds a stored action definition
-    (default: in ``session``)."""
+    (default: in ``session``), ``find_dynamic`` (same arguments) a dynamic
+    action's CodeRef. As in Mistral, ad-hoc actions come first, then
+    dynamic ones, then Python ones."""
     if find is None:
         find = functools.partial(queries.action_definition, session)
+    if find_dynamic is None:
+        find_dynamic = functools.partial(queries.dynamic_action, session)
     layers = []
     current = name
     wb = workbook_name
@@ -64,6 +72,10 @@ def resolve(session, name: str, namespace: str = "",
         if row is None:
             row = find(current, namespace, project_id)
         if row is None or row.is_system or not row.definition:
+            code = find_dynamic(current, namespace, project_id)
+            if code is not None:
+                return ResolvedAction(layers[0].name if layers else name,
+                                      current, layers, code)
             descriptor = actions.find_action(current)
             if descriptor is None:
                 raise exc.InvalidActionError(
@@ -92,8 +104,10 @@ def resolve_cached(session, name: str, namespace: str = "",
     """``resolve`` for the engine's hot path: a name that leads straight to
     a Python action (no ad-hoc layer) is remembered for ``[engine]
     action_definition_cache_time`` seconds, as Mistral's engine caches its
-    action definitions. An ad-hoc action created meanwhile under the same
-    name in that namespace is seen once the entry expires."""
+    action definitions. An ad-hoc or dynamic action created meanwhile under
+    the same name in that namespace is seen once the entry expires. A
+    dynamic action is never remembered: its code source's next version
+    runs as soon as it is stored."""
     ttl = CONF.engine.action_definition_cache_time
     if ttl <= 0:
         return resolve(session, name, namespace, workbook_name, project_id)
@@ -103,7 +117,7 @@ def resolve_cached(session, name: str, namespace: str = "",
     if hit is not None and hit[0] > now:
         return hit[1]
     resolved = resolve(session, name, namespace, workbook_name, project_id)
-    if not resolved.is_adhoc:
+    if not resolved.is_adhoc and resolved.code is None:
         with _resolved_lock:
             if len(_resolved_cache) >= _RESOLVED_CACHE_SIZE:
                 _resolved_cache.clear()

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from mistral_clone import config
 from mistral_clone import context as mc_context
+from mistral_clone.actions import dynamic
 from mistral_clone.db import models
 from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
@@ -155,8 +156,9 @@ def rerun_request(session, action_ex_id: str) -> tuple:
     base_input = adhoc.base_input(resolved, action_ex.input,
                                   (wf_ex.params or {}).get("env"),
                                   {"id": wf_ex.id})
-    exec_ctx = store_mod.exec_context(action_ex, wf_ex, task_ex,
-                                      action_ex.index or 0)
+    exec_ctx = dynamic.with_code(
+        store_mod.exec_context(action_ex, wf_ex, task_ex,
+                               action_ex.index or 0), resolved.code)
     return resolved.python_name, base_input, exec_ctx, runtime.get("target")
 
 

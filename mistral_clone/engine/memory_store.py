@@ -265,7 +265,8 @@ class MemoryStore:
     def resolve_action(self, name, namespace, wb_name, project_id,
                        cached: bool = True):
         return adhoc.resolve(None, name, namespace, wb_name, project_id,
-                             find=self._find_action_definition)
+                             find=self._find_action_definition,
+                             find_dynamic=lambda *_args: None)
 
     def check_action_input(self, python_name: str, base_input: dict):
         signature.check_input(std_actions.get_action_class(python_name),
@@ -337,7 +338,8 @@ class MemoryStore:
             self.updates.append((wf_ex, wf_ex.state))
 
     def dispatch_action(self, conductor, wf_ex, task_ex, action_ex,
-                        python_name, base_input, target) -> None:
+                        python_name, base_input, target,
+                        code=None) -> None:
         self.sent.append((wf_ex, task_ex, action_ex, python_name,
                           base_input))
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from mistral_clone import exceptions as exc
+from mistral_clone.actions import dynamic
 from mistral_clone.db import lookup
 from mistral_clone.db import models
 from mistral_clone.engine import completion
@@ -553,6 +554,31 @@ def action_definition(session, name: str, namespace: str,
         if row is not None:
             return row
     return None
+
+
+def dynamic_action(session, name: str, namespace: str,
+                   project_id: Optional[str]) -> Optional[dynamic.CodeRef]:
+    """The dynamic action named ``name`` in ``namespace`` (only there, as
+    Mistral finds them) that the project may use, with its code source's
+    current version and text; None when there is none."""
+    dyn = models.DynamicActionDefinition
+    src = models.CodeSource
+    stmt = (sa.select(dyn.class_name, src.id, src.name, src.version,
+                      src.content)
+            .join(src, src.id == dyn.code_source_id)
+            .where(dyn.name == name, dyn.namespace == (namespace or "")))
+    if project_id is not None:
+        # The project's own before another project's public one.
+        stmt = stmt.where(sa.or_(dyn.project_id == project_id,
+                                 dyn.scope == "public")).order_by(
+            sa.case((dyn.project_id == project_id, 0), else_=1))
+    row = session.execute(stmt.limit(1)).first()
+    if row is None:
+        return None
+    return dynamic.CodeRef(code_source_id=row.id, code_source_name=row.name,
+                           version=row.version, class_name=row.class_name,
+                           content=row.content or "")
+
 
 def workflow_definition(session, ctx, identifier: str, namespace: str = "",
                         workbook_name: Optional[str] = None):

@@ -7,6 +7,7 @@ import logging
 
 from mistral_clone import exceptions as exc
 from mistral_clone import lang
+from mistral_clone.actions import dynamic_signature
 from mistral_clone.db import models
 from mistral_clone.engine import adhoc
 from mistral_clone.engine import commands as cmds_mod
@@ -247,7 +248,14 @@ class RunningTasks:
         try:
             base_input = adhoc.base_input(
                 resolved, work.input, self._env(wf_ex), {"id": wf_ex.id})
-            self.store.check_action_input(resolved.python_name, base_input)
+            if resolved.code is None:
+                self.store.check_action_input(resolved.python_name,
+                                              base_input)
+            else:
+                # Checked from the code source's text: the engine never
+                # runs uploaded code.
+                dynamic_signature.check_input(resolved.python_name,
+                                              resolved.code, base_input)
         except exc.ExpressionEvaluationError as e:
             raise tasks.TaskError(str(e)) from e
         except exc.MistralError as e:
@@ -279,7 +287,7 @@ class RunningTasks:
         self.store.add_action(action_ex)
         self.store.dispatch_action(self, wf_ex, task_ex, action_ex,
                                    resolved.python_name, base_input,
-                                   work.target)
+                                   work.target, resolved.code)
 
     def _action_timeout(self, wf_ex, task_ex):
         """The task's own ``timeout`` (not task-defaults'), which Mistral's

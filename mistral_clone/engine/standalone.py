@@ -8,6 +8,7 @@ and its result is stored when it arrives; a synchronous action without
 
 from mistral_clone import actions as std_actions
 from mistral_clone import exceptions as exc
+from mistral_clone.actions import dynamic
 from mistral_clone.db import models
 from mistral_clone.engine import adhoc
 from mistral_clone.engine import conductor as conductor_mod
@@ -18,10 +19,13 @@ from mistral_clone.expressions import limits
 from mistral_clone.rpc import clients
 
 
-def _is_sync(python_name: str, base_input: dict) -> bool:
+def _is_sync(python_name: str, base_input: dict, code=None) -> bool:
     try:
-        return bool(std_actions.instantiate_action(
-            python_name, base_input).is_sync())
+        action = std_actions.instantiate_action(python_name, base_input,
+                                                code)
+        # A dynamic action's class need not derive from Action.
+        is_sync = getattr(action, "is_sync", None)
+        return bool(is_sync()) if callable(is_sync) else True
     except exc.MistralError:
         raise
     except Exception as e:  # noqa: BLE001 - the constructor's own error
@@ -71,9 +75,8 @@ def _start_action(ctx, action_name, action_input, description, namespace,
     with step_mod.step(ctx) as step:
         resolved = _resolve(step, action_name, namespace)
         base_input = adhoc.base_input(resolved, action_input)
-        store = store_mod.DbStore(step)
-        store.check_action_input(resolved.python_name, base_input)
-        sync_action = _is_sync(resolved.python_name, base_input)
+        sync_action = _is_sync(resolved.python_name, base_input,
+                               resolved.code)
         if run_sync and not sync_action:
             raise exc.InputError(
                 "Action does not support synchronous execution.")
@@ -87,12 +90,15 @@ def _start_action(ctx, action_name, action_input, description, namespace,
             step.session.add(action_ex)
             step.session.flush()
             store_mod.send(step, action_ex.id, resolved.python_name,
-                           base_input, store_mod.exec_context(action_ex))
+                           base_input, dynamic.with_code(
+                               store_mod.exec_context(action_ex),
+                               resolved.code))
             return store_mod.row_dict(action_ex)
 
     result = clients.get_executor_client().run_action_sync(
         ctx, None, resolved.python_name, base_input,
-        {"action_execution_id": None, "callback_url": None})
+        dynamic.with_code({"action_execution_id": None,
+                           "callback_url": None}, resolved.code))
 
     row = _new_row(ctx, resolved, action_input, description, namespace)
     row.tags = []

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from mistral_clone import actions as std_actions
 from mistral_clone import lang
+from mistral_clone.actions import dynamic
 from mistral_clone.actions import signature
 from mistral_clone.config import CONF
 from mistral_clone.db import models
@@ -91,6 +92,9 @@ class DbStore:
         self.options = options or engine_options()
         self._providers = {}
         self._roots = {}
+        # Ad-hoc and dynamic actions resolved in this step (every item of
+        # a with-items task asks again).
+        self._resolved = {}
 
     @property
     def project_id(self):
@@ -278,8 +282,16 @@ class DbStore:
 
     def resolve_action(self, name, namespace, wb_name, project_id,
                        cached: bool = True):
-        resolve = adhoc.resolve_cached if cached else adhoc.resolve
-        return resolve(self.session, name, namespace, wb_name, project_id)
+        if not cached:
+            return adhoc.resolve(self.session, name, namespace, wb_name,
+                                 project_id)
+        key = (name, namespace, wb_name, project_id)
+        resolved = self._resolved.get(key)
+        if resolved is None:
+            resolved = adhoc.resolve_cached(self.session, name, namespace,
+                                            wb_name, project_id)
+            self._resolved[key] = resolved
+        return resolved
 
     def check_action_input(self, python_name: str, base_input: dict):
         signature.check_input(std_actions.get_action_class(python_name),
@@ -376,9 +388,11 @@ class DbStore:
                 self.ctx, wf_ex.id, wf_ex.state)
 
     def dispatch_action(self, conductor, wf_ex, task_ex, action_ex,
-                        python_name, base_input, target) -> None:
-        exec_ctx = exec_context(action_ex, wf_ex, task_ex, action_ex.index)
-        if self.step.runs_inline and not target and \
+                        python_name, base_input, target,
+                        code=None) -> None:
+        exec_ctx = dynamic.with_code(
+            exec_context(action_ex, wf_ex, task_ex, action_ex.index), code)
+        if self.step.runs_inline and not target and code is None and \
                 python_name in inline_action_names():
             self.step.run_inline(_inline_job(
                 self, conductor, wf_ex, task_ex, action_ex, python_name,

@@ -102,13 +102,16 @@ def update_actions(ctx, definition, scope="private", identifier=None,
     return rows
 
 
+def not_found_by_name(identifier, namespace) -> exc.NotFoundError:
+    return exc.NotFoundError("Action not found [name=%s, namespace=%s]"
+                             % (identifier, namespace or ""))
+
+
 def get_action(ctx, identifier, namespace=""):
     with db_session.read_only() as session:
         row = find(session, ctx, identifier, namespace)
         if row is None:
-            raise exc.NotFoundError(
-                "Action not found [name=%s, namespace=%s]"
-                % (identifier, namespace or ""))
+            raise not_found_by_name(identifier, namespace)
         return definitions.with_definition(row)
 
 

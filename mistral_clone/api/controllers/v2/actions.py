@@ -5,6 +5,8 @@ its Python actions: the name as id, ``is_system`` false, no scope, project,
 definition or dates. Changing or deleting one answers 404, as there.
 """
 
+import dataclasses
+
 import pecan
 from pecan import rest
 from wsme import types as wtypes
@@ -13,6 +15,7 @@ import wsmeext.pecan as wsme_pecan
 from mistral_clone.api import errors
 from mistral_clone.api import hooks
 from mistral_clone.api import listing
+from mistral_clone.api import merged_listing
 from mistral_clone.api import policy
 from mistral_clone.api import resources
 from mistral_clone.api import types
@@ -24,7 +27,9 @@ from mistral_clone.api.controllers.v2.definition_requests import \
 from mistral_clone.db import lookup
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
+from mistral_clone import exceptions as exc
 from mistral_clone.services import actions as action_service
+from mistral_clone.services import dynamic_actions as dynamic_service
 
 
 class Action(resources.Resource):
@@ -91,7 +96,19 @@ class ActionsController(rest.RestController):
     def get(self, identifier, namespace=""):
         ctx = hooks.request_context()
         policy.enforce("actions:get", ctx)
-        row = action_service.get_action(ctx, identifier, namespace)
+        try:
+            row = action_service.get_action(ctx, identifier, namespace)
+        except exc.NotFoundError:
+            row = None
+        if row is None or row.is_system:
+            # Mistral looks for ad-hoc actions, then dynamic ones, then
+            # Python ones.
+            dynamic = dynamic_service.find_action_values(ctx, identifier,
+                                                         namespace)
+            if dynamic is not None:
+                return Action.from_values(dynamic)
+        if row is None:
+            raise action_service.not_found_by_name(identifier, namespace)
         return Action.from_values(row_values(row))
 
     @pecan.expose()
@@ -134,16 +151,27 @@ class ActionsController(rest.RestController):
                 namespace=""):
         ctx = hooks.request_context()
         policy.enforce("actions:list", ctx)
+        dynamic = dynamic_service.action_values(ctx, namespace)
         spec, fields = listing.make_spec(
             models.ActionDefinition, Action, limit,
-            _resolve_marker(ctx, marker), sort_keys or ["name"], sort_dirs,
+            None if dynamic else _resolve_marker(ctx, marker),
+            sort_keys or ["name"], sort_dirs,
             fields, False, created_at=created_at, name=name, scope=scope,
             tags=tags, updated_at=updated_at, description=description,
             definition=definition, is_system=is_system, input=input,
             namespace=namespace)
-        items = listing.fetch_page(
-            models.ActionDefinition, spec, ctx, row_values,
-            "Action definition not found [action_name=%s, namespace=]")
+        not_found = "Action definition not found [action_name=%s, namespace=]"
+        if dynamic:
+            # Dynamic actions are no rows: merged into the page here.
+            whole = dataclasses.replace(spec, limit=None)
+            rows = listing.fetch_page(models.ActionDefinition, whole, ctx,
+                                      row_values, not_found)
+            spec.sort_keys, spec.sort_dirs = whole.sort_keys, whole.sort_dirs
+            items = merged_listing.page(rows, dynamic, spec, marker,
+                                        not_found)
+        else:
+            items = listing.fetch_page(models.ActionDefinition, spec, ctx,
+                                       row_values, not_found)
         link = listing.next_link("actions", spec, fields, items)
         return Actions.build(
             [Action.from_values(v, fields or None) for v in items], link)

@@ -8,7 +8,10 @@ import wsmeext.pecan as wsme_pecan
 from mistral_clone.api.controllers.v2 import \
     action_executions as action_executions_api
 from mistral_clone.api.controllers.v2 import actions as actions_api
+from mistral_clone.api.controllers.v2 import code_sources as code_sources_api
 from mistral_clone.api.controllers.v2 import cron_triggers as cron_triggers_api
+from mistral_clone.api.controllers.v2 import \
+    dynamic_actions as dynamic_actions_api
 from mistral_clone.api.controllers.v2 import environments as environments_api
 from mistral_clone.api.controllers.v2 import \
     event_triggers as event_triggers_api
@@ -32,6 +35,8 @@ class Controller(rest.RestController):
     environments = environments_api.EnvironmentsController()
     cron_triggers = cron_triggers_api.CronTriggersController()
     event_triggers = event_triggers_api.EventTriggersController()
+    code_sources = code_sources_api.CodeSourcesController()
+    dynamic_actions = dynamic_actions_api.DynamicActionsController()
 
     @pecan.expose()
     def get_one(self, *remainder):
