@@ -25,9 +25,15 @@ whoami:
 
 @pytest.fixture(scope="module")
 def api(keystone, tmp_path_factory):
-    """The URL of a server with auth on against ``keystone``."""
+    """The URL of a server with auth on against ``keystone``, whose policy
+    file lets only admins create environments."""
+    state = tmp_path_factory.mktemp("auth-api")
+    policy_file = state / "policy.yaml"
+    policy_file.write_text('"environments:create": "rule:admin_only"\n')
     with keystone_api.auth_server(
-            keystone, tmp_path_factory.mktemp("auth-api")) as url:
+            keystone, state,
+            extra_conf="[oslo_policy]\npolicy_file = %s\n" % policy_file
+    ) as url:
         yield url
 
 
@@ -92,3 +98,15 @@ def test_context_comes_from_the_token(api, keystone):
         "roles": ["member", "reader"],
         "token": "***", "catalog": "***",
         "auth_uri": keystone.url[:-len("/v3")]}
+
+
+def test_policy_file_overrides_a_default(api, keystone):
+    env = {"name": "policy-env", "variables": {"a": 1}}
+    member = keystone_api.Caller(api, keystone.token("a-member"))
+    refused = member.post("/environments", json=env)
+    assert refused.status_code == 403, refused.text
+    admin = keystone_api.Caller(api, keystone.token("a-admin"))
+    assert admin.post("/environments", json=env).status_code == 201
+    # The other defaults hold: a member changes what the admin made.
+    assert member.put("/environments", json=dict(
+        env, variables={"a": 2})).status_code == 200

@@ -358,3 +358,52 @@ def test_expression_functions_see_only_the_callers_project(world):
     assert world["ex"] not in published["jinja_executions"]
     assert published["jinja_b_tasks"] == []
     assert SECRET not in task["published"]
+
+
+def test_reader_reads_its_project_and_writes_nothing(world):
+    """A's reader sees what A's member made and may change none of it,
+    nor make anything (Mistral 23's defaults let a reader write)."""
+    member = world["callers"]["a-member"]
+    reader = world["callers"]["a-reader"]
+    _created(member.post_definition("/workflows", PUBLIC_WF.replace(
+        "shared_public_wf", "a_read_wf")))
+    _created(member.post("/environments", json={
+        "name": "a_env", "variables": {"v": 1}}))
+    ex = _created(member.post("/executions", json={
+        "workflow_name": "a_read_wf"}))
+    member.finished_execution(ex["id"])
+    for path in ("/workflows/a_read_wf", "/environments/a_env",
+                 "/executions/" + ex["id"], "/executions/%s/tasks" % ex["id"],
+                 "/workflows", "/executions", "/tasks", "/environments",
+                 "/action_executions", "/workbooks", "/actions",
+                 "/cron_triggers"):
+        assert reader.get(path).status_code == 200, path
+    text = {"headers": {"Content-Type": "text/plain"}}
+    writes = [
+        ("POST", "/workflows", dict(text, data=PUBLIC_WF.replace(
+            "shared_public_wf", "r_wf"))),
+        ("PUT", "/workflows", dict(text, data=PUBLIC_WF.replace(
+            "shared_public_wf", "a_read_wf"))),
+        ("DELETE", "/workflows/a_read_wf", {}),
+        ("POST", "/workbooks", dict(text, data=B_WORKBOOK.replace(
+            "b_private_book", "r_book"))),
+        ("POST", "/actions", dict(text, data=B_ACTION.replace(
+            "b_private_action", "r_action"))),
+        ("POST", "/environments", {"json": {"name": "r_env",
+                                            "variables": {}}}),
+        ("PUT", "/environments", {"json": {"name": "a_env",
+                                           "variables": {"v": 2}}}),
+        ("DELETE", "/environments/a_env", {}),
+        ("POST", "/executions", {"json": {"workflow_name": "a_read_wf"}}),
+        ("PUT", "/executions/" + ex["id"], {"json": {"description": "r"}}),
+        ("DELETE", "/executions/" + ex["id"], {}),
+        ("POST", "/action_executions", {"json": {"name": "std.noop"}}),
+        ("POST", "/cron_triggers", {"json": {
+            "name": "r_cron", "workflow_name": "a_read_wf",
+            "pattern": "0 0 1 1 *"}}),
+    ]
+    outcomes = [(method, path, reader.request(method, path, **kw).status_code)
+                for method, path, kw in writes]
+    assert outcomes == [(method, path, 403) for method, path, _kw in writes]
+    assert member.get("/environments/a_env").json()["variables"] == \
+        json.dumps({"v": 1})
