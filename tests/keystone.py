@@ -116,6 +116,17 @@ class Keystone:
             text += "token_cache_time = -1\n"
         return text
 
+    def register_mistral(self, api_url) -> None:
+        """Put ``api_url`` (``.../v2``) in the catalog as the workflow
+        service (type ``workflowv2``, as Mistral is registered), so that
+        clients find it there."""
+        admin = _Admin(self.url)
+        service_id = admin.create("service", name="mistral",
+                                  type="workflowv2")
+        for interface in ("public", "internal", "admin"):
+            admin.create("endpoint", service_id=service_id, url=api_url,
+                         interface=interface, region_id="RegionOne")
+
     def cli_env(self, user) -> dict:
         """``OS_*`` variables for python-mistralclient as ``user``."""
         return {"OS_AUTH_URL": self.url, "OS_USERNAME": user,
