@@ -28,7 +28,7 @@ fi
 # with auth on start it themselves (tests/keystone.py) and are skipped
 # without it.
 KEYSTONE_PINS="keystone==30.0.0 gunicorn==27.0.1"
-KEYSTONE_VENV=${MISTRAL_CLONE_KEYSTONE_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/mistral-clone/venv-keystone-30.0.0}
+KEYSTONE_VENV=${MISTRAL_CLONE_KEYSTONE_VENV:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/mistral-clone/venv-keystone-30.0.0}
 if [ "$(cat "$KEYSTONE_VENV/.installed" 2>/dev/null)" != "$KEYSTONE_PINS" ]; then
   rm -rf "$KEYSTONE_VENV"
   (python3 -m venv "$KEYSTONE_VENV" && \

@@ -32,9 +32,10 @@ class IdentityGate:
         self._conf = conf  # keystonemiddleware registers its options on it
 
     def __call__(self, environ, start_response):
-        confirmed = "Confirmed" in (environ.get("HTTP_X_IDENTITY_STATUS"),
-                                    environ.get(
-                                        "HTTP_X_SERVICE_IDENTITY_STATUS"))
+        # Only a user's token: a service token alone names no project
+        # (Mistral lets it in; here the context would fall back to the
+        # shared auth-off project).
+        confirmed = environ.get("HTTP_X_IDENTITY_STATUS") == "Confirmed"
         if confirmed or environ.get("PATH_INFO") in ALLOWED_WITHOUT_AUTH:
             return self._app(environ, start_response)
         reason = "Auth token is invalid" if environ.get("HTTP_X_AUTH_TOKEN") \
