@@ -407,3 +407,51 @@ def test_reader_reads_its_project_and_writes_nothing(world):
     assert outcomes == [(method, path, 403) for method, path, _kw in writes]
     assert member.get("/environments/a_env").json()["variables"] == \
         json.dumps({"v": 1})
+
+
+def test_public_definitions_of_every_kind(world):
+    """A's admin publishes an action, a workbook and an environment: B's
+    member sees and uses each and may change or delete none."""
+    admin = world["callers"]["a-admin"]
+    b = world["callers"]["b-member"]
+    _created(admin.post_definition("/actions", B_ACTION.replace(
+        "b_private_action", "pub_action"), scope="public"))
+    _created(admin.post_definition("/workbooks", B_WORKBOOK.replace(
+        "b_private_book", "pub_book"), scope="public"))
+    _created(admin.post("/environments", json={
+        "name": "pub_env", "variables": {"v": "shared"}, "scope": "public"}))
+    for path in ("/actions/pub_action", "/workbooks/pub_book",
+                 "/environments/pub_env"):
+        assert b.get(path).status_code == 200, path
+    run = _created(b.post("/action_executions", json={
+        "name": "pub_action", "input": "{}"}))
+    assert json.loads(run["output"]) == {"result": SECRET}
+    ex = _created(b.post("/executions", json={
+        "workflow_name": "pub_book.wb_wf", "params": {"env": "pub_env"}}))
+    assert b.finished_execution(ex["id"])["state"] == "SUCCESS"
+    text = {"headers": {"Content-Type": "text/plain"}}
+    attempts = [
+        ("PUT", "/actions", dict(text, data=B_ACTION.replace(
+            "b_private_action", "pub_action"))),
+        ("DELETE", "/actions/pub_action", {}),
+        ("PUT", "/workbooks", dict(text, data=B_WORKBOOK.replace(
+            "b_private_book", "pub_book"))),
+        ("DELETE", "/workbooks/pub_book", {}),
+        ("PUT", "/environments", {"json": {"name": "pub_env",
+                                           "variables": {"v": "b"}}}),
+        ("DELETE", "/environments/pub_env", {}),
+    ]
+    outcomes = [(m, p, b.request(m, p, **kw).status_code)
+                for m, p, kw in attempts]
+    # Mistral 23 lets any project change or delete another's public
+    # action and workbook; here only the owner may (refused as not found
+    # where the change looks among the caller's own rows only).
+    assert outcomes == [
+        ("PUT", "/actions", 404), ("DELETE", "/actions/pub_action", 403),
+        ("PUT", "/workbooks", 404), ("DELETE", "/workbooks/pub_book", 404),
+        ("PUT", "/environments", 404),
+        ("DELETE", "/environments/pub_env", 404)]
+    assert b.get("/environments/pub_env").json()["variables"] == \
+        json.dumps({"v": "shared"})
+    assert SECRET in b.get("/actions/pub_action").text
+    assert b.get("/workbooks/pub_book").status_code == 200
