@@ -84,7 +84,8 @@ class RequestContext(oslo_context.RequestContext):
                    is_admin=bool(data.get("is_admin")),
                    auth_token=data.get("auth_token"),
                    request_id=data.get("request_id"),
-                   **{name: data.get(name) for name in KEYSTONE_FIELDS})
+                   **{name: data[name] for name in KEYSTONE_FIELDS
+                      if name in data})
 
 
 def caller_key(ctx) -> tuple:
