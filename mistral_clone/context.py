@@ -2,7 +2,11 @@
 
 Built from the request headers as oslo.context does. As in the real Mistral,
 with auth off the project is always ``<default-project>`` (so every client
-shares one project), while ``X-Roles`` still feeds the policy checks.
+shares one project), while ``X-Roles`` still feeds the policy checks. With
+auth on, keystonemiddleware has validated the token and set the identity
+headers itself (dropping any a client sent); the token's service catalog and
+expiry come from the token it validated (``keystone.token_info``), Keystone's
+address from ``[keystone_authtoken] www_authenticate_uri``.
 """
 
 from oslo_context import context as oslo_context
@@ -10,25 +14,55 @@ from oslo_context import context as oslo_context
 DEFAULT_PROJECT_ID = "<default-project>"
 
 
+# What a context built with auth on carries beyond oslo.context's fields;
+# None with auth off, and then left out of messages.
+KEYSTONE_FIELDS = ("auth_uri", "service_catalog", "expires_at",
+                   "region_name", "user_name", "project_name")
+
+
 class RequestContext(oslo_context.RequestContext):
     """oslo.context's context plus Mistral's defaults."""
 
-    def __init__(self, project_id=None, **kwargs):
+    def __init__(self, project_id=None, auth_uri=None, service_catalog=None,
+                 expires_at=None, region_name=None, **kwargs):
         kwargs.setdefault("project_id", project_id or DEFAULT_PROJECT_ID)
         super().__init__(**kwargs)
         if not self.project_id:
             self.project_id = DEFAULT_PROJECT_ID
+        self.auth_uri = auth_uri
+        self.service_catalog = service_catalog
+        self.expires_at = expires_at
+        self.region_name = region_name
 
     @classmethod
-    def from_headers(cls, environ, auth_enable):
-        ctx = cls.from_environ(environ)
+    def from_headers(cls, environ, auth_enable, auth_uri=None):
+        """The context of a request; ``auth_uri`` is Keystone's public
+        address, with auth on."""
         if not auth_enable:
+            ctx = cls.from_environ(environ)
             ctx.project_id = DEFAULT_PROJECT_ID
+        else:
+            token = (environ.get("keystone.token_info") or {}).get(
+                "token") or {}
+            ctx = cls.from_environ(
+                environ, auth_uri=auth_uri,
+                service_catalog=token.get("catalog"),
+                expires_at=token.get("expires_at"),
+                region_name=environ.get("HTTP_X_REGION_NAME"))
         ctx.is_admin = "admin" in [r.lower() for r in ctx.roles]
         return ctx
 
+    def to_dict(self):
+        """oslo.context's fields and Mistral's (``$.openstack`` shows them,
+        the token and catalog masked)."""
+        values = super().to_dict()
+        for name in ("auth_uri", "service_catalog", "expires_at",
+                     "region_name"):
+            values[name] = getattr(self, name, None)
+        return values
+
     def to_wire(self):
-        return {
+        wire = {
             "project_id": self.project_id,
             "user_id": self.user_id,
             "roles": list(self.roles),
@@ -36,6 +70,10 @@ class RequestContext(oslo_context.RequestContext):
             "auth_token": self.auth_token,
             "request_id": self.request_id,
         }
+        for name in KEYSTONE_FIELDS:
+            if getattr(self, name, None) is not None:
+                wire[name] = getattr(self, name)
+        return wire
 
     @classmethod
     def from_wire(cls, data):
@@ -45,7 +83,9 @@ class RequestContext(oslo_context.RequestContext):
                    roles=data.get("roles") or [],
                    is_admin=bool(data.get("is_admin")),
                    auth_token=data.get("auth_token"),
-                   request_id=data.get("request_id"))
+                   request_id=data.get("request_id"),
+                   **{name: data[name] for name in KEYSTONE_FIELDS
+                      if name in data})
 
 
 def caller_key(ctx) -> tuple:

@@ -19,6 +19,9 @@ from mistral_clone import config
 
 PG_URL = os.environ.get("MISTRAL_CLONE_TEST_PG_URL")
 
+# The ``keystone`` fixture: a real Keystone for the tests with auth on.
+pytest_plugins = ["tests.keystone"]
+
 
 @contextlib.contextmanager
 def throwaway_pg_database(base_url):

@@ -23,6 +23,21 @@ if [ ! -x "$CLIENT_VENV/bin/mistral" ]; then
 fi
 [ -x "$CLIENT_VENV/bin/mistral" ] && export MISTRAL_CLI=${MISTRAL_CLI:-$PWD/$CLIENT_VENV/bin/mistral}
 
+# A real Keystone (OpenStack Identity), pinned, in a venv of its own kept out
+# of the work tree so that later runs and fresh clones reuse it; the tests
+# with auth on start it themselves (tests/keystone.py) and are skipped
+# without it.
+KEYSTONE_PINS="keystone==30.0.0 gunicorn==27.0.1"
+KEYSTONE_VENV=${MISTRAL_CLONE_KEYSTONE_VENV:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/mistral-clone/venv-keystone-30.0.0}
+if [ "$(cat "$KEYSTONE_VENV/.installed" 2>/dev/null)" != "$KEYSTONE_PINS" ]; then
+  rm -rf "$KEYSTONE_VENV"
+  (python3 -m venv "$KEYSTONE_VENV" && \
+    "$KEYSTONE_VENV/bin/pip" install -q $KEYSTONE_PINS >/dev/null 2>&1 && \
+    echo "$KEYSTONE_PINS" > "$KEYSTONE_VENV/.installed") || \
+    echo "could not install Keystone: the tests with auth on will be skipped"
+fi
+[ -f "$KEYSTONE_VENV/.installed" ] && export MISTRAL_CLONE_KEYSTONE_VENV=$KEYSTONE_VENV
+
 if [ "$(id -u)" = 0 ] && [ "${MISTRAL_CLONE_NO_SERVERS:-0}" != 1 ]; then
   if ! command -v pg_ctlcluster >/dev/null || ! command -v rabbitmqctl >/dev/null \
       || [ ! -x /usr/sbin/sshd ] || ! command -v nc >/dev/null; then

@@ -8,8 +8,12 @@ from mistral_clone import context
 
 class ContextHook(hooks.PecanHook):
     def before(self, state):
+        auth_enable = config.CONF.pecan.auth_enable
+        # keystonemiddleware registered [keystone_authtoken] (auth.protect).
+        auth_uri = config.CONF.keystone_authtoken.www_authenticate_uri \
+            if auth_enable else None
         state.request.context["mistral"] = context.RequestContext.from_headers(
-            state.request.environ, config.CONF.pecan.auth_enable)
+            state.request.environ, auth_enable, auth_uri)
 
 
 def request_context():

@@ -138,7 +138,10 @@ def fetch_page(model, spec, ctx, to_values, marker_not_found,
             stmt = dbq.apply_filter(stmt, model, flt)
         marker_row = None
         if spec.marker:
-            marker_row = session.get(model, spec.marker)
+            # A row the caller may not list is no marker: not found.
+            marker_row = session.execute(dbq.guard(
+                sa.select(model).where(model.id == spec.marker), model, ctx,
+                spec.all_projects, include_public)).scalar()
             if marker_row is None:
                 raise exc.NotFoundError(marker_not_found % spec.marker)
         stmt, keys, dirs = dbq.paginate(stmt, model, spec, marker_row)

@@ -1,8 +1,23 @@
-"""oslo.policy rules in code, with Mistral's rule names.
+"""oslo.policy rules in code, with Mistral's rule names and the Keystone
+personas as defaults.
 
-``admin_only`` operations (``scope=public``, ``all_projects``, the
-``project_id`` filter) succeed for a context with the admin role and are
-refused with 403 otherwise, auth on or off, as in the real Mistral.
+Each ``<resource>:<operation>`` rule defaults to a persona of the caller's
+project: ``get`` and ``list`` to ``project_reader`` (the ``reader``,
+``member`` or ``admin`` role), every other operation to ``project_member``
+(``member`` or ``admin``). So a reader reads its project's rows and writes
+none, where Mistral 23's defaults (``admin_or_owner`` everywhere) let it
+write. A new resource gets the same defaults by being listed in
+``_RESOURCES``. ``admin_only`` operations (``scope=public``,
+``all_projects``, the ``project_id`` filter) succeed for a context with the
+admin role and are refused with 403 otherwise, auth on or off, as in the real
+Mistral.
+
+With ``[pecan] auth_enable = False`` there are no Keystone roles: the
+``no_auth`` rule holds for every request, so the personas let everyone in,
+as before (only ``X-Roles: admin`` matters, for ``admin_only``). Operators
+override any rule with ``[oslo_policy] policy_file``; ``etc/policy.yaml.sample``
+lists them (``oslopolicy-sample-generator --config-file
+etc/mistral-clone-policy-generator.conf``).
 """
 
 import threading
@@ -14,11 +29,32 @@ from mistral_clone import exceptions as exc
 
 ADMIN_ONLY = "rule:admin_only"
 ADMIN_OR_OWNER = "rule:admin_or_owner"
+PROJECT_READER = "rule:project_reader"
+PROJECT_MEMBER = "rule:project_member"
 
 _BASE_RULES = [
-    policy.RuleDefault("admin_only", "is_admin:True"),
+    policy.RuleDefault("admin_only", "is_admin:True",
+                       description="The admin role."),
     policy.RuleDefault("admin_or_owner",
-                       "is_admin:True or project_id:%(project_id)s"),
+                       "is_admin:True or project_id:%(project_id)s",
+                       description="Mistral's default for every operation: "
+                                   "an admin, or any role of the owning "
+                                   "project."),
+    policy.RuleDefault("no_auth", "auth_enable:False",
+                       description="Every request while [pecan] "
+                                   "auth_enable is False (no Keystone "
+                                   "roles to check)."),
+    policy.RuleDefault(
+        "project_reader",
+        "rule:admin_only or (project_id:%(project_id)s and "
+        "(role:reader or role:member or rule:no_auth))",
+        description="Reads: the reader, member or admin persona of the "
+                    "project."),
+    policy.RuleDefault(
+        "project_member",
+        "rule:admin_only or (project_id:%(project_id)s and "
+        "(role:member or rule:no_auth))",
+        description="Writes: the member or admin persona of the project."),
 ]
 
 _RESOURCES = {
@@ -32,6 +68,11 @@ _RESOURCES = {
     "cron_triggers": ["create", "delete", "get", "list"],
     "event_triggers": ["create", "delete", "get", "list", "update"],
 }
+
+_READ_OPERATIONS = ("get", "list")
+
+_VERBS = {"create": "Create", "delete": "Delete", "get": "Show one of the",
+          "list": "List the", "update": "Change"}
 
 _ADMIN_ONLY_RULES = [
     "workflows:list:all_projects", "workflows:publicize",
@@ -54,18 +95,33 @@ _ADMIN_ONLY_RESOURCES = {
 }
 
 
+def persona_default(resource, operation):
+    """The default of ``<resource>:<operation>``: reads for readers,
+    anything else for members."""
+    persona = PROJECT_READER if operation in _READ_OPERATIONS \
+        else PROJECT_MEMBER
+    what = resource.replace("_", " ")
+    return policy.RuleDefault(
+        "%s:%s" % (resource, operation), persona,
+        description="%s %s." % (_VERBS.get(operation, operation), what))
+
+
+def _admin_only(name):
+    return policy.RuleDefault(
+        name, ADMIN_ONLY,
+        description="Admin only: %s." % name.split(":", 1)[1].replace(
+            ":", " "))
+
+
 def list_rules():
     rules = list(_BASE_RULES)
     for resource, operations in _RESOURCES.items():
-        for op in operations:
-            rules.append(policy.RuleDefault("%s:%s" % (resource, op),
-                                            ADMIN_OR_OWNER))
+        rules.extend(persona_default(resource, op) for op in operations)
     for name in _ADMIN_ONLY_RULES:
-        rules.append(policy.RuleDefault(name, ADMIN_ONLY))
+        rules.append(_admin_only(name))
     for resource, operations in _ADMIN_ONLY_RESOURCES.items():
-        for op in operations:
-            rules.append(policy.RuleDefault("%s:%s" % (resource, op),
-                                            ADMIN_ONLY))
+        rules.extend(_admin_only("%s:%s" % (resource, op))
+                     for op in operations)
     return rules
 
 
@@ -88,7 +144,8 @@ def enforce(rule, ctx, target=None):
     """Raise NotAllowedError (403) unless ``ctx`` may do ``rule``."""
     target = target or {"project_id": ctx.project_id}
     creds = {"is_admin": bool(ctx.is_admin), "project_id": ctx.project_id,
-             "user_id": ctx.user_id, "roles": list(ctx.roles)}
+             "user_id": ctx.user_id, "roles": list(ctx.roles),
+             "auth_enable": bool(cfg.CONF.pecan.auth_enable)}
     if not get_enforcer().enforce(rule, target, creds):
         raise exc.NotAllowedError(
             "Operation forbidden (insufficient permissions)")

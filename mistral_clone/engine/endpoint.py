@@ -41,6 +41,20 @@ def _wf_ex_dict(session, wf_ex) -> dict:
     return row_dict(wf_ex)
 
 
+def _callers_execution(session, ctx, wf_ex_id):
+    """The execution ``wf_ex_id`` when it is the caller's (a start by id is
+    idempotent), None when there is none; an id that another project's
+    execution holds is refused as real Mistral refuses it (400), without
+    telling anything of that execution."""
+    wf_ex = queries.workflow(session, wf_ex_id)
+    if wf_ex is None:
+        return None
+    if wf_ex.project_id != ctx.project_id:
+        raise exc.InputError(
+            "Execution id %s cannot be used: it is taken." % wf_ex_id)
+    return wf_ex
+
+
 def _task_ex(session, task_ex_id):
     task_ex = queries.task(session, task_ex_id)
     if task_ex is None:
@@ -151,7 +165,7 @@ class EngineEndpoint:
     @_in_steps
     def _existing_workflow(self, ctx, wf_ex_id):
         with step_mod.step(ctx) as step:
-            wf_ex = queries.workflow(step.session, wf_ex_id)
+            wf_ex = _callers_execution(step.session, ctx, wf_ex_id)
             return None if wf_ex is None else _wf_ex_dict(step.session, wf_ex)
 
     @_in_steps
@@ -159,7 +173,7 @@ class EngineEndpoint:
                         wf_input, description, params):
         with step_mod.step(ctx) as step:
             if wf_ex_id:
-                existing = queries.workflow(step.session, wf_ex_id)
+                existing = _callers_execution(step.session, ctx, wf_ex_id)
                 if existing is not None:
                     return _wf_ex_dict(step.session, existing)
             wf_def = queries.workflow_definition(

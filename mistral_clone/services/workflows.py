@@ -72,9 +72,15 @@ def update_workflows(ctx, definition, scope="private", identifier=None,
     with db_session.transaction() as session:
         for spec, text in pairs:
             ident = identifier or spec.name
+            # The caller's own first; another project's public one is
+            # refused (403) as in Mistral.
             row = lookup.by_name_or_id(session, models.WorkflowDefinition,
                                        ctx, ident, namespace,
                                        for_update=True, include_public=False)
+            if row is None:
+                row = lookup.by_name_or_id(
+                    session, models.WorkflowDefinition, ctx, ident,
+                    namespace, for_update=True)
             if row is None:
                 raise exc.NotFoundError(
                     "Workflow not found [workflow_identifier=%s, "

@@ -50,12 +50,17 @@ def running_server(state_dir, services="all", extra_conf=""):
         wait_for_port(port, proc)
         yield "http://127.0.0.1:%d/v2" % port, state_dir
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
+
+
+def stop(proc):
+    """End ``proc`` (a started server), killing it if it lingers."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def run_cli(server, *args, ok=True) -> subprocess.CompletedProcess:

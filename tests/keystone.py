@@ -1,0 +1,251 @@
+"""A real OpenStack Identity (Keystone) for the tests that run with auth on.
+
+Keystone is installed by ``tests/run.sh`` in a venv of its own
+(``.venv-keystone``, or ``MISTRAL_CLONE_KEYSTONE_VENV``); it is a test tool,
+never a dependency of the product. ``start_keystone`` sets one up in a
+directory (SQLite database, fernet and credential keys, ``bootstrap``), serves
+it on loopback with gunicorn, and creates the people the tenancy tests need:
+
+- projects ``project-a`` and ``project-b``, and in each a user per role:
+  ``a-admin``/``a-member``/``a-reader`` and ``b-admin``/``b-member``/
+  ``b-reader`` (Keystone's implied roles give an admin also member and
+  reader, and a member also reader, as in any Keystone since Rocky);
+- the service user ``mistral`` (project ``service``, role ``service``) that
+  keystonemiddleware validates tokens with.
+
+Every user's password is ``PASSWORD``. The ``keystone`` session fixture
+(``tests/conftest.py`` loads this module as a plugin) starts one per test
+worker and skips, with one line saying why, only where Keystone is not
+installed.
+"""
+
+import contextlib
+import dataclasses
+import os
+import subprocess
+
+import pytest
+import requests
+
+from tests.functional import server
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV = os.environ.get("MISTRAL_CLONE_KEYSTONE_VENV") or \
+    os.path.join(ROOT, ".venv-keystone")
+PASSWORD = "secret-Pa55"
+ROLES = ("admin", "member", "reader")
+PROJECTS = {"a": "project-a", "b": "project-b"}
+SERVICE_USER = "mistral"
+SERVICE_PROJECT = "service"
+
+CONF = """[database]
+connection = sqlite:///{state}/keystone.db
+[fernet_tokens]
+key_repository = {state}/fernet-keys
+[credential]
+key_repository = {state}/credential-keys
+[token]
+provider = fernet
+expiration = 7200
+[oslo_policy]
+enforce_scope = false
+enforce_new_defaults = false
+"""
+
+# Keystone's WSGI module parses sys.argv with oslo.config, which would take
+# gunicorn's own arguments for its own.
+APP = """import sys
+sys.argv = sys.argv[:1]
+from keystone.wsgi.api import application  # noqa
+"""
+
+
+def installed() -> bool:
+    return os.path.exists(os.path.join(VENV, "bin", "keystone-manage"))
+
+
+@dataclasses.dataclass
+class Keystone:
+    """A running Keystone: where it is and who is in it."""
+
+    url: str                      # the v3 endpoint, http://127.0.0.1:P/v3
+    project_ids: dict             # "a"/"b"/"service" -> project id
+    user_ids: dict                # user name -> user id
+
+    def token(self, user, project=None) -> str:
+        """A project-scoped token of ``user`` (``"a-member"``...); its
+        project is the user's own unless named."""
+        project = project or PROJECTS[user.split("-")[0]]
+        body = {"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": user, "domain": {"id": "default"},
+                "password": PASSWORD}}},
+            "scope": {"project": {"name": project,
+                                  "domain": {"id": "default"}}}}}
+        resp = requests.post(self.url + "/auth/tokens", json=body,
+                             timeout=60)
+        resp.raise_for_status()
+        return resp.headers["X-Subject-Token"]
+
+    def revoke(self, token) -> None:
+        """Revoke ``token`` (its own holder may)."""
+        resp = requests.delete(self.url + "/auth/tokens", timeout=60,
+                               headers={"X-Auth-Token": token,
+                                        "X-Subject-Token": token})
+        assert resp.status_code == 204, resp.text
+
+    def authtoken_conf(self, cache=False) -> str:
+        """``[pecan]`` and ``[keystone_authtoken]`` as a Mistral deployer
+        writes them, for this Keystone. Without ``cache`` a token is
+        checked with Keystone on each request, so a revoked one is refused
+        at once (by default keystonemiddleware trusts what it validated for
+        ``token_cache_time`` seconds)."""
+        base = self.url[:-len("/v3")]
+        text = ("[pecan]\nauth_enable = True\n"
+                "[keystone_authtoken]\n"
+                "www_authenticate_uri = %s\n"
+                "auth_url = %s\n"
+                "auth_type = password\n"
+                "username = %s\n"
+                "password = %s\n"
+                "project_name = %s\n"
+                "user_domain_name = Default\n"
+                "project_domain_name = Default\n"
+                % (base, base, SERVICE_USER, PASSWORD, SERVICE_PROJECT))
+        if not cache:
+            text += "token_cache_time = -1\n"
+        return text
+
+    def register_mistral(self, api_url) -> None:
+        """Put ``api_url`` (``.../v2``) in the catalog as the workflow
+        service (type ``workflowv2``, as Mistral is registered), so that
+        clients find it there."""
+        admin = _Admin(self.url)
+        service_id = admin.create("service", name="mistral",
+                                  type="workflowv2")
+        for interface in ("public", "internal", "admin"):
+            admin.create("endpoint", service_id=service_id, url=api_url,
+                         interface=interface, region_id="RegionOne")
+
+    def cli_env(self, user) -> dict:
+        """``OS_*`` variables for python-mistralclient as ``user``."""
+        return {"OS_AUTH_URL": self.url, "OS_USERNAME": user,
+                "OS_PASSWORD": PASSWORD,
+                "OS_PROJECT_NAME": PROJECTS[user.split("-")[0]],
+                "OS_USER_DOMAIN_NAME": "Default",
+                "OS_PROJECT_DOMAIN_NAME": "Default"}
+
+
+def _manage(conf, *args):
+    subprocess.run([os.path.join(VENV, "bin", "keystone-manage"),
+                    "--config-file", conf] + list(args), check=True,
+                   capture_output=True, text=True, timeout=600)
+
+
+def _wait_until_up(url, proc, timeout=180.0):
+    """gunicorn listens before its worker has loaded Keystone: a request
+    waits for it."""
+    server.wait_for_port(int(url.split(":")[2].split("/")[0]), proc,
+                         timeout)
+    requests.get(url, timeout=timeout).raise_for_status()
+
+
+class _Admin:
+    """Keystone's admin API as the bootstrap admin (system scope)."""
+
+    def __init__(self, url):
+        self.url = url
+        body = {"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": "admin", "domain": {"id": "default"},
+                "password": PASSWORD}}},
+            "scope": {"system": {"all": True}}}}
+        resp = requests.post(url + "/auth/tokens", json=body, timeout=60)
+        resp.raise_for_status()
+        self.headers = {"X-Auth-Token": resp.headers["X-Subject-Token"]}
+
+    def create(self, kind, **fields):
+        resp = requests.post("%s/%ss" % (self.url, kind), timeout=60,
+                             json={kind: fields}, headers=self.headers)
+        assert resp.status_code == 201, resp.text
+        return resp.json()[kind]["id"]
+
+    def role_id(self, name):
+        resp = requests.get(self.url + "/roles", params={"name": name},
+                            headers=self.headers, timeout=60)
+        found = resp.json()["roles"]
+        return found[0]["id"] if found else self.create("role", name=name)
+
+    def grant(self, project_id, user_id, role_id):
+        resp = requests.put("%s/projects/%s/users/%s/roles/%s" % (
+            self.url, project_id, user_id, role_id), headers=self.headers,
+            timeout=60)
+        assert resp.status_code == 204, resp.text
+
+
+def _populate(url) -> Keystone:
+    admin = _Admin(url)
+    roles = {name: admin.role_id(name) for name in ROLES + ("service",)}
+    project_ids, user_ids = {}, {}
+    for key, name in list(PROJECTS.items()) + [("service", SERVICE_PROJECT)]:
+        project_ids[key] = admin.create("project", name=name,
+                                        domain_id="default")
+    for key in PROJECTS:
+        for role in ROLES:
+            user = "%s-%s" % (key, role)
+            user_ids[user] = admin.create(
+                "user", name=user, password=PASSWORD, domain_id="default")
+            admin.grant(project_ids[key], user_ids[user], roles[role])
+    user_ids[SERVICE_USER] = admin.create(
+        "user", name=SERVICE_USER, password=PASSWORD, domain_id="default")
+    for role in ("service", "admin"):
+        admin.grant(project_ids["service"], user_ids[SERVICE_USER],
+                    roles[role])
+    return Keystone(url, project_ids, user_ids)
+
+
+@contextlib.contextmanager
+def start_keystone(state_dir):
+    """A Keystone set up in ``state_dir`` and served on a free port."""
+    state_dir = str(state_dir)
+    conf = os.path.join(state_dir, "keystone.conf")
+    with open(conf, "w") as f:
+        f.write(CONF.format(state=state_dir))
+    user = ["--keystone-user", str(os.getuid()),
+            "--keystone-group", str(os.getgid())]
+    _manage(conf, "db_sync")
+    _manage(conf, "fernet_setup", *user)
+    _manage(conf, "credential_setup", *user)
+    port = server.free_port()
+    url = "http://127.0.0.1:%d/v3" % port
+    _manage(conf, "bootstrap", "--bootstrap-password", PASSWORD,
+            "--bootstrap-admin-url", url, "--bootstrap-public-url", url,
+            "--bootstrap-internal-url", url,
+            "--bootstrap-region-id", "RegionOne")
+    with open(os.path.join(state_dir, "keystone_app.py"), "w") as f:
+        f.write(APP)
+    env = dict(os.environ, OS_KEYSTONE_CONFIG_FILES=conf)
+    log = open(os.path.join(state_dir, "keystone.log"), "w")
+    proc = subprocess.Popen(
+        [os.path.join(VENV, "bin", "gunicorn"), "--bind",
+         "127.0.0.1:%d" % port, "--workers", "1", "--threads", "4",
+         "--timeout", "300", "--no-control-socket",
+         "--pythonpath", state_dir, "keystone_app:application"],
+        env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_up(url, proc)
+        yield _populate(url)
+    finally:
+        server.stop(proc)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def keystone(tmp_path_factory):
+    """A running Keystone (see the module's docstring)."""
+    if not installed():
+        pytest.skip("Keystone is not installed in %s (tests/run.sh installs "
+                    "it)" % VENV)
+    with start_keystone(tmp_path_factory.mktemp("keystone")) as running:
+        yield running
+
