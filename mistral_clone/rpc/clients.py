@@ -164,9 +164,10 @@ class EngineClient(_Client):
         self._cast(ctx, "process_action_heartbeats",
                    action_ex_ids=list(action_ex_ids))
 
-    def on_subworkflow_update(self, ctx, wf_ex_id: str, state: str) -> None:
-        """A sub-workflow paused or resumed (``state``): its task and
-        parent follow."""
+    def on_subworkflow_update(self, ctx, wf_ex_id: str,
+                              state: Optional[str]) -> None:
+        """A sub-workflow paused or resumed (``state``; None: as it is
+        when the message is handled): its task and parent follow."""
         self._cast(ctx, "on_subworkflow_update", wf_ex_id=wf_ex_id,
                    state=state)
 
