@@ -1,7 +1,15 @@
 """What the tests that kill services around running executions share:
 waiting for a sub-workflow's asynchronous action, for a line in a
-service's log, and delivering that action's result."""
+service's log, and delivering that action's result; services started,
+killed and stopped by name (``Cluster``)."""
 
+import http.client
+import json
+import urllib.error
+import urllib.request
+
+from tests.functional import processes
+from tests.functional.server import free_port
 from tests.functional.helpers import action_exs_of, children_of, tasks_of
 from tests.waiting import wait_for
 
@@ -42,3 +50,71 @@ def log_says(path, text) -> bool:
 
 def wait_log(path, text, timeout=LOG_WAIT_S):
     wait_for(lambda: log_says(path, text), timeout, 0.1)
+
+
+class Cluster:
+    """Services as separate processes on one isolated configuration (its
+    own topics, an API on a free port), each started under a name that
+    ``kill`` (SIGKILL) and ``term`` (SIGTERM, waited for) take."""
+
+    def __init__(self, tmp_path, db_url, extra=""):
+        self.tmp_path = tmp_path
+        self.port = free_port()
+        text, self.engine_topic = processes.isolated_conf(
+            db_url, "[api]\nport = %d\n%s" % (self.port, extra))
+        self.conf_file = tmp_path / "cluster.conf"
+        self.conf_file.write_text(text)
+        self.base = "http://127.0.0.1:%d/v2" % self.port
+        self.procs = {}
+
+    def start(self, name, services=None):
+        """Start ``services`` (default: the name without its digits)."""
+        services = services or name.rstrip("0123456789")
+        self.procs[name] = processes.start(services, self.conf_file,
+                                           self.tmp_path, name)
+        if services == "api":
+            processes.wait_api(self.base)
+        return self.procs[name]
+
+    def kill(self, name):
+        processes.kill([self.procs.pop(name)])
+
+    def term(self, name):
+        processes.stop([self.procs.pop(name)])
+
+    def log(self, name):
+        services = name.rstrip("0123456789")
+        return self.tmp_path / ("%s-%s.log" % (services, name))
+
+    def close(self):
+        processes.stop([p for p in self.procs.values() if p.poll() is None])
+
+    def request(self, method, path, body=None):
+        """``api_request`` on this cluster's API."""
+        return api_request(self.base + path, method, body)
+
+
+def api_request(url, method="GET", body=None, timeout=120):
+    """(status, JSON answer or None, headers) of one request; (None, the
+    error's text, None) when no answer came (connection refused or
+    reset)."""
+    if isinstance(body, (dict, list)):
+        data, content_type = json.dumps(body).encode(), "application/json"
+    else:
+        data = body.encode() if body is not None else None
+        content_type = "text/plain"
+    req = urllib.request.Request(url, data=data, method=method,
+                                 headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, json.loads(resp.read() or b"null"), \
+                resp.headers
+    except urllib.error.HTTPError as e:
+        text = e.read()
+        try:
+            answer = json.loads(text or b"null")
+        except ValueError:
+            answer = text.decode(errors="replace")
+        return e.code, answer, e.headers
+    except (OSError, http.client.HTTPException) as e:
+        return None, str(e), None

@@ -119,3 +119,71 @@ def test_a_childs_pause_committed_by_a_killed_engine_reaches_its_parent(
             assert done["output"] == {"out": "after"}
         finally:
             processes.stop([p for p in procs if p.poll() is None])
+
+
+def _put_state(cluster, wf_ex_id, state):
+    status, answer, _ = cluster.request(
+        "PUT", "/executions/%s" % wf_ex_id, {"state": state})
+    assert status == 200, (status, answer)
+
+
+@pytest.mark.postgresql
+def test_pause_resume_cancel_with_engines_killed_after_each(tmp_path,
+                                                            db_url, db):
+    cluster = kill_cluster.Cluster(tmp_path, db_url)
+    try:
+        for name in ("engine1", "engine2", "executor1", "api1"):
+            cluster.start(name)
+        status, answer, _ = cluster.request("POST", "/workflows", WFS)
+        assert status == 201, answer
+        ids = []
+        for _ in range(2):
+            status, answer, _ = cluster.request(
+                "POST", "/executions", {"workflow_name": "parent"})
+            assert status == 201, answer
+            ids.append(answer["id"])
+        kept, cancelled = ids
+        child = kill_cluster.waiting_child(kept)
+        kill_cluster.waiting_child(cancelled)
+        running = ("RUNNING", "RUNNING", "RUNNING")
+        paused = ("PAUSED", "PAUSED", "PAUSED")
+
+        # Each change answered, then an engine dies (the messages that
+        # follow the commit may die with it) and another takes its place.
+        _put_state(cluster, kept, "PAUSED")
+        cluster.kill("engine1")
+        cluster.start("engine3")
+        _wait_states(kept, paused)
+        _put_state(cluster, kept, "RUNNING")
+        cluster.term("engine2")
+        cluster.start("engine4")
+        _wait_states(kept, running)
+        # The child alone: the parent follows it.
+        _put_state(cluster, child["id"], "PAUSED")
+        cluster.kill("engine3")
+        cluster.start("engine5")
+        _wait_states(kept, paused)
+        _put_state(cluster, child["id"], "RUNNING")
+        cluster.kill("engine4")
+        cluster.start("engine6")
+        _wait_states(kept, running)
+        _put_state(cluster, cancelled, "CANCELLED")
+        cluster.kill("engine5")
+        cluster.start("engine7")
+
+        action = wait_for(lambda: kill_cluster.running_action(
+            child["id"], "wait"), FOLLOW_S, 0.1)
+        status, answer, _ = cluster.request(
+            "PUT", "/action_executions/%s" % action["id"],
+            {"state": "SUCCESS", "output": '{"v": 1}'})
+        assert status == 200, (status, answer)
+        done = wait_state(kept, timeout=FOLLOW_S)
+        assert done["state"] == "SUCCESS", done["state_info"]
+        assert done["output"] == {"out": "after"}
+        gone = wait_state(cancelled, timeout=FOLLOW_S)
+        assert gone["state"] == "CANCELLED"
+        wait_for(lambda: _states(cancelled)[1:] == ("CANCELLED",
+                                                    "CANCELLED"),
+                 FOLLOW_S, 0.2)
+    finally:
+        cluster.close()
