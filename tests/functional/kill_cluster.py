@@ -8,10 +8,19 @@ import json
 import urllib.error
 import urllib.request
 
+import pytest
+
+from tests.conftest import PG_URL
 from tests.functional import processes
 from tests.functional.server import free_port
 from tests.functional.helpers import action_exs_of, children_of, tasks_of
 from tests.waiting import wait_for
+
+# The mark of these tests: they need RabbitMQ and PostgreSQL
+# (``tests/run.sh`` provides both).
+NEEDS_SERVERS = pytest.mark.skipif(
+    not (processes.RABBIT_URL and PG_URL),
+    reason="needs MISTRAL_CLONE_TEST_RABBIT_URL and MISTRAL_CLONE_TEST_PG_URL")
 
 # A service's start, or a line it logs, on a loaded machine.
 LOG_WAIT_S = 60
@@ -67,11 +76,21 @@ class Cluster:
         self.base = "http://127.0.0.1:%d/v2" % self.port
         self.procs = {}
 
-    def start(self, name, services=None):
+    def conf_through(self, name, **replaced):
+        """A configuration file like the cluster's with each URL of
+        ``replaced`` (the URL -> the one to use instead) replaced."""
+        text = self.conf_file.read_text()
+        for old, new in replaced.items():
+            text = text.replace(old, new)
+        conf_file = self.tmp_path / ("%s.conf" % name)
+        conf_file.write_text(text)
+        return conf_file
+
+    def start(self, name, services=None, conf_file=None):
         """Start ``services`` (default: the name without its digits)."""
         services = services or name.rstrip("0123456789")
-        self.procs[name] = processes.start(services, self.conf_file,
-                                           self.tmp_path, name)
+        self.procs[name] = processes.start(
+            services, conf_file or self.conf_file, self.tmp_path, name)
         if services == "api":
             processes.wait_api(self.base)
         return self.procs[name]

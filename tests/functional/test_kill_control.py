@@ -17,7 +17,6 @@ available (``tests/run.sh`` provides them).
 
 import pytest
 
-from tests.conftest import PG_URL
 from tests.functional import kill_cluster
 from tests.functional import processes
 from tests.functional import tcp_proxy
@@ -25,9 +24,7 @@ from tests.functional.helpers import children_of, get_wf_ex, tasks_of
 from tests.functional.helpers import wait_state
 from tests.waiting import wait_for
 
-pytestmark = pytest.mark.skipif(
-    not (processes.RABBIT_URL and PG_URL),
-    reason="needs MISTRAL_CLONE_TEST_RABBIT_URL and MISTRAL_CLONE_TEST_PG_URL")
+pytestmark = kill_cluster.NEEDS_SERVERS
 
 WFS = """
 version: '2.0'
