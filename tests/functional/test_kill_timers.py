@@ -118,3 +118,32 @@ def test_a_cron_time_claimed_by_a_scheduler_killed_before_its_start_fires_once(
             assert len(_started_by(trigger["id"])) == 1
         finally:
             cluster.close()
+
+
+@pytest.mark.postgresql
+def test_a_task_timeout_fires_after_its_engine_and_scheduler_died(
+        tmp_path, db_url, db):
+    cluster = _cluster(tmp_path, db_url, "engine1", "executor1",
+                       "scheduler1", "api1")
+    try:
+        status, wf_ex, _ = cluster.request("POST", "/executions",
+                                           {"workflow_name": "timed"})
+        assert status == 201, wf_ex
+        wait_for(lambda: kill_cluster.running_action(wf_ex["id"], "t"),
+                 LATE_S, 0.1)
+        # The engine that scheduled the timeout dies, the scheduler stops.
+        cluster.kill("engine1")
+        cluster.term("scheduler1")
+        cluster.start("engine2")
+        cluster.start("scheduler2")
+        done = wait_state(wf_ex["id"], timeout=LATE_S)
+        task = tasks_of(wf_ex["id"])["t"]
+        assert done["state"] == "ERROR"
+        assert (task["state"], task["state_info"]) == (
+            "ERROR", "Task timed out [timeout(s)=8].")
+        late = (task["updated_at"] - task["started_at"]).total_seconds() - 8
+        print("timeout fired %.1f s late after its engine and scheduler "
+              "died" % late)
+        assert late < LATE_S
+    finally:
+        cluster.close()
