@@ -12,7 +12,8 @@ the same execution, and the execution's id is made from the trigger and its
 due time. The scheduler starts it at once after the commit and then removes
 that call; killed in between, or with no engine answering, it leaves the
 call to any scheduler, which starts it seconds later (again after a start
-no engine answered). A start sent twice makes one execution (the engine's
+no engine answered). A start the engine refused (an error answer) is not
+owed: asking again would not help. A start sent twice makes one execution (the engine's
 start is idempotent by id), so each due time fires exactly once.
 
 Missed times after downtime (Mistral 23's rule): a trigger whose time passed
@@ -151,6 +152,11 @@ def start_owed(trigger: dict, wf_ex_id: str) -> None:
                                 wf_ex_id=wf_ex_id)
 
 
+def _forget(owed_call_id: str) -> None:
+    with db_session.transaction() as session:
+        calls.delete_call(session, owed_call_id)
+
+
 def _engine_start_workflow() -> StartWorkflow:
     return clients.get_engine_client().start_workflow
 
@@ -193,9 +199,17 @@ def process_due_triggers(start_workflow: StartWorkflow,
                 continue
             LOG.debug("Starting workflow %s by cron trigger %s",
                       trigger.workflow_name, trigger.name)
-            fire(trigger, start_workflow, execution_id(trigger))
-            with db_session.transaction() as session:
-                calls.delete_call(session, owed)
+            try:
+                fire(trigger, start_workflow, execution_id(trigger))
+            except exc.NoReplyError:
+                LOG.warning("No engine answered the start of cron trigger "
+                            "%s; it is owed", trigger.name)
+                continue
+            except Exception:
+                # The engine refused it: asking again would not help.
+                _forget(owed)
+                raise
+            _forget(owed)
             fired += 1
         except Exception:  # noqa: BLE001 - the next poll tries again
             retry.log_failed_round(

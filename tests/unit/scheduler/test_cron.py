@@ -149,11 +149,24 @@ def test_a_started_due_time_owes_nothing(wf, clock, engine):
     assert _owed_starts() == []
 
 
-def test_a_failed_start_is_owed_and_made_later_with_the_same_id(
+def test_a_start_refused_is_not_retried(wf, clock, engine):
+    clock.value = T0
+    make_trigger(clock)
+    engine.fail = True
+    clock.advance(minutes=1)
+    assert cron.process_due_triggers(engine.start_workflow, clock) == 0
+    assert len(engine.started) == 1
+    assert load("tr").next_execution_time == T0 + datetime.timedelta(
+        minutes=2)
+    assert _owed_starts() == []
+
+
+def test_an_unanswered_start_is_owed_and_made_later_with_the_same_id(
         wf, clock, engine, monkeypatch):
     clock.value = T0
     row = make_trigger(clock)
     engine.fail = True
+    engine.error = exc.NoReplyError()
     clock.advance(minutes=1)
     assert cron.process_due_triggers(engine.start_workflow, clock) == 0
     [(_, first)] = engine.started
@@ -175,6 +188,7 @@ def test_an_owed_start_no_engine_answered_is_owed_again(
     clock.value = T0
     make_trigger(clock)
     engine.fail = True
+    engine.error = exc.NoReplyError()
     clock.advance(minutes=1)
     cron.process_due_triggers(engine.start_workflow, clock)
     [owed] = _owed_starts()
