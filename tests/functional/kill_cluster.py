@@ -34,6 +34,25 @@ def running_action(wf_ex_id, task_name):
         else None
 
 
+def waiting_async(wf_ex_id, task_name):
+    """The task's action execution once an executor ran it and the engine
+    stored that it waits for its result (asynchronous), or None."""
+    action = running_action(wf_ex_id, task_name)
+    return action if action and action["is_sync"] is False else None
+
+
+def put_until_answered(cluster, path, body, timeout=LOG_WAIT_S):
+    """``PUT path`` again while it answers 503 (no engine answered in
+    time: a machine under load); its (status, answer) once answered."""
+    def answered():
+        status, answer, headers = cluster.request("PUT", path, body)
+        if status == 503:
+            assert headers["Retry-After"].isdigit()
+            return None
+        return status, answer
+    return wait_for(answered, timeout, 0.5)
+
+
 def waiting_child(wf_ex_id, task_name="call", timeout=LOG_WAIT_S):
     """The child of the parent's task once its asynchronous action
     ``wait`` runs."""

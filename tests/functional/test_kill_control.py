@@ -15,6 +15,8 @@ Separate processes over RabbitMQ and PostgreSQL; skipped unless both are
 available (``tests/run.sh`` provides them).
 """
 
+import time
+
 import pytest
 
 from tests.functional import kill_cluster
@@ -107,7 +109,11 @@ def test_a_childs_pause_committed_by_a_killed_engine_reaches_its_parent(
                                                 "PAUSED")
                 procs.append(processes.start("engine", direct_conf,
                                              tmp_path, "2"))
+                replaced_at = time.monotonic()
                 _wait_states(wf_ex["id"], ("PAUSED", "PAUSED", "PAUSED"))
+                print("the parent followed its child %.1f s after the "
+                      "engine's replacement started"
+                      % (time.monotonic() - replaced_at))
                 client.resume_workflow(ctx, child["id"])
                 _wait_states(wf_ex["id"], ("RUNNING", "RUNNING", "RUNNING"))
                 kill_cluster.finish_waiting(client, ctx, child)
@@ -119,8 +125,8 @@ def test_a_childs_pause_committed_by_a_killed_engine_reaches_its_parent(
 
 
 def _put_state(cluster, wf_ex_id, state):
-    status, answer, _ = cluster.request(
-        "PUT", "/executions/%s" % wf_ex_id, {"state": state})
+    status, answer = kill_cluster.put_until_answered(
+        cluster, "/executions/%s" % wf_ex_id, {"state": state})
     assert status == 200, (status, answer)
 
 
@@ -170,8 +176,8 @@ def test_pause_resume_cancel_with_engines_killed_after_each(tmp_path,
 
         action = wait_for(lambda: kill_cluster.running_action(
             child["id"], "wait"), FOLLOW_S, 0.1)
-        status, answer, _ = cluster.request(
-            "PUT", "/action_executions/%s" % action["id"],
+        status, answer = kill_cluster.put_until_answered(
+            cluster, "/action_executions/%s" % action["id"],
             {"state": "SUCCESS", "output": '{"v": 1}'})
         assert status == 200, (status, answer)
         done = wait_state(kept, timeout=FOLLOW_S)
