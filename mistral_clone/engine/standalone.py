@@ -52,7 +52,8 @@ def _resolve(step, action_name: str, namespace: str):
 def _new_row(ctx, resolved, action_input, description, namespace,
              action_ex_id=None):
     return models.ActionExecution(
-        id=action_ex_id or models.new_id(), project_id=ctx.project_id, name=resolved.name,
+        id=action_ex_id or models.new_id(), project_id=ctx.project_id,
+        name=resolved.name,
         description=description or "", workflow_namespace=namespace or "",
         state=None, accepted=False, is_sync=True, index=0,
         input=action_input, runtime_context={"adhoc": resolved.is_adhoc},

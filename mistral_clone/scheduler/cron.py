@@ -13,8 +13,9 @@ due time. The scheduler starts it at once after the commit and then removes
 that call; killed in between, or with no engine answering, it leaves the
 call to any scheduler, which starts it seconds later (again after a start
 no engine answered). A start the engine refused (an error answer) is not
-owed: asking again would not help. A start sent twice makes one execution (the engine's
-start is idempotent by id), so each due time fires exactly once.
+owed: asking again would not help. A start sent twice makes one execution
+(the engine's start is idempotent by id), so each due time fires exactly
+once.
 
 Missed times after downtime (Mistral 23's rule): a trigger whose time passed
 while no scheduler ran fires once, then its next time is the first one after
