@@ -24,6 +24,7 @@ from mistral_clone import exceptions as exc
 from mistral_clone.config import CONF
 from mistral_clone.db import models
 from mistral_clone.rpc import clients as rpc
+from mistral_clone.services import action_executions as ax_service
 from mistral_clone.services import executions as ex_service
 
 LOG = logging.getLogger(__name__)
@@ -71,6 +72,62 @@ def start_workflow(ctx, ex_id: str, identifier: str, namespace: str,
         "No engine answered in time; execution %s was not started yet. "
         "Send this request again with \"id\": \"%s\" to get exactly one "
         "execution." % (ex_id, ex_id))
+
+
+def created_action(ctx, action_ex_id: str) -> Optional[dict]:
+    """The action execution ``action_ex_id`` as a create answers with it,
+    or None."""
+    try:
+        return ax_service.get_action_execution(ctx, action_ex_id)
+    except exc.NotFoundError:
+        return None
+
+
+def start_action(ctx, action_ex_id: str, action_name: str,
+                 action_input: dict, description: Optional[str],
+                 namespace: str, params: dict) -> dict:
+    """``POST /v2/action_executions``: the action execution started in the
+    background, or the outcome of the action run now.
+
+    The first call (sent at most twice, as a start of an execution is)
+    waits ``engine_reply_timeout``: an engine answers it at once, with the
+    action execution ``action_ex_id`` when the action runs in the
+    background, or asking for a call that runs it now; only that one waits
+    as long as the action may take."""
+    def call(run_now: bool) -> dict:
+        return engine().start_action(
+            ctx, action_name, action_input, description=description,
+            namespace=namespace, action_ex_id=action_ex_id,
+            run_now=run_now, **params)
+
+    for attempt in range(1, START_SENDS + 1):
+        try:
+            values = call(run_now=False)
+            break
+        except exc.NoReplyError:
+            LOG.warning("No engine answered the start of action execution "
+                        "%s (send %d of %d)", action_ex_id, attempt,
+                        START_SENDS)
+        found = created_action(ctx, action_ex_id)
+        if found is not None:
+            return found
+    else:
+        raise exc.ServiceUnavailableError(
+            "No engine answered in time; action %s was not started yet. "
+            "Send this request again with \"id\": \"%s\" to get exactly "
+            "one action execution." % (action_name, action_ex_id))
+    if not values.get(rpc.RUN_NOW):
+        return values
+    try:
+        return call(run_now=True)
+    except exc.NoReplyError:
+        found = created_action(ctx, action_ex_id)
+        if found is not None:
+            return found
+    raise exc.ServiceUnavailableError(
+        "No engine answered in time; action %s may have run or be running. "
+        "Check GET /v2/action_executions before sending this request "
+        "again." % action_name)
 
 
 def call_or_read(call: Callable[[], dict],

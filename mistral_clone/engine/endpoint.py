@@ -510,10 +510,11 @@ class EngineEndpoint:
 
     @_expected
     def start_action(self, ctx, action_name, action_input,
-                     description=None, namespace="", params=None):
+                     description=None, namespace="", params=None,
+                     action_ex_id=None, run_now=True):
         return standalone.start_action(ctx, action_name, action_input,
                                        description, namespace,
-                                       params or {})
+                                       params or {}, action_ex_id, run_now)
 
 
 # Changes a child reports to its task (other states finish the task).

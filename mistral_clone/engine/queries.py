@@ -324,6 +324,29 @@ def completed_children_of_running_tasks(session, updated_from=None,
     return list(session.execute(stmt).scalars())
 
 
+
+def children_out_of_step(session, changed_before) -> list:
+    """Recovery: sub-workflows whose pause or resume their parent task did
+    not follow (the message to the parent was lost), last changed before
+    ``changed_before``: a PAUSED child of a RUNNING task, and a RUNNING
+    child of a PAUSED task none of whose children is still PAUSED. Both
+    look through the ``state`` indexes: PAUSED rows are few."""
+    paused_child = sa.select(Workflow.id).join(
+        Task, Task.id == Workflow.task_execution_id).where(
+        Workflow.state == states.PAUSED, Task.state == states.RUNNING,
+        Task.type == "WORKFLOW", Workflow.updated_at < changed_before)
+    sibling = orm.aliased(Workflow)
+    still_paused = sa.select(sibling.id).where(
+        sibling.task_execution_id == Task.id,
+        sibling.state == states.PAUSED).exists()
+    resumed_child = sa.select(Workflow.id).join(
+        Task, Task.id == Workflow.task_execution_id).where(
+        Task.state == states.PAUSED, Task.type == "WORKFLOW",
+        Workflow.state == states.RUNNING,
+        Workflow.updated_at < changed_before, ~still_paused)
+    return list(session.execute(paused_child).scalars()) + \
+        list(session.execute(resumed_child).scalars())
+
 # -- results ----------------------------------------------------------------
 
 def accepted_results(session, task_ex) -> list:

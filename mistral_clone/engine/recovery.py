@@ -9,6 +9,12 @@ should have followed it.
   seconds, not the time until some engine restarts. A report the parent
   already took counts once (the child carries a mark), so a report sent
   again while the first was still on its way does no harm.
+* On start and in each sweep (``resend_child_updates``): a sub-workflow
+  paused or resumed whose parent task did not follow (the message was lost
+  with the engine that committed the change, or with the one that took
+  it) is reported to its parent again. The parent follows its child's
+  state as it is then, and a change it already followed changes nothing,
+  so a message sent twice is applied once.
 
 Action executions left RUNNING by a crash are not sent again here: their
 executor may well be alive (only this engine restarted). When it is not,
@@ -54,6 +60,22 @@ def recover(updated_from: Optional[datetime.datetime] = None,
     return len(children)
 
 
+def resend_child_updates() -> int:
+    """Report again the pauses and resumes of sub-workflows that their
+    parent task did not follow (changed at least ``GRACE_S`` ago); how
+    many."""
+    ctx = mc_context.admin_context()
+    changed_before = models.utcnow() - datetime.timedelta(seconds=GRACE_S)
+    with db_session.read_only() as session:
+        children = queries.children_out_of_step(session, changed_before)
+    for child_id in children:
+        LOG.info("Recovery: reporting the pause or resume of sub-workflow "
+                 "%s again", child_id)
+        clients.get_engine_client().on_subworkflow_update(ctx, child_id,
+                                                          None)
+    return len(children)
+
+
 class Sweeper(heartbeats.PeriodicLook):
     """The engine's thread that runs ``recover`` every ``[engine]
     recovery_interval`` seconds over the sub-workflows that ended since its
@@ -80,4 +102,5 @@ class Sweeper(heartbeats.PeriodicLook):
         until = models.utcnow() - datetime.timedelta(seconds=GRACE_S)
         recover(self._since - datetime.timedelta(seconds=OVERLAP_S), until)
         self._since = until
+        resend_child_updates()
         return False

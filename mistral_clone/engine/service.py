@@ -70,6 +70,7 @@ class EngineService:
             self.member_checker.start()
             try:
                 recovery.recover()
+                recovery.resend_child_updates()
             except Exception:  # noqa: BLE001 - never block the start
                 LOG.exception("Recovery of running executions failed")
             self.sweeper.start()

@@ -4,6 +4,13 @@ As in Mistral 23: ``run_sync`` waits for the executor's result; without
 it, a saved (``save_result``) or asynchronous action is returned RUNNING
 and its result is stored when it arrives; a synchronous action without
 ``save_result`` runs at once and nothing is stored.
+
+The API names the action execution (``action_ex_id``) and first asks with
+``run_now`` false, which answers at once: the action execution when the
+action runs in the background (found, not made again, when that id exists:
+a start sent twice makes one), else a request to run it now, which it sends
+with ``run_now`` and waits for as long as the action takes. So a dead
+engine costs the API its short reply timeout, not the RPC timeout.
 """
 
 from mistral_clone import actions as std_actions
@@ -13,6 +20,7 @@ from mistral_clone.db import models
 from mistral_clone.engine import adhoc
 from mistral_clone.engine import conductor as conductor_mod
 from mistral_clone.engine import machines
+from mistral_clone.engine import queries
 from mistral_clone.engine import step as step_mod
 from mistral_clone.engine import store as store_mod
 from mistral_clone.expressions import limits
@@ -45,9 +53,11 @@ def _resolve(step, action_name: str, namespace: str):
     return resolved
 
 
-def _new_row(ctx, resolved, action_input, description, namespace):
+def _new_row(ctx, resolved, action_input, description, namespace,
+             action_ex_id=None):
     return models.ActionExecution(
-        id=models.new_id(), project_id=ctx.project_id, name=resolved.name,
+        id=action_ex_id or models.new_id(), project_id=ctx.project_id,
+        name=resolved.name,
         description=description or "", workflow_namespace=namespace or "",
         state=None, accepted=False, is_sync=True, index=0,
         input=action_input, runtime_context={"adhoc": resolved.is_adhoc},
@@ -55,24 +65,33 @@ def _new_row(ctx, resolved, action_input, description, namespace):
 
 
 def start_action(ctx, action_name: str, action_input: dict,
-                 description, namespace: str, params: dict) -> dict:
+                 description, namespace: str, params: dict,
+                 action_ex_id=None, run_now: bool = True) -> dict:
     """Mistral 23's rules: without ``run_sync``, the action runs in the
     background (saved, returned RUNNING) when ``save_result`` is set or
-    the action is asynchronous; otherwise it runs now and is stored only
-    with ``save_result``."""
+    the action is asynchronous; otherwise it runs now (only with
+    ``run_now``: else the answer is ``{RUN_NOW: True}``) and is stored
+    only with ``save_result``."""
     with limits.outside_transaction():
         # A stand-alone action runs between two steps: a step could not be
         # run again without running the action again.
         return _start_action(ctx, action_name, action_input, description,
-                             namespace, params)
+                             namespace, params, action_ex_id, run_now)
 
 
 def _start_action(ctx, action_name, action_input, description, namespace,
-                  params) -> dict:
+                  params, action_ex_id, run_now) -> dict:
     run_sync = params.get("run_sync")
     save = params.get("save_result")
     action_input = action_input or {}
     with step_mod.step(ctx) as step:
+        existing = action_ex_id and queries.action(step.session,
+                                                   action_ex_id)
+        if existing:
+            if existing.project_id != ctx.project_id:
+                raise exc.InputError("Action execution id %s is already "
+                                     "taken." % action_ex_id)
+            return store_mod.row_dict(existing)
         resolved = _resolve(step, action_name, namespace)
         base_input = adhoc.base_input(resolved, action_input)
         sync_action = _is_sync(resolved.python_name, base_input,
@@ -84,7 +103,7 @@ def _start_action(ctx, action_name, action_input, description, namespace,
             action_ex = _new_row(
                 ctx, resolved,
                 action_input if resolved.is_adhoc else base_input,
-                description, namespace)
+                description, namespace, action_ex_id)
             action_ex.is_sync = sync_action
             machines.fire(machines.ACTION, action_ex, machines.START)
             step.session.add(action_ex)
@@ -94,13 +113,16 @@ def _start_action(ctx, action_name, action_input, description, namespace,
                                store_mod.exec_context(action_ex),
                                resolved.code))
             return store_mod.row_dict(action_ex)
+        if not run_now:
+            return {clients.RUN_NOW: True}
 
     result = clients.get_executor_client().run_action_sync(
         ctx, None, resolved.python_name, base_input,
         dynamic.with_code({"action_execution_id": None,
                            "callback_url": None}, resolved.code))
 
-    row = _new_row(ctx, resolved, action_input, description, namespace)
+    row = _new_row(ctx, resolved, action_input, description, namespace,
+                   action_ex_id)
     row.tags = []
     machines.fire(machines.ACTION, row, machines.START)
     with step_mod.step(ctx) as step:

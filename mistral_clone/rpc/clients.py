@@ -87,6 +87,11 @@ class _Client:
         self._client.cast(ctx, method, **kwargs)
 
 
+# The key of ``start_action``'s answer that asks for a call with
+# ``run_now``: the action runs synchronously, for as long as it takes.
+RUN_NOW = "run_now"
+
+
 class EngineClient(_Client):
     """Calls on the ``[engine] topic``."""
 
@@ -101,11 +106,20 @@ class EngineClient(_Client):
 
     def start_action(self, ctx, action_name: str, action_input: dict,
                      description: Optional[str] = None, namespace: str = "",
-                     **params) -> dict:
+                     action_ex_id: Optional[str] = None,
+                     run_now: bool = True, **params) -> dict:
+        """The action execution ``action_ex_id`` (a new id when None; the
+        one of that id when it exists). With ``run_now`` false the engine
+        answers at once (this client's reply timeout): the action
+        execution when the action runs in the background, else only
+        ``{RUN_NOW: True}``, asking for a second call with ``run_now``,
+        which runs it and waits as long as RPC allows."""
         return self._call(ctx, "start_action", action_name=action_name,
                           action_input=action_input or {},
                           description=description, namespace=namespace or "",
-                          params=params, timeout=_sync_timeout())
+                          params=params, action_ex_id=action_ex_id,
+                          run_now=run_now,
+                          timeout=_sync_timeout() if run_now else None)
 
     def on_action_complete(self, ctx, action_ex_id: str, result: dict,
                            wf_action: bool = False,
@@ -164,9 +178,10 @@ class EngineClient(_Client):
         self._cast(ctx, "process_action_heartbeats",
                    action_ex_ids=list(action_ex_ids))
 
-    def on_subworkflow_update(self, ctx, wf_ex_id: str, state: str) -> None:
-        """A sub-workflow paused or resumed (``state``): its task and
-        parent follow."""
+    def on_subworkflow_update(self, ctx, wf_ex_id: str,
+                              state: Optional[str]) -> None:
+        """A sub-workflow paused or resumed (``state``; None: as it is
+        when the message is handled): its task and parent follow."""
         self._cast(ctx, "on_subworkflow_update", wf_ex_id=wf_ex_id,
                    state=state)
 

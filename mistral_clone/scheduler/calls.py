@@ -115,6 +115,15 @@ def schedule_call(session, func_name: str, delay_seconds: float,
     return call.id
 
 
+def delete_call(session, call_id: str) -> bool:
+    """Remove the call ``call_id`` whoever claimed it; False when it was
+    gone."""
+    result = session.execute(
+        sa.delete(DelayedCall).where(DelayedCall.id == call_id)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
 def delete_calls(session, key: str, func_name: Optional[str] = None) -> int:
     """Remove the calls scheduled under ``key`` (only those of
     ``func_name`` when given); returns how many were removed."""

@@ -4,8 +4,18 @@ A scheduler claims a due trigger by moving its ``next_execution_time`` from
 the value it read to the next one in one conditional UPDATE (or, for the
 last run, a conditional DELETE): whichever scheduler's statement matches
 first wins; the others match no row and skip it. Only after that commit is
-the execution started, as Mistral does: a failed start loses that one run,
-never doubles it.
+the execution started.
+
+The start is owed from the claim on: the claiming transaction also writes a
+delayed call (``OWED_START``, due ``OWED_START_DELAY_S`` later) that starts
+the same execution, and the execution's id is made from the trigger and its
+due time. The scheduler starts it at once after the commit and then removes
+that call; killed in between, or with no engine answering, it leaves the
+call to any scheduler, which starts it seconds later (again after a start
+no engine answered). A start the engine refused (an error answer) is not
+owed: asking again would not help. A start sent twice makes one execution
+(the engine's start is idempotent by id), so each due time fires exactly
+once.
 
 Missed times after downtime (Mistral 23's rule): a trigger whose time passed
 while no scheduler ran fires once, then its next time is the first one after
@@ -16,19 +26,28 @@ import dataclasses
 import datetime
 import json
 import logging
+import uuid
 from typing import Callable, Optional
 
 import sqlalchemy as sa
 
 from mistral_clone import context
+from mistral_clone import exceptions as exc
 from mistral_clone.db import models
 from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
+from mistral_clone.rpc import clients
+from mistral_clone.scheduler import calls
 from mistral_clone.services import cron_triggers as triggers_service
 
 LOG = logging.getLogger(__name__)
 
 CronTrigger = models.CronTrigger
+
+# The delayed call that starts a claimed due time's execution when its
+# claimer did not (see the module's text), and how long after the claim.
+OWED_START = "mistral_clone.scheduler.cron.start_owed"
+OWED_START_DELAY_S = 5.0
 
 # start_workflow(ctx, wf_identifier, wf_namespace, wf_ex_id, wf_input,
 #                description, **params): the engine client's signature.
@@ -93,6 +112,56 @@ def advance(session, trigger: DueTrigger, now: datetime.datetime) -> bool:
     return result.rowcount == 1
 
 
+def execution_id(trigger: DueTrigger) -> str:
+    """The id of the execution of this due time of the trigger: the same
+    in every scheduler that starts it."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "mistral-clone:cron:%s:%s" % (
+        trigger.id, trigger.next_execution_time.isoformat())))
+
+
+def owe_start(session, trigger: DueTrigger) -> str:
+    """In the claiming transaction: the delayed call that starts this due
+    time's execution unless the claimer does (and removes it); its id."""
+    return calls.schedule_call(
+        session, OWED_START, OWED_START_DELAY_S, key=trigger.id,
+        trigger=_as_args(trigger), wf_ex_id=execution_id(trigger))
+
+
+def _as_args(trigger: DueTrigger) -> dict:
+    values = dataclasses.asdict(trigger)
+    values["next_execution_time"] = trigger.next_execution_time.isoformat()
+    return values
+
+
+def _from_args(values: dict) -> DueTrigger:
+    return DueTrigger(**dict(values, next_execution_time=(
+        datetime.datetime.fromisoformat(values["next_execution_time"]))))
+
+
+def start_owed(trigger: dict, wf_ex_id: str) -> None:
+    """The delayed call ``OWED_START``: start the execution the claimer
+    did not start; owed again, a little later, when no engine answers."""
+    due = _from_args(trigger)
+    try:
+        fire(due, _engine_start_workflow(), wf_ex_id)
+    except exc.NoReplyError:
+        LOG.warning("No engine answered the start of execution %s of cron "
+                    "trigger %s; trying again later", wf_ex_id, due.name)
+        with db_session.transaction() as session:
+            calls.schedule_call(session, OWED_START, OWED_START_DELAY_S,
+                                key=due.id, trigger=trigger,
+                                wf_ex_id=wf_ex_id)
+
+
+def _forget(owed_call_id: str) -> None:
+    with db_session.transaction() as session:
+        calls.delete_call(session, owed_call_id)
+
+
+def _engine_start_workflow() -> StartWorkflow:
+    return clients.get_engine_client().start_workflow
+
+
 def execution_description(trigger_id: str) -> str:
     """What Mistral 23 puts in the execution's ``description``: JSON that
     names the trigger."""
@@ -103,11 +172,13 @@ def execution_description(trigger_id: str) -> str:
     })
 
 
-def fire(trigger: DueTrigger, start_workflow: StartWorkflow) -> None:
+def fire(trigger: DueTrigger, start_workflow: StartWorkflow,
+         wf_ex_id: Optional[str] = None) -> None:
     ctx = context.RequestContext(project_id=trigger.project_id,
                                  is_admin=False)
     start_workflow(ctx, wf_identifier=trigger.workflow_id,
-                   wf_namespace=trigger.workflow_namespace, wf_ex_id=None,
+                   wf_namespace=trigger.workflow_namespace,
+                   wf_ex_id=wf_ex_id,
                    wf_input=trigger.workflow_input,
                    description=execution_description(trigger.id),
                    **trigger.workflow_params)
@@ -124,11 +195,22 @@ def process_due_triggers(start_workflow: StartWorkflow,
         try:
             with db_session.transaction() as session:
                 won = advance(session, trigger, now())
+                owed = won and owe_start(session, trigger)
             if not won:
                 continue
             LOG.debug("Starting workflow %s by cron trigger %s",
                       trigger.workflow_name, trigger.name)
-            fire(trigger, start_workflow)
+            try:
+                fire(trigger, start_workflow, execution_id(trigger))
+            except exc.NoReplyError:
+                LOG.warning("No engine answered the start of cron trigger "
+                            "%s; it is owed", trigger.name)
+                continue
+            except Exception:
+                # The engine refused it: asking again would not help.
+                _forget(owed)
+                raise
+            _forget(owed)
             fired += 1
         except Exception:  # noqa: BLE001 - the next poll tries again
             retry.log_failed_round(

@@ -79,9 +79,14 @@ def test_run_action_goes_to_the_engine(app, engine):
         "name": "std.echo", "input": {"output": "hi"},
         "params": {"run_sync": True, "save_result": False},
         "description": "d"}, status=201)
-    assert engine.calls == [("start_action", {
+    [(method, kwargs)] = engine.calls
+    # The API names the action execution, and asks first for an answer
+    # that comes at once (tests/api/test_engine_unanswered.py).
+    assert len(kwargs.pop("action_ex_id")) == 36
+    assert (method, kwargs) == ("start_action", {
         "args": ("std.echo", {"output": "hi"}), "description": "d",
-        "namespace": "", "run_sync": True, "save_result": False})]
+        "namespace": "", "run_now": False, "run_sync": True,
+        "save_result": False})
     assert resp.json["output"] == '{"result": "hi"}'
     assert resp.json["id"] is None
 

@@ -169,12 +169,70 @@ def test_action_result_without_engine_answers_503(app, no_engine):
     assert ax.id in fault(resp)
 
 
-def test_action_run_without_engine_answers_503(app, no_engine, monkeypatch):
-    # A synchronous run may last as long as the action: shortened here.
-    monkeypatch.setattr(clients, "_sync_timeout", lambda: REPLY_TIMEOUT)
+def test_action_run_without_engine_answers_503_naming_the_id(app,
+                                                             no_engine):
     resp, elapsed = _timed(app.post_json, "/v2/action_executions",
                            {"name": "std.noop"}, status="*")
     _assert_unavailable(resp, elapsed)
+    ax_id = _id_to_retry(resp)
+    assert fault(resp).startswith("No engine answered in time; action "
+                                  "std.noop was not started yet.")
+    assert ax_id in fault(resp)
+
+
+def test_action_retried_with_the_id_once_an_engine_listens_runs_once(
+        app, no_engine):
+    body = {"name": "std.async_noop", "params": '{"save_result": true}'}
+    first = app.post_json("/v2/action_executions", body, status=503)
+    ax_id = _id_to_retry(first)
+    engine = engine_service.start(recover=False)
+    try:
+        retried = app.post_json("/v2/action_executions",
+                                dict(body, id=ax_id), status=201)
+        again = app.post_json("/v2/action_executions",
+                              dict(body, id=ax_id), status=201)
+    finally:
+        engine.stop()
+    assert retried.json["id"] == again.json["id"] == ax_id
+    assert retried.json["state"] == "RUNNING"
+    listed = app.get("/v2/action_executions").json["action_executions"]
+    assert [a["id"] for a in listed] == [ax_id]
+
+
+class EngineDyingInARun:
+    """Answers the first call of a synchronous action's start (run it
+    now), then never the one that runs it."""
+
+    target = messaging.Target(version="1.0")
+
+    def __init__(self):
+        self.release = threading.Event()
+        self.calls = []
+
+    def start_action(self, ctx, action_name, action_input, run_now=True,
+                     **kwargs):
+        self.calls.append(run_now)
+        if not run_now:
+            return {clients.RUN_NOW: True}
+        self.release.wait(QUICK_S)
+        return {}
+
+
+def test_action_run_unanswered_answers_503(app, no_engine, conf,
+                                           monkeypatch):
+    # A synchronous run may last as long as the action: shortened here.
+    monkeypatch.setattr(clients, "_sync_timeout", lambda: REPLY_TIMEOUT)
+    endpoint = EngineDyingInARun()
+    server = transport.get_server(conf.engine.topic, "dying", [endpoint])
+    server.start()
+    try:
+        resp, elapsed = _timed(app.post_json, "/v2/action_executions",
+                               {"name": "std.noop"}, status="*")
+    finally:
+        endpoint.release.set()
+        server.stop()
+        server.wait()
+    _assert_unavailable(resp, elapsed)
+    assert endpoint.calls == [False, True]
     assert fault(resp).startswith("No engine answered in time; action "
                                   "std.noop may have run")
-

@@ -3,6 +3,7 @@ is reported (recovery reports children again when the first report may
 have been lost with a dead engine)."""
 
 from tests.functional.helpers import action_exs_of, children_of, tasks_of
+from tests.functional.helpers import get_wf_ex
 from tests.functional.helpers import wait_state
 from tests.waiting import wait_for
 
@@ -73,27 +74,66 @@ child:
 """
 
 
-def test_a_lost_report_is_sent_again_within_seconds(
-        engine, ctx, create_workflows, conf, monkeypatch):
-    from mistral_clone.engine import recovery
-    from mistral_clone.engine import store
+def _start_one_child(engine, ctx, create_workflows):
+    """(the parent execution, its running child) of ONE_CHILD."""
     create_workflows(ONE_CHILD)
     wf_ex = engine.start_workflow(ctx, "parent")
     call = wait_for(lambda: tasks_of(wf_ex["id"]).get("call"))
     [child] = wait_for(lambda: children_of(call["id"]))
+    return wf_ex, child
+
+
+def test_a_lost_report_is_sent_again_within_seconds(
+        engine, ctx, create_workflows, conf, monkeypatch):
+    from mistral_clone.engine import store
+    wf_ex, child = _start_one_child(engine, ctx, create_workflows)
     # The engine that ends the child dies between its commit and its
     # report to the parent: the message never leaves.
     monkeypatch.setattr(store.DbStore, "report_to_parent",
                         lambda self, wf_ex: None)
     _finish(engine, ctx, child)
     assert tasks_of(wf_ex["id"])["call"]["state"] == "RUNNING"
+    done = _sweep_until(conf, monkeypatch, lambda: wait_state(wf_ex["id"]))
+    assert done["state"] == "SUCCESS", done["state_info"]
+    assert tasks_of(wf_ex["id"])["call"]["state"] == "SUCCESS"
+
+
+def _sweep_until(conf, monkeypatch, predicate):
+    """Run the recovery sweeper (no grace, a short interval) until
+    ``predicate()``."""
+    from mistral_clone.engine import recovery
     monkeypatch.setattr(recovery, "GRACE_S", 0.0)
     conf.set_override("recovery_interval", 0.1, "engine")
     sweeper = recovery.Sweeper().start()
     try:
-        done = wait_state(wf_ex["id"])
+        return wait_for(predicate, timeout=30)
     finally:
         sweeper.stop()
         conf.clear_override("recovery_interval", "engine")
+
+
+def _states(wf_ex_id):
+    return get_wf_ex(wf_ex_id)["state"], tasks_of(wf_ex_id)["call"][
+        "state"]
+
+
+def test_a_lost_pause_or_resume_of_a_child_is_sent_again(
+        engine, ctx, create_workflows, conf, monkeypatch):
+    from mistral_clone.engine import store
+    wf_ex, child = _start_one_child(engine, ctx, create_workflows)
+    wait_for(lambda: _waiting_action(child))
+    # Every engine that changes the child dies between its commit and its
+    # message to the parent.
+    monkeypatch.setattr(store.DbStore, "child_changed",
+                        lambda self, wf_ex: None)
+    engine.pause_workflow(ctx, child["id"])
+    assert _states(wf_ex["id"]) == ("RUNNING", "RUNNING")
+    _sweep_until(conf, monkeypatch,
+                 lambda: _states(wf_ex["id"]) == ("PAUSED", "PAUSED"))
+    engine.resume_workflow(ctx, child["id"])
+    assert _states(wf_ex["id"]) == ("PAUSED", "PAUSED")
+    _sweep_until(conf, monkeypatch,
+                 lambda: _states(wf_ex["id"]) == ("RUNNING", "RUNNING"))
+    _finish(engine, ctx, child)
+    done = wait_state(wf_ex["id"])
     assert done["state"] == "SUCCESS", done["state_info"]
-    assert tasks_of(wf_ex["id"])["call"]["state"] == "SUCCESS"

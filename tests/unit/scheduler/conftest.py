@@ -27,12 +27,13 @@ class RecordingEngine:
         self.started = []
         self._lock = threading.Lock()
         self.fail = False
+        self.error = RuntimeError("engine refused it")
 
     def start_workflow(self, ctx, **kwargs):
         with self._lock:
             self.started.append((ctx, kwargs))
         if self.fail:
-            raise RuntimeError("engine down")
+            raise self.error
         return {"id": "ex-%d" % len(self.started)}
 
 

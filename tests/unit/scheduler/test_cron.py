@@ -95,8 +95,12 @@ def test_due_trigger_fires_with_input_params_and_project(wf, clock, engine):
     assert cron.process_due_triggers(engine.start_workflow, clock) == 1
     ctx, kwargs = engine.started[0]
     assert ctx.project_id == "proj-1" and not ctx.is_admin
+    assert kwargs.pop("wf_ex_id") == cron.execution_id(cron.DueTrigger(
+        **{**{f: None for f in cron.DueTrigger.__dataclass_fields__},
+           "id": row.id, "next_execution_time": T0 + datetime.timedelta(
+               minutes=1)}))
     assert kwargs == {
-        "wf_identifier": wf.id, "wf_namespace": "", "wf_ex_id": None,
+        "wf_identifier": wf.id, "wf_namespace": "",
         "wf_input": {"a": 1}, "env": {"x": 1},
         "description": json.dumps({
             "description": "Workflow execution created by cron trigger "
@@ -131,7 +135,21 @@ def test_trigger_is_deleted_after_its_last_run(wf, clock, engine):
     assert len(engine.started) == 2
 
 
-def test_a_failed_start_is_not_retried(wf, clock, engine):
+def _owed_starts():
+    with db_session.read_only() as session:
+        return session.execute(sa.select(models.DelayedCall).where(
+            models.DelayedCall.func_name == cron.OWED_START)).scalars().all()
+
+
+def test_a_started_due_time_owes_nothing(wf, clock, engine):
+    clock.value = T0
+    make_trigger(clock)
+    clock.advance(minutes=1)
+    assert cron.process_due_triggers(engine.start_workflow, clock) == 1
+    assert _owed_starts() == []
+
+
+def test_a_start_refused_is_not_retried(wf, clock, engine):
     clock.value = T0
     make_trigger(clock)
     engine.fail = True
@@ -140,6 +158,47 @@ def test_a_failed_start_is_not_retried(wf, clock, engine):
     assert len(engine.started) == 1
     assert load("tr").next_execution_time == T0 + datetime.timedelta(
         minutes=2)
+    assert _owed_starts() == []
+
+
+def test_an_unanswered_start_is_owed_and_made_later_with_the_same_id(
+        wf, clock, engine, monkeypatch):
+    clock.value = T0
+    row = make_trigger(clock)
+    engine.fail = True
+    engine.error = exc.NoReplyError()
+    clock.advance(minutes=1)
+    assert cron.process_due_triggers(engine.start_workflow, clock) == 0
+    [(_, first)] = engine.started
+    assert load("tr").next_execution_time == T0 + datetime.timedelta(
+        minutes=2)
+    [owed] = _owed_starts()
+    assert owed.key == row.id
+    # Any scheduler runs the owed start (here: the delayed call's target).
+    monkeypatch.setattr(cron, "_engine_start_workflow",
+                        lambda: engine.start_workflow)
+    engine.fail = False
+    cron.start_owed(**owed.func_args)
+    [_, (_, again)] = engine.started
+    assert again == first
+
+
+def test_an_owed_start_no_engine_answered_is_owed_again(
+        wf, clock, engine, monkeypatch):
+    clock.value = T0
+    make_trigger(clock)
+    engine.fail = True
+    engine.error = exc.NoReplyError()
+    clock.advance(minutes=1)
+    cron.process_due_triggers(engine.start_workflow, clock)
+    [owed] = _owed_starts()
+
+    def unanswered(ctx, **kwargs):
+        raise exc.NoReplyError()
+    monkeypatch.setattr(cron, "_engine_start_workflow", lambda: unanswered)
+    cron.start_owed(**owed.func_args)
+    assert sorted((o.id != owed.id, o.func_args == owed.func_args)
+                  for o in _owed_starts()) == [(False, True), (True, True)]
 
 
 def test_advance_is_a_claim(wf, clock):

@@ -87,16 +87,21 @@ class ActionExecutionsController(rest.RestController):
             raise exc.InputError(
                 "Please provide at least action name to run action.")
         params = action_ex.params or {}
-        try:
-            values = engine_calls.engine().start_action(
-                ctx, action_ex.name, action_ex.input or {},
-                description=action_ex.description or None,
-                namespace=action_ex.workflow_namespace or "", **params)
-        except exc.NoReplyError:
-            raise exc.ServiceUnavailableError(
-                "No engine answered in time; action %s may have run or be "
-                "running. Check GET /v2/action_executions before sending "
-                "this request again." % action_ex.name) from None
+        ax_id = action_ex.id or None
+        if ax_id:
+            # Not in Mistral (it ignores an id): a client that got no
+            # answer sends the id it was given again and gets one action
+            # execution.
+            if len(ax_id) > 36:
+                raise exc.InputError("Action execution id must be at most "
+                                     "36 characters: %s" % ax_id)
+            existing = engine_calls.created_action(ctx, ax_id)
+            if existing is not None:
+                return res.ActionExecution.from_values(existing)
+        values = engine_calls.start_action(
+            ctx, ax_id or engine_calls.new_execution_id(), action_ex.name,
+            action_ex.input or {}, action_ex.description or None,
+            action_ex.workflow_namespace or "", params)
         return res.ActionExecution.from_values(values)
 
     @wsme_pecan.wsexpose(res.ActionExecution, wtypes.text,
