@@ -161,7 +161,9 @@ RESEND_DUE = "resend_due"
 
 def _name_member(session, member_id, action_ex_ids) -> None:
     """Name ``member_id`` on those of ``action_ex_ids`` still RUNNING and
-    named on no other member (a copy another member claimed stays its).
+    named on no member (a copy another member claimed stays its; those
+    named on it already need nothing: a beat names again every action its
+    member runs).
 
     Rows an engine step holds are skipped, not waited for (``SKIP
     LOCKED``, where the database has it): the step is storing their
@@ -172,7 +174,7 @@ def _name_member(session, member_id, action_ex_ids) -> None:
         return
     session.execute(
         sa.update(Action)
-        .where(Action.id.in_(queries.claimable_actions(ids, member_id)))
+        .where(Action.id.in_(queries.unnamed_actions(ids)))
         .values(member_id=member_id, updated_at=Action.updated_at)
         .execution_options(synchronize_session=False))
 
@@ -257,6 +259,13 @@ class BeatStream:
         # fresh beat at start (this process's own) means they flow.
         self._trusted = trusted_at_start
         self.flowing_since: Optional[datetime.datetime] = None
+
+    def steady(self, now, conf) -> bool:
+        """Beats have reached the database for ``liveness_timeout``
+        seconds, as of the last ``cutoff``."""
+        return self.flowing_since is not None and \
+            now - self.flowing_since >= datetime.timedelta(
+                seconds=conf.executor.liveness_timeout)
 
     def cutoff(self, now, freshest, conf) -> Optional[datetime.datetime]:
         """Members silent since before the returned time are dead; None:
@@ -385,7 +394,12 @@ class Checker(heartbeats.PeriodicLook):
             self._stream = BeatStream(
                 trusted_at_start=transport.is_in_process(self._conf))
         check_once(conf=self._conf, stream=self._stream)
-        if not transport.is_in_process(self._conf):
+        # An action whose member's beats could not reach the database (the
+        # broker or the database away) looks unnamed: it is sent again only
+        # once beats have flowed long enough for every live member to have
+        # named what it runs (each beat names all of it again).
+        if not transport.is_in_process(self._conf) and \
+                self._stream.steady(models.utcnow(), self._conf):
             resend_unnamed(conf=self._conf)
         return False
 

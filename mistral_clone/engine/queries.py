@@ -503,6 +503,17 @@ def claimable_actions(action_ex_ids: list, member_id: str):
             .with_for_update(skip_locked=True))
 
 
+def unnamed_actions(action_ex_ids: list):
+    """A select of those of ``action_ex_ids`` still RUNNING and named on no
+    member (locked for the caller; rows another transaction holds are
+    skipped)."""
+    return (sa.select(Action.id)
+            .where(Action.id.in_(action_ex_ids),
+                   Action.state == states.RUNNING,
+                   Action.member_id.is_(None))
+            .with_for_update(skip_locked=True))
+
+
 def unclaimed_actions(session, created_before, created_after,
                       limit: int = 200) -> list:
     """``(id, created_at, updated_at, runtime_context)`` of synchronous

@@ -155,9 +155,13 @@ class ExecutorEndpoint:
         # another executor claimed is not run here.
         again = [a["action_ex_id"] for a in actions
                  if a["action_ex_id"] and _sent_again(a)]
+        # A copy of an action this process has already taken (its first
+        # message came late) is not run twice here.
+        here = set(heartbeats.running_ids()) if again else set()
         liveness.accepted_now([a["action_ex_id"] for a in actions
                                if a["action_ex_id"] and not _sent_again(a)])
-        won = set(liveness.claim(again)) if again else set()
+        won = set(liveness.claim([i for i in again if i not in here])) \
+            if again else set()
         for action in actions:
             if action["action_ex_id"] in again and \
                     action["action_ex_id"] not in won:

@@ -37,6 +37,7 @@ from typing import Callable, Iterable, Optional
 
 from mistral_clone import config
 from mistral_clone import context as mc_context
+from mistral_clone.executor import heartbeats as executor_heartbeats
 from mistral_clone.rpc import clients
 from mistral_clone.rpc import transport
 
@@ -159,8 +160,14 @@ class Member:
         failure they wait for the next one."""
         with self._cond:
             accepted, self._accepted = self._accepted, []
+        # Every action running here, named again: a beat that announced it
+        # may have been lost on its way or in an engine that could not
+        # store it.
+        named = list(dict.fromkeys(accepted + (
+            executor_heartbeats.running_ids() if self.tracks_accepted
+            else [])))
         try:
-            self._send_beat(self, accepted, self._first)
+            self._send_beat(self, named, self._first)
         except Exception:
             with self._cond:
                 self._accepted[:0] = accepted

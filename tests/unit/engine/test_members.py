@@ -387,3 +387,37 @@ def test_a_stream_that_stopped_spares_every_silent_member(db, conf):
 
 def _refuse(*args, **kwargs):
     raise AssertionError("nothing should be sent")
+
+
+def test_the_stream_is_steady_once_beats_flowed_for_the_timeout(conf):
+    # Unclaimed actions are sent again only then: a member whose beats
+    # were held up has had the time to name what it runs.
+    stream = members.BeatStream()
+    assert not stream.steady(_at(0), conf)
+    stream.cutoff(_at(0), _at(-1), conf)
+    assert not stream.steady(_at(9), conf)
+    assert stream.steady(_at(10), conf)
+    stream.cutoff(_at(20), _at(11), conf)       # beats stopped
+    assert not stream.steady(_at(20), conf)
+
+
+def test_every_beat_names_again_what_runs_here(monkeypatch):
+    # The announcing beat may be lost (an engine that could not store it):
+    # the next regular one names the running actions again.
+    monkeypatch.setattr(liveness.executor_heartbeats, "running_ids",
+                        lambda: ["a1", "a2"])
+    beats = Beats()
+    member = liveness.Member(60, True, beats.beat, beats.goodbye)
+    member.accepted("a3")
+    assert member.beat_once() == 1
+    assert beats.sent == [(["a3", "a1", "a2"], True)]
+
+
+def test_a_beat_names_an_unnamed_action_and_leaves_named_ones(db):
+    unnamed, own = _action(), _action(member_id=MEMBER)
+    other = "22222222-2222-2222-2222-222222222222"
+    theirs = _action(member_id=other)
+    members.store_beat(MEMBER, "h", 1, [unnamed, own, theirs], now=NOW)
+    assert _row(models.ActionExecution, unnamed)["member_id"] == MEMBER
+    assert _row(models.ActionExecution, own)["member_id"] == MEMBER
+    assert _row(models.ActionExecution, theirs)["member_id"] == other
