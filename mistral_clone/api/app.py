@@ -6,6 +6,7 @@ from mistral_clone import config
 from mistral_clone.api import errors
 from mistral_clone.api import guard
 from mistral_clone.api import hooks
+from mistral_clone.api import maintenance_hook
 from mistral_clone.api import pecan_speedups
 
 
@@ -15,7 +16,7 @@ def setup_app(conf=None):
     errors.install()
     app = pecan.make_app(
         "mistral_clone.api.controllers.root.RootController",
-        hooks=[hooks.ContextHook()],
+        hooks=[maintenance_hook.MaintenanceHook(), hooks.ContextHook()],
         debug=conf.pecan.debug,
         force_canonical=False,
         guess_content_type_from_ext=False,
@@ -24,6 +25,9 @@ def setup_app(conf=None):
     if conf.pecan.auth_enable:
         from mistral_clone.api import auth
         app = auth.protect(app, conf)
+    if conf.healthcheck.enabled:
+        from mistral_clone.api import health
+        app = health.mount(app, conf)
     return app
 
 

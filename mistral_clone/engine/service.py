@@ -8,7 +8,9 @@ import logging
 
 from mistral_clone import config
 from mistral_clone import exceptions as exc
+from mistral_clone.engine import expiration
 from mistral_clone.engine import heartbeats
+from mistral_clone.engine import maintenance
 from mistral_clone.engine import members
 from mistral_clone.engine import recovery
 from mistral_clone.engine import step
@@ -35,6 +37,7 @@ def check_config(conf=None) -> None:
 class EngineService:
     def __init__(self):
         check_config()
+        expiration.check_config()
         conf = config.CONF.engine
         self.endpoint = EngineEndpoint()
         self.server = transport.get_server(conf.topic, conf.host,
@@ -45,6 +48,8 @@ class EngineService:
         self.checker = heartbeats.Checker()
         self.member_checker = members.Checker()
         self.sweeper = recovery.Sweeper()
+        self.maintenance = maintenance.Driver(self.endpoint)
+        self.expiration = expiration.ExpirationPolicy()
 
     def start(self, recover: bool = True) -> "EngineService":
         """``recover``: take over the work of dead processes (what a
@@ -73,9 +78,13 @@ class EngineService:
             except Exception:  # noqa: BLE001 - never block the start
                 LOG.exception("Recovery of running executions failed")
             self.sweeper.start()
+        self.maintenance.start()
+        self.expiration.start()
         return self
 
     def stop(self) -> None:
+        self.expiration.stop()
+        self.maintenance.stop()
         self.sweeper.stop()
         self.checker.stop()
         self.member_checker.stop()
