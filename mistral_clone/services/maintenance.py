@@ -9,8 +9,6 @@ and the scheduler fires no cron trigger.
 """
 
 import logging
-from typing import Optional
-
 from mistral_clone import exceptions as exc
 from mistral_clone.db import maintenance as maintenance_db
 from mistral_clone.db import session as db_session
@@ -23,14 +21,15 @@ def current_status() -> str:
         return maintenance_db.status(session)
 
 
-def change_mode(new_status: Optional[str]) -> str:
+def change_mode(new_status) -> str:
     """Ask for ``new_status``; returns the status now in force (PAUSING
-    for PAUSED, unless it was PAUSED already)."""
+    for PAUSED, unless it was PAUSED already). Anything else is refused
+    with Mistral's message, which shows the value as Python prints it
+    (``None``, WSME's ``Unset``)."""
     if new_status not in maintenance_db.ALL:
         raise exc.InputError(
             "Not found %s maintenance state. List of states: %s"
-            % ("Unset" if new_status is None else new_status,
-               list(maintenance_db.ALL)))
+            % (new_status, list(maintenance_db.ALL)))
     if new_status == maintenance_db.PAUSING:
         raise exc.InputError(
             "PAUSING is intermediate state. Consider PAUSED, RUNNING as new "

@@ -54,6 +54,15 @@ def test_put_refuses_unknown_and_intermediate_states(app):
         "['PAUSING', 'PAUSED', 'RUNNING']")
     body = _put(app, {}, status=400).json
     assert body["faultstring"].startswith("Not found Unset maintenance")
+    body = _put(app, {"status": None}, status=400).json
+    assert body["faultstring"].startswith("Not found None maintenance")
+    # Mistral 23 answers 500 to a body that is not an object.
+    body = _put(app, [], status=400).json
+    assert body["faultstring"] == (
+        "Invalid request body: a JSON object is expected, got list.")
+    body = _put(app, {"status": "RUNNING", "x": 1}, status=400).json
+    assert body["faultstring"] == (
+        "Unknown attribute for argument new_maintenance_status: x")
     body = _put(app, {"status": "PAUSING"}, status=400).json
     assert body["faultstring"] == (
         "PAUSING is intermediate state. Consider PAUSED, RUNNING as new "
@@ -74,8 +83,12 @@ def test_writes_are_locked_while_paused(app, engine):
     assert response.headers["Server-Error-Message"] == message
     assert response.json == {"code": 423, "title": "Locked",
                              "description": message}
-    app.post("/v2/workflows", WF.replace("wf:", "wf2:"),
-             headers={"Content-Type": "text/plain"}, status=423)
+    # As python-mistralclient asks (no Accept): the message in the header
+    # it shows, and in Mistral's error body.
+    response = app.post("/v2/workflows", WF.replace("wf:", "wf2:"),
+                        headers={"Content-Type": "text/plain"}, status=423)
+    assert response.headers["Server-Error-Message"] == message
+    assert response.json["faultstring"] == message
     app.delete("/v2/workflows/wf", status=423)
     # Reads, the maintenance endpoint and cancelling go on.
     app.get("/v2/workflows/wf")

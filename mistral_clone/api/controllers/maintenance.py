@@ -30,9 +30,8 @@ class MaintenanceController(rest.RestController):
         return {"status": maintenance_service.current_status()}
 
     @wsme_pecan.wsexpose(Maintenance, body=Maintenance, status_code=200)
-    def put(self, new_maintenance):
+    def put(self, new_maintenance_status):
+        # (The argument's name is in WSME's messages, as in Mistral.)
         policy.enforce("maintenance:update", hooks.request_context())
-        status = new_maintenance.status
-        if status is wtypes.Unset:
-            status = None
-        return Maintenance(status=maintenance_service.change_mode(status))
+        return Maintenance(status=maintenance_service.change_mode(
+            new_maintenance_status.status))
