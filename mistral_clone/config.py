@@ -163,6 +163,13 @@ engine_opts = [
                       "heard of); 0: only when an engine starts."),
     cfg.IntOpt("rpc_workers", default=8,
                help="Threads of an engine's RPC server."),
+    cfg.FloatOpt("overdue_timer_warning", default=60, min=0,
+                 help="Seconds after which a durable timer (wait-before/"
+                      "after, retry delay, timeout) or a cron trigger that "
+                      "is due and that no scheduler took makes the engines "
+                      "log a warning: without a scheduler service they "
+                      "never fire and their executions stay RUNNING. "
+                      "0: no warning."),
     cfg.IntOpt("result_workers", default=2, min=1,
                help="Threads of an engine that absorb executors' results, "
                     "each taking the results of many workflow executions "

@@ -606,3 +606,22 @@ def any_task_running(session) -> bool:
     return session.execute(
         sa.select(task_ex.id).where(task_ex.state == states.RUNNING)
         .limit(1)).first() is not None
+
+
+def unclaimed_timers_due_before(session, moment) -> tuple:
+    """(how many, earliest run_at) of the timers due before ``moment``
+    that no scheduler has claimed."""
+    call = models.DelayedCall
+    return tuple(session.execute(
+        sa.select(sa.func.count(), sa.func.min(call.run_at)).where(
+            call.run_at < moment, call.claimed_at.is_(None))).one())
+
+
+def cron_triggers_due_before(session, moment) -> tuple:
+    """(how many, earliest due time) of the cron triggers due before
+    ``moment``."""
+    trigger = models.CronTrigger
+    return tuple(session.execute(
+        sa.select(sa.func.count(), sa.func.min(
+            trigger.next_execution_time)).where(
+            trigger.next_execution_time < moment)).one())

@@ -13,6 +13,7 @@ from mistral_clone.engine import heartbeats
 from mistral_clone.engine import maintenance
 from mistral_clone.engine import members
 from mistral_clone.engine import recovery
+from mistral_clone.engine import scheduler_watch
 from mistral_clone.engine import step
 from mistral_clone.engine.endpoint import EngineEndpoint
 from mistral_clone.executor import heartbeats as executor_heartbeats
@@ -50,6 +51,7 @@ class EngineService:
         self.sweeper = recovery.Sweeper()
         self.maintenance = maintenance.Driver(self.endpoint)
         self.expiration = expiration.ExpirationPolicy()
+        self.scheduler_watch = scheduler_watch.SchedulerWatch()
 
     def start(self, recover: bool = True) -> "EngineService":
         """``recover``: take over the work of dead processes (what a
@@ -80,9 +82,11 @@ class EngineService:
             self.sweeper.start()
         self.maintenance.start()
         self.expiration.start()
+        self.scheduler_watch.start()
         return self
 
     def stop(self) -> None:
+        self.scheduler_watch.stop()
         self.expiration.stop()
         self.maintenance.stop()
         self.sweeper.stop()
