@@ -1,8 +1,12 @@
 """Deleting workflow executions with everything that hangs on them: their
 sub-executions (at any depth), task executions, action executions, and
 this project's own rows keyed by them -- durable timers (``delayed_calls``,
-keyed by task execution), with-items values and undelivered notification
-events (``pending_notifications``).
+keyed by task execution) and with-items values.
+
+Undelivered notification events (``pending_notifications``) stay: each
+holds all it sends, so it still reaches its webhook (notifications are
+delivered at least once), and it leaves once delivered or after
+``[notifier] delivery_max_age``.
 
 Children go before parents and each table is one statement per level, so
 a database without foreign keys (or without ON DELETE CASCADE) keeps no
@@ -37,8 +41,6 @@ def delete_trees(session, wf_ex_ids) -> int:
         _delete(session, models.ActionExecution,
                 models.ActionExecution.task_execution_id.in_(task_ids))
         _delete(session, TaskEx, TaskEx.id.in_(task_ids))
-    _delete(session, models.PendingNotification,
-            models.PendingNotification.execution_id.in_(wf_ex_ids))
     return deleted + _delete(session, WfEx, WfEx.id.in_(wf_ex_ids))
 
 
