@@ -56,7 +56,9 @@ class EngineService:
     def start(self, recover: bool = True) -> "EngineService":
         """``recover``: take over the work of dead processes (what a
         previous run left half-done, and the actions whose executors
-        stopped sending heartbeats); off only in tests."""
+        stopped sending heartbeats) and run the engines' periodic duties
+        (maintenance mode, the expiration policy, the scheduler watch);
+        off only in tests, whose database changes under the engine."""
         # ``[engine] rpc_workers`` threads, not oslo.messaging's 64: each
         # busy thread may hold a database connection.
         self.server.start(
@@ -80,9 +82,9 @@ class EngineService:
             except Exception:  # noqa: BLE001 - never block the start
                 LOG.exception("Recovery of running executions failed")
             self.sweeper.start()
-        self.maintenance.start()
-        self.expiration.start()
-        self.scheduler_watch.start()
+            self.maintenance.start()
+            self.expiration.start()
+            self.scheduler_watch.start()
         return self
 
     def stop(self) -> None:

@@ -1,11 +1,17 @@
 """Maintenance mode with workflows Mistral users run: sub-workflows and
 with-items pause with their parents and the mode reaches PAUSED once the
 running actions ended; RUNNING resumes every paused execution to its end.
-Engine and executor in this process (``fake:/``)."""
+Engine and executor in this process (``fake:/``), with the engines'
+maintenance driver of this test sending its pauses and resumes to them
+(the shared test engine runs none: its database changes under it)."""
+
+import pytest
 
 from mistral_clone.db import maintenance as maintenance_db
-from mistral_clone.services import maintenance
 from mistral_clone.db import session as db_session
+from mistral_clone.engine import maintenance as engine_maintenance
+from mistral_clone.rpc import clients
+from mistral_clone.services import maintenance
 from tests.functional.helpers import children_of, get_wf_ex, tasks_of, \
     wait_state
 from tests.waiting import wait_for
@@ -39,7 +45,16 @@ def _child_of(wf_ex_id):
     return children[0] if children else None
 
 
-def test_pause_and_resume_a_tree(engine, ctx, create_workflows):
+@pytest.fixture
+def driver(engine):
+    """The driver an engine runs, over the engine client: its calls have
+    the endpoint's signatures."""
+    look = engine_maintenance.Driver(clients.get_engine_client()).start()
+    yield look
+    look.stop()
+
+
+def test_pause_and_resume_a_tree(engine, ctx, create_workflows, driver):
     create_workflows(WF)
     wf_ex = engine.start_workflow(ctx, "parent")
     child = wait_for(lambda: _child_of(wf_ex["id"]), 30)
