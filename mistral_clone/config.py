@@ -73,6 +73,45 @@ api_opts = [
                       "server, a deadlock): reads, and writes that had "
                       "committed and sent nothing yet, run again until "
                       "then; after it the answer is 503 with Retry-After."),
+    cfg.BoolOpt("enable_info_endpoint", default=False,
+                help="Serve GET /info: the JSON file named by "
+                     "info_json_file_path (build information)."),
+    cfg.StrOpt("info_json_file_path", default="info.json",
+               help="The JSON file GET /info answers with (relative to "
+                    "the service's working directory unless absolute)."),
+]
+
+healthcheck_opts = [
+    cfg.BoolOpt("enabled", default=False,
+                help="Serve /healthcheck (oslo.middleware's healthcheck, "
+                     "without authentication). Its backends are "
+                     "[healthcheck] backends, by default 'database': 503 "
+                     "when the database does not answer."),
+]
+
+execution_expiration_policy_opts = [
+    cfg.IntOpt("evaluation_interval",
+               help="Minutes between two runs of the expiration policy in "
+                    "each engine (the first run when the engine starts). "
+                    "Unset: no expiration. Only finished (SUCCESS, ERROR, "
+                    "CANCELLED) top-level executions are deleted, with "
+                    "their sub-executions, tasks and action executions."),
+    cfg.IntOpt("older_than",
+               help="Delete the finished executions last updated this many "
+                    "minutes ago or earlier. Minimum 1; unset: no age "
+                    "rule."),
+    cfg.IntOpt("max_finished_executions", default=0,
+               help="Keep at most this many finished top-level executions "
+                    "(the latest updated), even unexpired ones. 0: no "
+                    "such rule."),
+    cfg.IntOpt("batch_size", default=0, min=0,
+               help="Executions deleted per transaction. 0: up to 100 "
+                    "at a time (every execution due is still deleted in "
+                    "the run); each transaction holds its rows only "
+                    "briefly."),
+    cfg.ListOpt("ignored_states", default=[], item_type=str,
+                help="Finished states whose executions are never deleted "
+                     "(among SUCCESS, ERROR, CANCELLED)."),
 ]
 
 pecan_opts = [
@@ -125,6 +164,13 @@ engine_opts = [
                       "heard of); 0: only when an engine starts."),
     cfg.IntOpt("rpc_workers", default=8,
                help="Threads of an engine's RPC server."),
+    cfg.FloatOpt("overdue_timer_warning", default=60, min=0,
+                 help="Seconds after which a durable timer (wait-before/"
+                      "after, retry delay, timeout) or a cron trigger that "
+                      "is due and that no scheduler took makes the engines "
+                      "log a warning: without a scheduler service they "
+                      "never fire and their executions stay RUNNING. "
+                      "0: no warning."),
     cfg.IntOpt("result_workers", default=2, min=1,
                help="Threads of an engine that absorb executors' results, "
                     "each taking the results of many workflow executions "
@@ -283,6 +329,8 @@ def list_opts():
         ("notifier", notifier_opts),
         ("action_heartbeat", action_heartbeat_opts),
         ("context_versioning", context_versioning_opts),
+        ("healthcheck", healthcheck_opts),
+        ("execution_expiration_policy", execution_expiration_policy_opts),
     ] + actions_opts.list_opts() + expressions_opts.list_opts() + \
         event_engine_opts.list_opts()
 

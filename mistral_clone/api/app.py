@@ -6,6 +6,7 @@ from mistral_clone import config
 from mistral_clone.api import errors
 from mistral_clone.api import guard
 from mistral_clone.api import hooks
+from mistral_clone.api import maintenance_hook
 from mistral_clone.api import pecan_speedups
 
 
@@ -15,7 +16,7 @@ def setup_app(conf=None):
     errors.install()
     app = pecan.make_app(
         "mistral_clone.api.controllers.root.RootController",
-        hooks=[hooks.ContextHook()],
+        hooks=[maintenance_hook.MaintenanceHook(), hooks.ContextHook()],
         debug=conf.pecan.debug,
         force_canonical=False,
         guess_content_type_from_ext=False,
@@ -23,8 +24,23 @@ def setup_app(conf=None):
     app = guard.RequestGuard(app, conf)
     if conf.pecan.auth_enable:
         from mistral_clone.api import auth
-        app = auth.protect(app, conf)
+        app = _open_paths(app, auth.protect(app, conf))
+    if conf.healthcheck.enabled:
+        from mistral_clone.api import health
+        app = health.mount(app, conf)
     return app
+
+
+# What Mistral 23 serves without a token when authentication is on.
+PATHS_WITHOUT_AUTH = ("/", "/info", "/v2/")
+
+
+def _open_paths(app, protected_app):
+    def dispatch(environ, start_response):
+        if environ.get("PATH_INFO", "") in PATHS_WITHOUT_AUTH:
+            return app(environ, start_response)
+        return protected_app(environ, start_response)
+    return dispatch
 
 
 def wsgi_app():

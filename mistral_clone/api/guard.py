@@ -28,6 +28,13 @@ JSON_BODY_RESOURCES = ("executions", "tasks", "action_executions",
                        "environments", "cron_triggers")
 
 
+# The message python-mistralclient shows for an error (the maintenance
+# hook's 423 sets it, as Mistral's does).
+SERVER_ERROR_MESSAGE = "Server-Error-Message"
+# Headers of an error answer kept when its body is made JSON.
+_KEPT_HEADERS = ("Allow", SERVER_ERROR_MESSAGE)
+
+
 class RequestRefused(Exception):
     def __init__(self, status, message):
         super().__init__(message)
@@ -65,11 +72,13 @@ class RequestGuard:
         response = errors.with_retry_after(outcome.response)
         if response.status_int >= 400 and \
                 response.content_type != "application/json":
-            allow = response.headers.get("Allow")
+            kept = {name: response.headers[name] for name in _KEPT_HEADERS
+                    if name in response.headers}
             response = errors.fault_response(
-                response.status_int, response.status.split(" ", 1)[-1])
-            if allow:
-                response.headers["Allow"] = allow
+                response.status_int,
+                kept.get(SERVER_ERROR_MESSAGE)
+                or response.status.split(" ", 1)[-1])
+            response.headers.update(kept)
         return response(environ, start_response)
 
     def _check(self, request):
@@ -115,6 +124,8 @@ def _check_utf8(wsgi_text: str, where: str):
 
 def _is_json_resource(path):
     parts = path.strip("/").split("/")
+    if parts == ["maintenance"]:
+        return True
     return len(parts) >= 2 and parts[0] == "v2" and \
         parts[1] in JSON_BODY_RESOURCES
 

@@ -7,13 +7,26 @@ from waitress import server as waitress_server
 from waitress import wasyncore
 
 from mistral_clone import config
+from mistral_clone.api import address
 from mistral_clone.api import app as api_app
 
 
 class APIService:
     def __init__(self):
         conf = config.CONF.api
-        self._server = waitress_server.create_server(
+        try:
+            self._server = self._create_server(conf)
+        except OSError as e:
+            # Taken since the start's preflight check: still one line.
+            raise address.listen_error(conf.host, conf.port, e)
+        self.port = self._server.effective_port
+        self._thread = threading.Thread(target=self._server.run,
+                                        name="api", daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _create_server(conf):
+        return waitress_server.create_server(
             api_app.setup_app(), host=conf.host, port=conf.port,
             # Requests mostly wait on the database: enough threads that a
             # few slow ones (a large list, a long validation) leave room.
@@ -23,10 +36,6 @@ class APIService:
             # connects at once; idle keep-alive connections cost a socket.
             connection_limit=1000, backlog=1024,
             clear_untrusted_proxy_headers=True)
-        self.port = self._server.effective_port
-        self._thread = threading.Thread(target=self._server.run,
-                                        name="api", daemon=True)
-        self._thread.start()
 
     def stop(self):
         """Stop accepting, let the requests being handled finish and their

@@ -14,6 +14,7 @@ import threading
 
 from mistral_clone import config
 from mistral_clone import exceptions as exc
+from mistral_clone.cmd import preflight
 
 LOG = logging.getLogger(__name__)
 
@@ -89,6 +90,13 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
 _M_ARENA_MAX = -8
 
 
+def _refuse(error: exc.MistralError) -> int:
+    """A set-up a service refuses: say why, plainly, and stop."""
+    print("mistral-clone: cannot start: %s" % error, file=sys.stderr,
+          flush=True)
+    return 2
+
+
 def main(argv=None):
     limit_malloc_arenas()
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -102,6 +110,10 @@ def main(argv=None):
     config.parse_args([], default_config_files=args.config_file)
     from oslo_log import log as oslo_logging
     oslo_logging.setup(config.CONF, "mistral-clone")
+    try:
+        preflight.check(names)
+    except exc.MistralError as e:
+        return _refuse(e)
     prepare_database()
 
     stop_event = threading.Event()
@@ -111,11 +123,8 @@ def main(argv=None):
     try:
         start_services(names, started)
     except exc.MistralError as e:
-        # A set-up a service refuses: say why, plainly, and stop.
-        print("mistral-clone: cannot start: %s" % e, file=sys.stderr,
-              flush=True)
         stop_services(started)
-        return 2
+        return _refuse(e)
     print("mistral-clone: %s running" % ", ".join(names), flush=True)
     try:
         stop_event.wait()

@@ -452,3 +452,22 @@ class EventTrigger(_Common, Base):
     event: Mapped[str] = mapped_column(sa.String(80), nullable=False)
     scope: Mapped[str] = mapped_column(sa.String(80), nullable=False,
                                        default="private")
+
+
+class MaintenanceStatus(Base):
+    """The cluster's maintenance mode (``/maintenance``): one row, id 1,
+    as Mistral's ``mistral_metrics`` entry ``maintenance_status``.
+
+    ``resume_pending`` is set when the mode goes back to RUNNING and
+    cleared by the engine that has resumed the paused executions, so a
+    crash in between leaves the work to the next engine's look."""
+
+    __tablename__ = "maintenance_status"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True,
+                                    autoincrement=False)
+    status: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    resume_pending: Mapped[bool] = mapped_column(sa.Boolean, default=False,
+                                                 nullable=False)
+    changed_at: Mapped[datetime.datetime | None] = mapped_column(
+        sa.DateTime)

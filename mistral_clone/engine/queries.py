@@ -647,3 +647,41 @@ def due_timer_count(session, key: str, target: str) -> int:
         sa.select(sa.func.count()).select_from(call).where(
             call.key == key, call.func_name == target,
             call.run_at <= models.utcnow())).scalar_one()
+
+
+# Maintenance mode (``engine.maintenance``) and the scheduler watch.
+
+def executions_in_state(session, state: str) -> list:
+    """(id, project_id) of the workflow executions in ``state``,
+    top-level ones first."""
+    wf_ex = models.WorkflowExecution
+    return [tuple(row) for row in session.execute(
+        sa.select(wf_ex.id, wf_ex.project_id).where(wf_ex.state == state)
+        .order_by(wf_ex.task_execution_id.is_not(None), wf_ex.created_at)
+    ).all()]
+
+
+def any_task_running(session) -> bool:
+    task_ex = models.TaskExecution
+    return session.execute(
+        sa.select(task_ex.id).where(task_ex.state == states.RUNNING)
+        .limit(1)).first() is not None
+
+
+def unclaimed_timers_due_before(session, moment) -> tuple:
+    """(how many, earliest run_at) of the timers due before ``moment``
+    that no scheduler has claimed."""
+    call = models.DelayedCall
+    return tuple(session.execute(
+        sa.select(sa.func.count(), sa.func.min(call.run_at)).where(
+            call.run_at < moment, call.claimed_at.is_(None))).one())
+
+
+def cron_triggers_due_before(session, moment) -> tuple:
+    """(how many, earliest due time) of the cron triggers due before
+    ``moment``."""
+    trigger = models.CronTrigger
+    return tuple(session.execute(
+        sa.select(sa.func.count(), sa.func.min(
+            trigger.next_execution_time)).where(
+            trigger.next_execution_time < moment)).one())

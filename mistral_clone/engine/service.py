@@ -8,9 +8,12 @@ import logging
 
 from mistral_clone import config
 from mistral_clone import exceptions as exc
+from mistral_clone.engine import expiration
 from mistral_clone.engine import heartbeats
+from mistral_clone.engine import maintenance
 from mistral_clone.engine import members
 from mistral_clone.engine import recovery
+from mistral_clone.engine import scheduler_watch
 from mistral_clone.engine import step
 from mistral_clone.engine.endpoint import EngineEndpoint
 from mistral_clone.executor import heartbeats as executor_heartbeats
@@ -35,6 +38,7 @@ def check_config(conf=None) -> None:
 class EngineService:
     def __init__(self):
         check_config()
+        expiration.check_config()
         conf = config.CONF.engine
         self.endpoint = EngineEndpoint()
         self.server = transport.get_server(conf.topic, conf.host,
@@ -45,11 +49,16 @@ class EngineService:
         self.checker = heartbeats.Checker()
         self.member_checker = members.Checker()
         self.sweeper = recovery.Sweeper()
+        self.maintenance = maintenance.Driver(self.endpoint)
+        self.expiration = expiration.ExpirationPolicy()
+        self.scheduler_watch = scheduler_watch.SchedulerWatch()
 
     def start(self, recover: bool = True) -> "EngineService":
         """``recover``: take over the work of dead processes (what a
         previous run left half-done, and the actions whose executors
-        stopped sending heartbeats); off only in tests."""
+        stopped sending heartbeats) and run the engines' periodic duties
+        (maintenance mode, the expiration policy, the scheduler watch);
+        off only in tests, whose database changes under the engine."""
         # ``[engine] rpc_workers`` threads, not oslo.messaging's 64: each
         # busy thread may hold a database connection.
         self.server.start(
@@ -74,9 +83,15 @@ class EngineService:
             except Exception:  # noqa: BLE001 - never block the start
                 LOG.exception("Recovery of running executions failed")
             self.sweeper.start()
+            self.maintenance.start()
+            self.expiration.start()
+            self.scheduler_watch.start()
         return self
 
     def stop(self) -> None:
+        self.scheduler_watch.stop()
+        self.expiration.stop()
+        self.maintenance.stop()
         self.sweeper.stop()
         self.checker.stop()
         self.member_checker.stop()

@@ -33,6 +33,7 @@ import sqlalchemy as sa
 
 from mistral_clone import context
 from mistral_clone import exceptions as exc
+from mistral_clone.db import maintenance as maintenance_db
 from mistral_clone.db import models
 from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
@@ -186,9 +187,15 @@ def fire(trigger: DueTrigger, start_workflow: StartWorkflow,
 
 def process_due_triggers(start_workflow: StartWorkflow,
                          now: Callable[[], datetime.datetime] = models.utcnow
-                         ) -> int:
-    """Fire every due trigger this scheduler wins; returns how many."""
+                         ) -> Optional[int]:
+    """Fire every due trigger this scheduler wins; returns how many.
+
+    Nothing (None) while the cluster is in maintenance (PAUSING or PAUSED), as in
+    Mistral 23: the triggers are left as they are and fire once it ends
+    (an overdue one once, see above)."""
     with db_session.read_only() as session:
+        if maintenance_db.status(session) in maintenance_db.IN_MAINTENANCE:
+            return None
         due = due_triggers(session, now())
     fired = 0
     for trigger in due:

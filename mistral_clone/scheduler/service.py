@@ -164,16 +164,18 @@ class SchedulerService:
 
     # Cron triggers.
 
-    def process_cron_triggers(self) -> int:
+    def process_cron_triggers(self) -> Optional[int]:
+        """How many triggers fired; None in maintenance."""
         return cron.process_due_triggers(self._start_workflow, self._now)
 
     def _cron_loop(self) -> None:
         interval = max(0.05, float(self._conf.cron_trigger.execution_interval))
         while not self._stop.is_set():
             try:
-                self.process_cron_triggers()
-                with db_session.read_only() as session:
-                    due_at = cron.next_due_time(session)
+                due_at = None
+                if self.process_cron_triggers() is not None:
+                    with db_session.read_only() as session:
+                        due_at = cron.next_due_time(session)
             except Exception:  # noqa: BLE001 - the next poll may pass
                 retry.log_failed_round(LOG, "Cron trigger poll failed")
                 due_at = None

@@ -12,6 +12,7 @@ from sqlalchemy import orm
 
 from mistral_clone import exceptions as exc
 from mistral_clone import lang
+from mistral_clone.db import execution_trees
 from mistral_clone.db import models
 from mistral_clone.db import query as dbq
 from mistral_clone.db import session as db_session
@@ -164,7 +165,8 @@ def update_env(ctx, ex_id, env: dict) -> dict:
 
 
 def delete_execution(ctx, ex_id, force=False) -> None:
-    """Delete an execution with its tasks, actions and sub-executions."""
+    """Delete an execution with its tasks, actions and sub-executions
+    (and the rows that hang on them: ``db.execution_trees``)."""
     with db_session.transaction() as session:
         row = get_row(session, ctx, ex_id, for_update=True)
         if not force and not states.is_completed(row.state):
@@ -172,30 +174,7 @@ def delete_execution(ctx, ex_id, force=False) -> None:
                 "Only completed executions can be deleted. Use --force to "
                 "override this. Execution %s is in %s state"
                 % (ex_id, row.state))
-        _delete_tree(session, [ex_id])
-
-
-def _delete_tree(session, wf_ex_ids) -> None:
-    """Sub-executions first (they reference their parent's tasks), then the
-    executions, whose tasks and actions go by cascade -- deleted explicitly
-    too, so a database without foreign keys keeps no orphans."""
-    while wf_ex_ids:
-        task_ids = session.execute(
-            sa.select(models.TaskExecution.id).where(
-                models.TaskExecution.workflow_execution_id.in_(wf_ex_ids))
-        ).scalars().all()
-        children = session.execute(
-            sa.select(WfEx.id).where(WfEx.task_execution_id.in_(task_ids))
-        ).scalars().all() if task_ids else []
-        if children:
-            _delete_tree(session, children)
-        if task_ids:
-            session.execute(sa.delete(models.ActionExecution).where(
-                models.ActionExecution.task_execution_id.in_(task_ids)))
-            session.execute(sa.delete(models.TaskExecution).where(
-                models.TaskExecution.id.in_(task_ids)))
-        session.execute(sa.delete(WfEx).where(WfEx.id.in_(wf_ex_ids)))
-        wf_ex_ids = []
+        execution_trees.delete_trees(session, [ex_id])
 
 
 # Sub-executions: GET /v2/executions/{id}/executions and

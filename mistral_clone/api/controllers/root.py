@@ -5,6 +5,8 @@ from pecan import rest
 from wsme import types as wtypes
 import wsmeext.pecan as wsme_pecan
 
+from mistral_clone.api.controllers import info as info_api
+from mistral_clone.api.controllers import maintenance as maintenance_api
 from mistral_clone.api.controllers.v2 import root as v2_root
 
 
@@ -26,6 +28,8 @@ class APIVersions(wtypes.Base):
 
 class RootController(rest.RestController):
     v2 = v2_root.Controller()
+    info = info_api.InfoController()
+    maintenance = maintenance_api.MaintenanceController()
 
     @pecan.expose()
     def get_one(self, *remainder):
