@@ -36,8 +36,10 @@ class RunningTasks:
         runtime_context = {}
         if triggered_by:
             runtime_context["triggered_by"] = copy.deepcopy(triggered_by)
+        now = self.store.now()
         task_ex = models.TaskExecution(
             id=models.new_id(),
+            created_at=now,
             project_id=wf_ex.project_id,
             name=task_spec.name,
             workflow_execution_id=wf_ex.id,
@@ -59,6 +61,10 @@ class RunningTasks:
             error_handled=False,
         )
         self.fire(wf_ex, machines.TASK, task_ex, event, info)
+        if task_ex.state == states.RUNNING:
+            # Mistral creates the row IDLE and updates it to RUNNING in a
+            # second write: a task that starts at once shows updated_at.
+            task_ex.updated_at = now
         self.store.add_task(task_ex)
         return task_ex
 
