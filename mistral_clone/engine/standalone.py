@@ -41,6 +41,14 @@ def _resolve(step, action_name: str, namespace: str):
     return resolved
 
 
+def _stored_input(resolved, action_input, base_input) -> dict:
+    """What Mistral stores as the input: an ad-hoc action's own input with
+    its defaults, or the Python action's input."""
+    if resolved.is_adhoc:
+        return adhoc.check_input(resolved.layers[0], action_input)
+    return base_input
+
+
 def _new_row(ctx, resolved, action_input, description, namespace):
     return models.ActionExecution(
         id=models.new_id(), project_id=ctx.project_id, name=resolved.name,
@@ -48,6 +56,12 @@ def _new_row(ctx, resolved, action_input, description, namespace):
         state=None, accepted=False, is_sync=True, index=0,
         input=action_input, runtime_context={"adhoc": resolved.is_adhoc},
         created_at=models.utcnow())
+
+
+def _answer(action_ex) -> dict:
+    """The values of a stored row as Mistral answers the POST: it never
+    fills an action execution's tags (null, as on a GET)."""
+    return dict(store_mod.row_dict(action_ex), tags=None)
 
 
 def start_action(ctx, action_name: str, action_input: dict,
@@ -80,7 +94,7 @@ def _start_action(ctx, action_name, action_input, description, namespace,
         if not run_sync and (save or not sync_action):
             action_ex = _new_row(
                 ctx, resolved,
-                action_input if resolved.is_adhoc else base_input,
+                _stored_input(resolved, action_input, base_input),
                 description, namespace)
             action_ex.is_sync = sync_action
             machines.fire(machines.ACTION, action_ex, machines.START)
@@ -88,18 +102,24 @@ def _start_action(ctx, action_name, action_input, description, namespace,
             step.session.flush()
             store_mod.send(step, action_ex.id, resolved.python_name,
                            base_input, store_mod.exec_context(action_ex))
-            return store_mod.row_dict(action_ex)
+            return _answer(action_ex)
 
     result = clients.get_executor_client().run_action_sync(
         ctx, None, resolved.python_name, base_input,
         {"action_execution_id": None, "callback_url": None})
 
-    row = _new_row(ctx, resolved, action_input, description, namespace)
+    row = _new_row(ctx, resolved,
+                   _stored_input(resolved, action_input, base_input),
+                   description, namespace)
     row.tags = []
     machines.fire(machines.ACTION, row, machines.START)
     with step_mod.step(ctx) as step:
         conductor = conductor_mod.Conductor(store_mod.DbStore(step))
         conductor.on_action_result(None, None, row, dict(result, sync=True))
+        # Mistral writes this row once, with its result: never updated,
+        # never accepted (no executor reported it).
+        row.accepted = False
+        row.updated_at = None
         if not save:
             # Nothing stored: Mistral answers with an unsaved record.
             values = store_mod.row_dict(row)
@@ -110,4 +130,4 @@ def _start_action(ctx, action_name, action_input, description, namespace,
             return values
         step.session.add(row)
         step.session.flush()
-        return store_mod.row_dict(row)
+        return _answer(row)

@@ -1,0 +1,100 @@
+"""Runtime wire details pinned against the real Mistral 23 (issue 12,
+"Wire details"), through the REST API with the embedded engine and
+executor."""
+
+import json
+
+from tests.api.helpers import post_text
+from tests.api.test_runtime_e2e import services  # noqa: F401 - fixture
+from tests.api.test_runtime_e2e import start, wait_execution
+from tests.waiting import wait_for
+
+DEFINITIONS = """
+version: '2.0'
+wr_fails_at_once:
+  tasks:
+    t1:
+      action: std.echo output=<% $.nope.x %>
+wr_async:
+  tasks:
+    t1:
+      action: std.noop
+      on-success: [t2]
+    t2:
+      action: std.async_noop
+"""
+
+ADHOC = """
+version: '2.0'
+wr_adhoc:
+  base: std.echo
+  base-input:
+    output: <% $.a %>
+  input:
+    - a: 5
+    - b: 7
+"""
+
+
+def _define(app):
+    post_text(app, "/v2/workflows", DEFINITIONS, status=201)
+    post_text(app, "/v2/actions", ADHOC, status=201)
+
+
+def test_a_start_answers_as_accepted_even_if_it_failed_at_once(services):  # noqa: F811
+    app = services
+    _define(app)
+    ex = start(app, {"workflow_name": "wr_fails_at_once"})
+    assert (ex["state"], ex["state_info"], ex["output"]) == \
+        ("RUNNING", None, "{}")
+    done = wait_execution(app, ex["id"])
+    assert done["state"] == "ERROR"
+    assert done["state_info"].startswith("Failed to run task")
+
+
+def test_a_task_that_starts_at_once_shows_updated_at(services):  # noqa: F811
+    app = services
+    _define(app)
+    ex = start(app, {"workflow_name": "wr_async"})
+
+    def running_t2():
+        tasks = app.get("/v2/executions/%s/tasks" % ex["id"]).json["tasks"]
+        return [t for t in tasks if t["name"] == "t2"] or None
+    [t2] = wait_for(running_t2)
+    assert t2["state"] == "RUNNING"
+    assert t2["updated_at"] is not None
+    assert t2["updated_at"] >= t2["created_at"]
+
+
+def _run(app, body):
+    return app.post_json("/v2/action_executions", body, status=201).json
+
+
+def test_an_adhoc_action_run_directly_stores_its_defaults(services):  # noqa: F811
+    app = services
+    _define(app)
+    for params in ({}, {"run_sync": True}, {"save_result": True},
+                   {"run_sync": True, "save_result": True}):
+        body = {"name": "wr_adhoc", "input": {"b": 1}, "params": params}
+        answer = _run(app, body)
+        assert json.loads(answer["input"]) == {"a": 5, "b": 1}, params
+        if answer["id"]:
+            stored = app.get("/v2/action_executions/%s"
+                             % answer["id"]).json
+            assert json.loads(stored["input"]) == {"a": 5, "b": 1}
+
+
+def test_an_action_run_directly_answers_as_mistral(services):  # noqa: F811
+    app = services
+    saved = _run(app, {"name": "std.async_noop",
+                       "params": {"save_result": True}})
+    assert (saved["state"], saved["tags"], saved["accepted"],
+            saved["updated_at"]) == ("RUNNING", None, False, None)
+    synced = _run(app, {"name": "std.echo", "input": {"output": 1},
+                        "params": {"run_sync": True, "save_result": True}})
+    stored = app.get("/v2/action_executions/%s" % synced["id"]).json
+    for body in (synced, stored):
+        # Mistral writes it once, with its result, and no executor
+        # reported it.
+        assert (body["state"], body["tags"], body["accepted"],
+                body["updated_at"]) == ("SUCCESS", None, False, None)
