@@ -12,6 +12,7 @@ from mistral_clone.engine import adhoc
 from mistral_clone.engine import commands as cmds_mod
 from mistral_clone.engine import dataflow
 from mistral_clone.engine import direct
+from mistral_clone.engine import field_sizes
 from mistral_clone.engine import machines
 from mistral_clone.engine import policies
 from mistral_clone.engine import reverse
@@ -254,6 +255,10 @@ class RunningTasks:
             base_input = adhoc.base_input(
                 resolved, work.input, self._env(wf_ex), {"id": wf_ex.id})
             self.store.check_action_input(resolved.python_name, base_input)
+            # Mistral stores an ad-hoc action's input with its defaults.
+            stored_input = adhoc.check_input(resolved.layers[0], work.input) \
+                if resolved.is_adhoc else base_input
+            field_sizes.check("input", stored_input)
         except exc.ExpressionEvaluationError as e:
             raise tasks.TaskError(str(e)) from e
         except exc.MistralError as e:
@@ -272,9 +277,7 @@ class RunningTasks:
             accepted=False,
             is_sync=True,
             index=work.index,
-            # Mistral stores an ad-hoc action's input with its defaults.
-            input=adhoc.check_input(resolved.layers[0], work.input)
-            if resolved.is_adhoc else base_input,
+            input=stored_input,
             runtime_context={"index": work.index,
                              "safe_rerun": work.safe_rerun,
                              "adhoc": resolved.is_adhoc,

@@ -11,6 +11,7 @@ from mistral_clone import exceptions as exc
 from mistral_clone.db import models
 from mistral_clone.engine import adhoc
 from mistral_clone.engine import conductor as conductor_mod
+from mistral_clone.engine import field_sizes
 from mistral_clone.engine import machines
 from mistral_clone.engine import step as step_mod
 from mistral_clone.engine import store as store_mod
@@ -43,10 +44,14 @@ def _resolve(step, action_name: str, namespace: str):
 
 def _stored_input(resolved, action_input, base_input) -> dict:
     """What Mistral stores as the input: an ad-hoc action's own input with
-    its defaults, or the Python action's input."""
+    its defaults, or the Python action's input; refused when over the
+    field size limit."""
     if resolved.is_adhoc:
-        return adhoc.check_input(resolved.layers[0], action_input)
-    return base_input
+        stored = adhoc.check_input(resolved.layers[0], action_input)
+    else:
+        stored = base_input
+    field_sizes.check("input", stored)
+    return stored
 
 
 def _new_row(ctx, resolved, action_input, description, namespace):
@@ -87,15 +92,14 @@ def _start_action(ctx, action_name, action_input, description, namespace,
         base_input = adhoc.base_input(resolved, action_input)
         store = store_mod.DbStore(step)
         store.check_action_input(resolved.python_name, base_input)
+        stored_input = _stored_input(resolved, action_input, base_input)
         sync_action = _is_sync(resolved.python_name, base_input)
         if run_sync and not sync_action:
             raise exc.InputError(
                 "Action does not support synchronous execution.")
         if not run_sync and (save or not sync_action):
-            action_ex = _new_row(
-                ctx, resolved,
-                _stored_input(resolved, action_input, base_input),
-                description, namespace)
+            action_ex = _new_row(ctx, resolved, stored_input, description,
+                                 namespace)
             action_ex.is_sync = sync_action
             machines.fire(machines.ACTION, action_ex, machines.START)
             step.session.add(action_ex)
@@ -108,9 +112,7 @@ def _start_action(ctx, action_name, action_input, description, namespace,
         ctx, None, resolved.python_name, base_input,
         {"action_execution_id": None, "callback_url": None})
 
-    row = _new_row(ctx, resolved,
-                   _stored_input(resolved, action_input, base_input),
-                   description, namespace)
+    row = _new_row(ctx, resolved, stored_input, description, namespace)
     row.tags = []
     machines.fire(machines.ACTION, row, machines.START)
     with step_mod.step(ctx) as step:

@@ -4,6 +4,8 @@ executor."""
 
 import json
 
+import pytest
+
 from tests.api.helpers import post_text
 from tests.api.test_runtime_e2e import services  # noqa: F401 - fixture
 from tests.api.test_runtime_e2e import start, wait_execution
@@ -98,3 +100,61 @@ def test_an_action_run_directly_answers_as_mistral(services):  # noqa: F811
         # reported it.
         assert (body["state"], body["tags"], body["accepted"],
                 body["updated_at"]) == ("SUCCESS", None, False, None)
+
+
+BIG_INPUT = """
+version: '2.0'
+wr_big_action_input:
+  input:
+    - x
+  tasks:
+    t1:
+      action: std.echo
+      input:
+        output: <% [$.x, $.x, $.x] %>
+"""
+
+
+@pytest.fixture
+def limit_1kb(conf):
+    conf.set_override("execution_field_size_limit_kb", 1, "engine")
+    yield
+    conf.clear_override("execution_field_size_limit_kb", "engine")
+
+
+def _limit_message(field, size_kb):
+    return ("Field size limit exceeded [class=TaskExecution, field=%s, "
+            "size=%dKB, limit=1KB]" % (field, size_kb))
+
+
+def test_fields_over_the_size_limit_are_refused_as_mistral(
+        services, limit_1kb):  # noqa: F811
+    app = services
+    post_text(app, "/v2/workflows", BIG_INPUT, status=201)
+    big = "a" * 2000
+    for body, field in (({"input": {"x": big}}, "input"),
+                        ({"input": {"x": 1}, "params": {"env": {"y": big}}},
+                         "params")):
+        resp = app.post_json(
+            "/v2/executions", dict(body, workflow_name="wr_big_action_input"),
+            status=400)
+        assert resp.json["faultstring"] == _limit_message(field, 2)
+    assert app.get("/v2/executions").json["executions"] == []
+    resp = app.post_json("/v2/action_executions",
+                         {"name": "std.echo", "input": {"output": big}},
+                         status=400)
+    assert resp.json["faultstring"] == _limit_message("input", 2)
+    assert app.get("/v2/action_executions").json["action_executions"] == []
+
+
+def test_a_task_action_input_over_the_size_limit_fails_the_task(
+        services, limit_1kb):  # noqa: F811
+    app = services
+    post_text(app, "/v2/workflows", BIG_INPUT, status=201)
+    ex = start(app, {"workflow_name": "wr_big_action_input",
+                     "input": {"x": "a" * 900}})
+    done = wait_execution(app, ex["id"])
+    assert done["state"] == "ERROR"
+    assert done["state_info"] == (
+        "Failed to run task [error=%s, wf=wr_big_action_input, task=t1]"
+        % _limit_message("input", 2))
