@@ -55,12 +55,14 @@ def _stored_input(resolved, action_input, base_input) -> dict:
 
 
 def _new_row(ctx, resolved, action_input, description, namespace):
+    now = models.utcnow()
     return models.ActionExecution(
         id=models.new_id(), project_id=ctx.project_id, name=resolved.name,
         description=description or "", workflow_namespace=namespace or "",
         state=None, accepted=False, is_sync=True, index=0,
         input=action_input, runtime_context={"adhoc": resolved.is_adhoc},
-        created_at=models.utcnow())
+        created_at=now,
+        last_heartbeat=store_mod.first_heartbeat_deadline(now))
 
 
 def _answer(action_ex) -> dict:

@@ -6,6 +6,7 @@ the step after its commit).
 ``rehearsal.MemoryStore`` implements the same methods over plain objects.
 """
 
+import datetime
 import functools
 import logging
 from typing import Optional
@@ -166,10 +167,14 @@ class DbStore:
         self.step.new_tasks.append(task_ex)
 
     def add_action(self, action_ex) -> None:
+        now = self.now()
+        action_ex.last_heartbeat = first_heartbeat_deadline(now)
         # On fake:/ the action runs in this process: its member is named
-        # now, in the INSERT, instead of by a later beat.
+        # now, in the INSERT, instead of by a later beat, and this is its
+        # first heartbeat too (see ``members._name_member``).
         if transport.is_in_process():
             action_ex.member_id = executor_liveness.member_id()
+            action_ex.last_heartbeat = action_ex.updated_at = now
         rows.insert(self.session, action_ex)
 
     # -- facts ----------------------------------------------------------------
@@ -459,6 +464,14 @@ def send(step, action_ex_id, python_name, base_input, exec_ctx,
 
 def _send_many(ctx, target, actions: list) -> None:
     clients.get_executor_client(target).run_actions(ctx, actions)
+
+
+def first_heartbeat_deadline(now):
+    """Mistral's ``last_heartbeat`` of an action execution no executor
+    started yet: its creation plus ``[action_heartbeat]
+    first_heartbeat_timeout``, the grace before its first heartbeat."""
+    return now + datetime.timedelta(
+        seconds=CONF.action_heartbeat.first_heartbeat_timeout)
 
 
 def row_dict(row) -> dict:

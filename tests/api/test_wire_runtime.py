@@ -158,3 +158,21 @@ def test_a_task_action_input_over_the_size_limit_fails_the_task(
     assert done["state_info"] == (
         "Failed to run task [error=%s, wf=wr_big_action_input, task=t1]"
         % _limit_message("input", 2))
+
+
+def test_the_report_shows_a_started_action_heartbeat(services):  # noqa: F811
+    app = services
+    _define(app)
+    ex = start(app, {"workflow_name": "wr_async"})
+
+    def t2_action():
+        report = app.get("/v2/executions/%s/report" % ex["id"]).json
+        tasks = report["root_workflow_execution"]["task_executions"]
+        return [a for t in tasks if t["name"] == "t2"
+                for a in t["action_executions"]] or None
+    [action] = wait_for(t2_action)
+    assert action["state"] == "RUNNING"
+    # The executor of this process started it: that is its first
+    # heartbeat, as Mistral's executor sends one.
+    assert action["last_heartbeat"] is not None
+    assert action["updated_at"] is not None
