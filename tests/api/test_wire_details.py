@@ -4,6 +4,7 @@ requests to both (issue 12, "Wire details")."""
 import pytest
 
 from tests.api.helpers import post_text, put_text
+from tests.api.runtime_rows import wf_ex
 
 DEFINITION_JSON = "application/json;charset=utf-8"
 
@@ -50,3 +51,22 @@ def test_other_answers_keep_plain_json(app):
     post_text(app, "/v2/workflows", WF, status=201)
     assert app.get("/v2/workflows/wd_wf").headers["Content-Type"] == \
         "application/json"
+
+
+def test_nulls_takes_every_column_mistral_may_hold_null(app):
+    """Mistral's table may hold NULL in every column but ``id``; ``nulls``
+    asks for NULL only in the columns the list filters on."""
+    first, second = wf_ex(description="one"), wf_ex(description="two")
+
+    def ids(query):
+        return sorted(e["id"] for e in
+                      app.get("/v2/executions?" + query).json["executions"])
+
+    for column in ("description", "workflow_name", "state", "input",
+                   "output", "params", "created_at", "project_id"):
+        assert ids("nulls=" + column) == [], column
+    for column in ("name", "scope", "spec", "context", "accepted", "tags",
+                   "runtime_context", "workflow_namespace"):
+        assert ids("nulls=" + column) == sorted([first.id, second.id]), \
+            column
+    assert ids("nulls=description&description=two") == [second.id]
