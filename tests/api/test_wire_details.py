@@ -70,3 +70,23 @@ def test_nulls_takes_every_column_mistral_may_hold_null(app):
         assert ids("nulls=" + column) == sorted([first.id, second.id]), \
             column
     assert ids("nulls=description&description=two") == [second.id]
+
+
+def test_null_in_a_text_filter_is_the_word_and_nulls_asks_for_null(app):
+    word = wf_ex(state_info="null")
+    empty = [wf_ex(state_info=None), wf_ex(state_info=None)]
+
+    def ids(query):
+        return sorted(e["id"] for e in
+                      app.get("/v2/executions?" + query).json["executions"])
+
+    assert ids("state_info=null") == [word.id]
+    assert ids("state_info=eq:null") == [word.id]
+    assert ids("nulls=state_info") == sorted(e.id for e in empty)
+    # The next page keeps asking for NULL.
+    page = app.get("/v2/executions?nulls=state_info&limit=1").json
+    assert "&nulls=state_info&" in page["next"]
+    rest = app.get(page["next"][page["next"].index("/v2/"):]).json
+    assert len(page["executions"]) == len(rest["executions"]) == 1
+    assert {page["executions"][0]["id"], rest["executions"][0]["id"]} == \
+        {e.id for e in empty}

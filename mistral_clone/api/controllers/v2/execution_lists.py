@@ -45,7 +45,7 @@ def list_executions(ctx, path, filters, nulls, marker, limit, sort_keys,
     an empty ``tags`` filter filters nothing); other names are ignored."""
     for name in nulls:
         if name in filters and filters[name] is None and name != "tags":
-            filters[name] = "null"
+            filters[name] = listing.IS_NULL
     spec, fields = listing.make_spec(
         models.WorkflowExecution, res.Execution, limit, marker, sort_keys,
         sort_dirs, fields, all_projects, **filters)
