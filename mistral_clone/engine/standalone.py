@@ -121,9 +121,11 @@ def _start_action(ctx, action_name, action_input, description, namespace,
         conductor = conductor_mod.Conductor(store_mod.DbStore(step))
         conductor.on_action_result(None, None, row, dict(result, sync=True))
         # Mistral writes this row once, with its result: never updated,
-        # never accepted (no executor reported it).
+        # never accepted (no executor reported it), its description as
+        # sent (none: NULL).
         row.accepted = False
         row.updated_at = None
+        row.description = description or None
         if not save:
             # Nothing stored: Mistral answers with an unsaved record.
             values = store_mod.row_dict(row)

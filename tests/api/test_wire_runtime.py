@@ -99,7 +99,12 @@ def test_an_action_run_directly_answers_as_mistral(services):  # noqa: F811
         # Mistral writes it once, with its result, and no executor
         # reported it.
         assert (body["state"], body["tags"], body["accepted"],
-                body["updated_at"]) == ("SUCCESS", None, False, None)
+                body["updated_at"], body["description"]) == \
+            ("SUCCESS", None, False, None, None)
+    described = _run(app, {"name": "std.echo", "input": {"output": 1},
+                           "description": "d",
+                           "params": {"run_sync": True, "save_result": True}})
+    assert described["description"] == "d"
 
 
 BIG_INPUT = """
