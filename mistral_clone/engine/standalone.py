@@ -108,7 +108,10 @@ def _start_action(ctx, action_name, action_input, description, namespace,
             step.session.flush()
             store_mod.send(step, action_ex.id, resolved.python_name,
                            base_input, store_mod.exec_context(action_ex))
-            return _answer(action_ex)
+            # Mistral answers before its executor's first heartbeat.
+            answer = _answer(action_ex)
+            store_mod.started_here(action_ex, models.utcnow())
+            return answer
 
     result = clients.get_executor_client().run_action_sync(
         ctx, None, resolved.python_name, base_input,

@@ -169,12 +169,7 @@ class DbStore:
     def add_action(self, action_ex) -> None:
         now = self.now()
         action_ex.last_heartbeat = first_heartbeat_deadline(now)
-        # On fake:/ the action runs in this process: its member is named
-        # now, in the INSERT, instead of by a later beat, and this is its
-        # first heartbeat too (see ``members._name_member``).
-        if transport.is_in_process():
-            action_ex.member_id = executor_liveness.member_id()
-            action_ex.last_heartbeat = action_ex.updated_at = now
+        started_here(action_ex, now)
         rows.insert(self.session, action_ex)
 
     # -- facts ----------------------------------------------------------------
@@ -464,6 +459,18 @@ def send(step, action_ex_id, python_name, base_input, exec_ctx,
 
 def _send_many(ctx, target, actions: list) -> None:
     clients.get_executor_client(target).run_actions(ctx, actions)
+
+
+def started_here(action_ex, now) -> bool:
+    """On fake:/ an action runs in this process: its member is named at
+    once instead of by a later beat, and that is its first heartbeat too
+    (``last_heartbeat`` and ``updated_at``, see ``members._name_member``).
+    False elsewhere (the executor's beat does it)."""
+    if not transport.is_in_process():
+        return False
+    action_ex.member_id = executor_liveness.member_id()
+    action_ex.last_heartbeat = action_ex.updated_at = now
+    return True
 
 
 def first_heartbeat_deadline(now):

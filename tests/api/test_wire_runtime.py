@@ -181,3 +181,15 @@ def test_the_report_shows_a_started_action_heartbeat(services):  # noqa: F811
     # heartbeat, as Mistral's executor sends one.
     assert action["last_heartbeat"] is not None
     assert action["updated_at"] is not None
+
+
+def test_a_background_action_gets_its_first_heartbeat_after_the_answer(
+        services):  # noqa: F811
+    """As Mistral's: the answer has no updated_at, the row has one once
+    the executor started it."""
+    app = services
+    saved = _run(app, {"name": "std.async_noop",
+                       "params": {"save_result": True}})
+    assert saved["updated_at"] is None
+    stored = app.get("/v2/action_executions/%s" % saved["id"]).json
+    assert stored["state"] == "RUNNING" and stored["updated_at"] is not None
