@@ -193,3 +193,25 @@ def test_a_background_action_gets_its_first_heartbeat_after_the_answer(
     assert saved["updated_at"] is None
     stored = app.get("/v2/action_executions/%s" % saved["id"]).json
     assert stored["state"] == "RUNNING" and stored["updated_at"] is not None
+
+
+def test_a_rerun_answers_the_task_as_the_rerun_found_it(services):  # noqa: F811
+    app = services
+    ex = start(app, {"workflow_name": "e2e_fail"})
+    assert wait_execution(app, ex["id"])["state"] == "ERROR"
+    [listed] = app.get("/v2/executions/%s/tasks" % ex["id"]).json["tasks"]
+    failed = app.get("/v2/tasks/%s" % listed["id"]).json
+    answer = app.put_json("/v2/tasks/%s" % failed["id"],
+                          {"state": "RUNNING", "reset": True}).json
+    # Mistral runs it again after answering: still ERROR, as it was, its
+    # runtime context cleared.
+    for key in ("state", "state_info", "result", "finished_at", "processed"):
+        assert answer[key] == failed[key], key
+    assert answer["runtime_context"] == "{}"
+
+    def ran_again():
+        actions = app.get("/v2/tasks/%s/action_executions"
+                          % failed["id"]).json["action_executions"]
+        return len(actions) == 2 and \
+            wait_execution(app, ex["id"])["state"] == "ERROR"
+    assert wait_for(ran_again)

@@ -124,6 +124,7 @@ class TasksController(rest.RestController):
         if state == states.SKIPPED:
             call = functools.partial(engine.skip_task, ctx, id)
         else:
+            before = task_service.get_task(ctx, id)
             call = functools.partial(
                 engine.rerun_workflow, ctx, id,
                 reset=bool(requested["reset"]),
@@ -133,7 +134,16 @@ class TasksController(rest.RestController):
             "No engine answered in time; task %s may not be %s yet. Check "
             "it, or send this request again." % (
                 id, "skipped" if state == states.SKIPPED else "rerun"))
-        return res.Task.from_values(task_service.get_task(ctx, id))
+        if state == states.SKIPPED:
+            return res.Task.from_values(task_service.get_task(ctx, id))
+        return res.Task.from_values(_as_rerun_found_it(before))
+
+
+def _as_rerun_found_it(task_values: dict) -> dict:
+    """Mistral 23 answers a rerun with the task as the rerun left it
+    before running it again (that happens after the answer): still ERROR,
+    with its old result and times, its runtime context cleared."""
+    return dict(task_values, runtime_context={})
 
 
 class ExecutionTasksController(rest.RestController):
