@@ -65,10 +65,6 @@ def _new_row(ctx, resolved, action_input, description, namespace):
         last_heartbeat=store_mod.first_heartbeat_deadline(now))
 
 
-def _answer(action_ex) -> dict:
-    """The values of a stored row as Mistral answers the POST: it never
-    fills an action execution's tags (null, as on a GET)."""
-    return dict(store_mod.row_dict(action_ex), tags=None)
 
 
 def start_action(ctx, action_name: str, action_input: dict,
@@ -109,7 +105,7 @@ def _start_action(ctx, action_name, action_input, description, namespace,
             store_mod.send(step, action_ex.id, resolved.python_name,
                            base_input, store_mod.exec_context(action_ex))
             # Mistral answers before its executor's first heartbeat.
-            answer = _answer(action_ex)
+            answer = store_mod.row_dict(action_ex)
             store_mod.started_here(action_ex, models.utcnow())
             return answer
 
@@ -139,4 +135,4 @@ def _start_action(ctx, action_name, action_input, description, namespace,
             return values
         step.session.add(row)
         step.session.flush()
-        return _answer(row)
+        return store_mod.row_dict(row)

@@ -215,3 +215,14 @@ def test_a_rerun_answers_the_task_as_the_rerun_found_it(services):  # noqa: F811
         return len(actions) == 2 and \
             wait_execution(app, ex["id"])["state"] == "ERROR"
     assert wait_for(ran_again)
+
+
+def test_a_delivered_result_answers_with_null_tags(services):  # noqa: F811
+    app = services
+    saved = _run(app, {"name": "std.async_noop",
+                       "params": {"save_result": True}})
+    for body in ({"state": "PAUSED"}, {"state": "RUNNING"},
+                 {"state": "SUCCESS", "output": {"a": 1}}):
+        answer = app.put_json("/v2/action_executions/%s" % saved["id"],
+                              body).json
+        assert (answer["state"], answer["tags"]) == (body["state"], None)

@@ -97,7 +97,7 @@ class ActionExecutionsController(rest.RestController):
                 "No engine answered in time; action %s may have run or be "
                 "running. Check GET /v2/action_executions before sending "
                 "this request again." % action_ex.name) from None
-        return res.ActionExecution.from_values(values)
+        return res.ActionExecution.from_values(ax_service.as_shown(values))
 
     @wsme_pecan.wsexpose(res.ActionExecution, wtypes.text,
                          body=res.ActionExecution)
@@ -123,7 +123,7 @@ class ActionExecutionsController(rest.RestController):
             call, functools.partial(_in_state, ctx, id, state),
             "No engine answered in time; action execution %s may not be "
             "%s yet. Check it, or send this request again." % (id, state))
-        return res.ActionExecution.from_values(values)
+        return res.ActionExecution.from_values(ax_service.as_shown(values))
 
     @wsme_pecan.wsexpose(None, wtypes.text, status_code=204)
     def delete(self, id):
