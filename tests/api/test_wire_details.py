@@ -4,7 +4,7 @@ requests to both (issue 12, "Wire details")."""
 import pytest
 
 from tests.api.helpers import post_text, put_text
-from tests.api.runtime_rows import wf_ex
+from tests.api.runtime_rows import task_ex, wf_ex
 
 DEFINITION_JSON = "application/json;charset=utf-8"
 
@@ -90,3 +90,18 @@ def test_null_in_a_text_filter_is_the_word_and_nulls_asks_for_null(app):
     assert len(page["executions"]) == len(rest["executions"]) == 1
     assert {page["executions"][0]["id"], rest["executions"][0]["id"]} == \
         {e.id for e in empty}
+
+
+def test_a_task_workflow_executions_are_listed_without_blobs(app):
+    """Mistral reads these rows without their deferred columns."""
+    task = task_ex(wf_ex())
+    child = wf_ex(task_execution_id=task.id, input={"i": 1})
+    url = "/v2/tasks/%s/workflow_executions" % task.id
+    [listed] = app.get(url).json["executions"]
+    assert listed["id"] == child.id
+    assert "input" not in listed and "params" not in listed
+    [asked] = app.get(url + "?fields=input").json["executions"]
+    assert asked == {"id": child.id, "input": '{"i": 1}'}
+    [full] = app.get("/v2/executions?task_execution_id=%s"
+                     % task.id).json["executions"]
+    assert full["input"] == '{"i": 1}' and "params" in full

@@ -38,11 +38,14 @@ def check_nulls(nulls) -> list:
 
 def list_executions(ctx, path, filters, nulls, marker, limit, sort_keys,
                     sort_dirs, fields, all_projects=False,
-                    include_output=False):
+                    include_output=False, blobs=ex_service.LIST_BLOBS):
     """A page of executions: shared by /v2/executions and
-    /v2/tasks/{id}/workflow_executions. As in Mistral, ``nulls`` asks for
+    /v2/tasks/{id}/workflow_executions (``blobs``: the JSON fields shown
+    unless ``fields`` names them). As in Mistral, ``nulls`` asks for
     NULL only in the columns the list filters on (those not given a value;
     an empty ``tags`` filter filters nothing); other names are ignored."""
+    blobs = tuple(b for b in ex_service.LIST_BLOBS
+                  if b in blobs or b in (fields or ()))
     for name in nulls:
         if name in filters and filters[name] is None and name != "tags":
             filters[name] = listing.IS_NULL
@@ -51,9 +54,9 @@ def list_executions(ctx, path, filters, nulls, marker, limit, sort_keys,
         sort_dirs, fields, all_projects, **filters)
     items = listing.fetch_page(
         models.WorkflowExecution, spec, ctx,
-        ex_service.list_values(include_output),
+        ex_service.list_values(include_output, blobs),
         "WorkflowExecution not found [id=%s]",
-        base_stmt=ex_service.list_statement(include_output))
+        base_stmt=ex_service.list_statement(include_output, blobs))
     link = listing.next_link(path, spec, fields, items)
     return res.Executions.build(
         [res.Execution.from_values(v, fields or None) for v in items], link)

@@ -72,9 +72,11 @@ class TaskWorkflowExecutionsController(rest.RestController):
             workflow_name=workflow_name, workflow_id=workflow_id, tags=tags,
             params=params, state=state, state_info=state_info, input=input,
             output=output, updated_at=updated_at, description=description)
+        # Mistral lists them without their params and input (it reads
+        # the rows without those deferred columns).
         return execution_lists.list_executions(
             ctx, "executions", filters, [], marker, limit, sort_keys,
-            sort_dirs, fields)
+            sort_dirs, fields, blobs=())
 
 
 class TasksController(rest.RestController):
