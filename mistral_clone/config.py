@@ -155,8 +155,10 @@ engine_opts = [
                help="How published variables are merged into the "
                     "workflow context."),
     cfg.IntOpt("execution_field_size_limit_kb", default=1024,
-               help="The most KB a workflow execution's error message "
-                    "keeps in its output (-1: no limit)."),
+               help="The most KB of a workflow's or action's input and "
+                    "of a workflow's params (larger: refused, 400) and of "
+                    "a failed workflow's error message in its output "
+                    "(-1: no limit)."),
     cfg.FloatOpt("recovery_interval", default=5, min=0,
                  help="Seconds between an engine's looks for work another "
                       "engine committed but could not announce before it "

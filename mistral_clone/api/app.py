@@ -3,6 +3,7 @@ when ``[pecan] auth_enable`` is on, keystonemiddleware."""
 
 import pecan
 from mistral_clone import config
+from mistral_clone.api import canonical
 from mistral_clone.api import errors
 from mistral_clone.api import guard
 from mistral_clone.api import hooks
@@ -21,7 +22,7 @@ def setup_app(conf=None):
         force_canonical=False,
         guess_content_type_from_ext=False,
     )
-    app = guard.RequestGuard(app, conf)
+    app = guard.RequestGuard(canonical.CanonicalRedirect(app), conf)
     if conf.pecan.auth_enable:
         from mistral_clone.api import auth
         app = _open_paths(app, auth.protect(app, conf))

@@ -115,6 +115,12 @@ def install() -> None:
     wsme.api.format_exception = _format_wsme_exception
 
 
+# The Content-Type of every answer of Mistral 23's definition endpoints
+# (POST/PUT of text/plain workflows, workbooks and actions, and their
+# validation), successes and errors, as it writes it.
+DEFINITION_JSON = "application/json;charset=utf-8"
+
+
 def renders_errors(func):
     """Turn an error raised by a pecan-exposed method into Mistral's JSON
     error body with the right status."""
@@ -129,7 +135,7 @@ def renders_errors(func):
             status, message = fault_of(e)
             remember(pecan.request.environ, e)
         pecan.response.status = status
-        pecan.response.content_type = "application/json"
+        pecan.response.content_type = DEFINITION_JSON
         pecan.response.text = json.dumps(fault_body(message))
         return pecan.response
 

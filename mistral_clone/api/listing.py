@@ -15,10 +15,18 @@ from mistral_clone.db import query as dbq
 from mistral_clone.db import session as db_session
 
 
+# A filter value asking for NULL (what the ``nulls`` parameter asks): the
+# text ``null`` in a query is the word itself, as in Mistral, except for
+# dates, numbers and booleans (see ``db.query``).
+IS_NULL = object()
+
+
 def parse_filter(column, raw):
     """``eq:x``, ``in:a,b``, ... -> Filter; no known prefix means eq."""
     if raw is None:
         return None
+    if raw is IS_NULL:
+        return dbq.Filter(column, "eq", None)
     if isinstance(raw, str):
         op, sep, rest = raw.partition(":")
         if sep and op in dbq.OPERATORS:
@@ -27,8 +35,6 @@ def parse_filter(column, raw):
             op, value = "eq", raw
         if op in ("in", "nin"):
             value = [v for v in value.split(",")] if value else []
-        elif value in ("null", "None") and op in ("eq", "neq"):
-            value = None
         return dbq.Filter(column, op, value)
     return dbq.Filter(column, "eq", raw)
 
@@ -50,12 +56,22 @@ def add_json_filters(filters: dict, **values) -> dict:
     return filters
 
 
-def _filter_link_value(flt):
-    if flt.op in ("in", "nin"):
-        return "%s:%s" % (flt.op, ",".join(str(v) for v in flt.value))
-    if flt.op in ("eq", "neq") and flt.value is None:
-        return "%s:null" % flt.op
-    return "%s:%s" % (flt.op, flt.value)
+def _filter_link_args(filters) -> list:
+    """The query arguments of ``filters`` in a ``next`` link; the NULL
+    ones as one ``nulls``."""
+    args, nulls = [], []
+    for flt in filters:
+        if flt.op in ("in", "nin"):
+            value = "%s:%s" % (flt.op, ",".join(str(v) for v in flt.value))
+        elif flt.value is None:
+            nulls.append(flt.column)
+            continue
+        else:
+            value = "%s:%s" % (flt.op, flt.value)
+        args.append((flt.column, value))
+    if nulls:
+        args.append(("nulls", ",".join(nulls)))
+    return args
 
 
 def with_id(fields) -> list:
@@ -157,8 +173,7 @@ def next_link(resource_path, spec, fields, items, extra_args=()):
     args = [("sort_keys", ",".join(spec.sort_keys)),
             ("sort_dirs", ",".join(spec.sort_dirs))]
     args += list(extra_args)
-    for flt in spec.filters:
-        args.append((flt.column, _filter_link_value(flt)))
+    args += _filter_link_args(spec.filters)
     query = "&".join("%s=%s" % (k, v) for k, v in args)
     link = "%s/v2/%s?%s&limit=%d&marker=%s" % (
         pecan.request.application_url, resource_path, query, spec.limit,

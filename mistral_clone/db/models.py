@@ -270,7 +270,9 @@ class ActionExecution(_Common, Base):
     )
 
     name: Mapped[str] = mapped_column(sa.String(255))
-    description: Mapped[str] = mapped_column(sa.String(255), default="")
+    # NULL for an action run synchronously and saved without one (Mistral);
+    # no default, which the ORM would put in place of that NULL.
+    description: Mapped[str | None] = mapped_column(sa.String(255))
     workflow_name: Mapped[str | None] = mapped_column(sa.String(255))
     workflow_namespace: Mapped[str] = mapped_column(sa.String(255),
                                                     default="")

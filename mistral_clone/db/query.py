@@ -43,6 +43,11 @@ def guard(stmt, model, ctx, all_projects=False, include_public=True):
     return stmt.where(own)
 
 
+# Filter values that mean NULL in a column of dates, numbers or booleans
+# (Mistral answers 500 there); in a text column they are the words.
+_NULL_WORDS = ("null", "None")
+
+
 def _coerce(column, value):
     if value is None:
         return None
@@ -51,6 +56,9 @@ def _coerce(column, value):
         python_type = column.type.python_type
     except NotImplementedError:
         pass
+    if python_type in (datetime.datetime, bool, int) and \
+            value in _NULL_WORDS:
+        return None
     if python_type is datetime.datetime and isinstance(value, str):
         try:
             return datetime.datetime.fromisoformat(value.replace("Z", ""))

@@ -31,6 +31,7 @@ from mistral_clone.db import models
 from mistral_clone.engine import commands as cmds_mod
 from mistral_clone.engine import dataflow
 from mistral_clone.engine import direct
+from mistral_clone.engine import field_sizes
 from mistral_clone.engine import machines
 from mistral_clone.engine import reverse
 from mistral_clone.engine import specs
@@ -162,9 +163,11 @@ class Conductor(RunningTasks, CompletingTasks, ControllingWorkflows):
                          wf_ex_id, parent):
         key, wf_spec = specs.remember(wf_def.definition)
         full_input = wf_spec.complete_input(dict(wf_input or {}))
+        field_sizes.check("input", full_input)
         params = dict(params or {})
         params["env"] = self.store.resolve_env(params)
         params.setdefault("namespace", wf_def.namespace or "")
+        field_sizes.check("params", params)
         if wf_spec.type == lang.REVERSE:
             reverse.target_task_names(wf_spec, params)
         wf_ex_id = wf_ex_id or models.new_id()

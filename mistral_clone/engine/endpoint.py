@@ -55,6 +55,16 @@ def _callers_execution(session, ctx, wf_ex_id):
     return wf_ex
 
 
+def _as_accepted(values: dict) -> dict:
+    """A new execution as Mistral 23 answers its start: as it was created,
+    RUNNING. Mistral runs the first tasks after answering, so a workflow
+    that fails, pauses or ends within this step is still RUNNING in the
+    answer (its real state is there at the next read)."""
+    if values["state"] == states.RUNNING:
+        return values
+    return dict(values, state=states.RUNNING, state_info=None, output={})
+
+
 def _task_ex(session, task_ex_id):
     task_ex = queries.task(session, task_ex_id)
     if task_ex is None:
@@ -180,7 +190,7 @@ class EngineEndpoint:
                 step.session, ctx, wf_identifier, wf_namespace)
             wf_ex = _conductor(step).start_workflow(
                 wf_def, wf_input or {}, description, params or {}, wf_ex_id)
-            return _wf_ex_dict(step.session, wf_ex)
+            return _as_accepted(_wf_ex_dict(step.session, wf_ex))
 
     @_expected
     @_in_steps

@@ -64,7 +64,7 @@ def store_beat(member_id: str, host: str = "", pid: Optional[int] = None,
 def _store_beat(member_id, host, pid, accepted, now) -> bool:
     with db_session.transaction() as session:
         known = _touch(session, member_id, host, pid, now)
-        _name_member(session, member_id, accepted)
+        _name_member(session, member_id, accepted, now)
     return known
 
 
@@ -99,8 +99,7 @@ def claim_actions(member_id: str, host: str, pid: Optional[int],
                 if won:
                     session.execute(
                         sa.update(Action).where(Action.id.in_(won))
-                        .values(member_id=member_id,
-                                updated_at=Action.updated_at)
+                        .values(member_id=member_id, last_heartbeat=now)
                         .execution_options(synchronize_session=False))
             return won
         except sa.exc.IntegrityError:
@@ -159,23 +158,24 @@ def resend_unnamed(now: Optional[datetime.datetime] = None, conf=None,
 RESEND_DUE = "resend_due"
 
 
-def _name_member(session, member_id, action_ex_ids) -> None:
+def _name_member(session, member_id, action_ex_ids, now) -> None:
     """Name ``member_id`` on those of ``action_ex_ids`` still RUNNING and
     named on no member (a copy another member claimed stays its; those
     named on it already need nothing: a beat names again every action its
-    member runs).
+    member runs). This is also their first heartbeat: Mistral's executor
+    sends one as it starts an action, which sets ``last_heartbeat`` (and
+    ``updated_at``).
 
     Rows an engine step holds are skipped, not waited for (``SKIP
     LOCKED``, where the database has it): the step is storing their
-    result, and waiting would deadlock with it. ``updated_at`` stays: this
-    is the engines' bookkeeping, not a change of the execution."""
+    result, and waiting would deadlock with it."""
     ids = sorted({i for i in action_ex_ids or () if i})
     if not ids:
         return
     session.execute(
         sa.update(Action)
         .where(Action.id.in_(queries.unnamed_actions(ids)))
-        .values(member_id=member_id, updated_at=Action.updated_at)
+        .values(member_id=member_id, last_heartbeat=now)
         .execution_options(synchronize_session=False))
 
 
@@ -222,7 +222,7 @@ def say_goodbye(member_id: str, accepted: Iterable[str] = (),
     now = now or models.utcnow()
     abandoned = sorted(set(abandoned or ()))
     with db_session.transaction() as session:
-        _name_member(session, member_id, accepted)
+        _name_member(session, member_id, accepted, now)
         session.execute(
             sa.delete(Member).where(Member.id == member_id)
             .execution_options(synchronize_session=False))

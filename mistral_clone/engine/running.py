@@ -13,6 +13,7 @@ from mistral_clone.engine import adhoc
 from mistral_clone.engine import commands as cmds_mod
 from mistral_clone.engine import dataflow
 from mistral_clone.engine import direct
+from mistral_clone.engine import field_sizes
 from mistral_clone.engine import machines
 from mistral_clone.engine import policies
 from mistral_clone.engine import reverse
@@ -37,8 +38,10 @@ class RunningTasks:
         runtime_context = {}
         if triggered_by:
             runtime_context["triggered_by"] = copy.deepcopy(triggered_by)
+        now = self.store.now()
         task_ex = models.TaskExecution(
             id=models.new_id(),
+            created_at=now,
             project_id=wf_ex.project_id,
             name=task_spec.name,
             workflow_execution_id=wf_ex.id,
@@ -60,6 +63,10 @@ class RunningTasks:
             error_handled=False,
         )
         self.fire(wf_ex, machines.TASK, task_ex, event, info)
+        if task_ex.state == states.RUNNING:
+            # Mistral creates the row IDLE and updates it to RUNNING in a
+            # second write: a task that starts at once shows updated_at.
+            task_ex.updated_at = now
         self.store.add_task(task_ex)
         return task_ex
 
@@ -256,6 +263,10 @@ class RunningTasks:
                 # runs uploaded code.
                 dynamic_signature.check_input(resolved.python_name,
                                               resolved.code, base_input)
+            # Mistral stores an ad-hoc action's input with its defaults.
+            stored_input = adhoc.check_input(resolved.layers[0], work.input) \
+                if resolved.is_adhoc else base_input
+            field_sizes.check("input", stored_input)
         except exc.ExpressionEvaluationError as e:
             raise tasks.TaskError(str(e)) from e
         except exc.MistralError as e:
@@ -274,9 +285,7 @@ class RunningTasks:
             accepted=False,
             is_sync=True,
             index=work.index,
-            # Mistral stores an ad-hoc action's input with its defaults.
-            input=adhoc.check_input(resolved.layers[0], work.input)
-            if resolved.is_adhoc else base_input,
+            input=stored_input,
             runtime_context={"index": work.index,
                              "safe_rerun": work.safe_rerun,
                              "adhoc": resolved.is_adhoc,

@@ -19,6 +19,7 @@ from mistral_clone.actions import dynamic
 from mistral_clone.db import models
 from mistral_clone.engine import adhoc
 from mistral_clone.engine import conductor as conductor_mod
+from mistral_clone.engine import field_sizes
 from mistral_clone.engine import machines
 from mistral_clone.engine import queries
 from mistral_clone.engine import step as step_mod
@@ -53,15 +54,29 @@ def _resolve(step, action_name: str, namespace: str):
     return resolved
 
 
+def _stored_input(resolved, action_input, base_input) -> dict:
+    """What Mistral stores as the input: an ad-hoc action's own input with
+    its defaults, or the Python action's input; refused when over the
+    field size limit."""
+    if resolved.is_adhoc:
+        stored = adhoc.check_input(resolved.layers[0], action_input)
+    else:
+        stored = base_input
+    field_sizes.check("input", stored)
+    return stored
+
+
 def _new_row(ctx, resolved, action_input, description, namespace,
              action_ex_id=None):
+    now = models.utcnow()
     return models.ActionExecution(
         id=action_ex_id or models.new_id(), project_id=ctx.project_id,
         name=resolved.name,
         description=description or "", workflow_namespace=namespace or "",
         state=None, accepted=False, is_sync=True, index=0,
         input=action_input, runtime_context={"adhoc": resolved.is_adhoc},
-        created_at=models.utcnow())
+        created_at=now,
+        last_heartbeat=store_mod.first_heartbeat_deadline(now))
 
 
 def start_action(ctx, action_name: str, action_input: dict,
@@ -94,16 +109,15 @@ def _start_action(ctx, action_name, action_input, description, namespace,
             return store_mod.row_dict(existing)
         resolved = _resolve(step, action_name, namespace)
         base_input = adhoc.base_input(resolved, action_input)
+        stored_input = _stored_input(resolved, action_input, base_input)
         sync_action = _is_sync(resolved.python_name, base_input,
                                resolved.code)
         if run_sync and not sync_action:
             raise exc.InputError(
                 "Action does not support synchronous execution.")
         if not run_sync and (save or not sync_action):
-            action_ex = _new_row(
-                ctx, resolved,
-                action_input if resolved.is_adhoc else base_input,
-                description, namespace, action_ex_id)
+            action_ex = _new_row(ctx, resolved, stored_input, description,
+                                 namespace, action_ex_id)
             action_ex.is_sync = sync_action
             machines.fire(machines.ACTION, action_ex, machines.START)
             step.session.add(action_ex)
@@ -112,7 +126,10 @@ def _start_action(ctx, action_name, action_input, description, namespace,
                            base_input, dynamic.with_code(
                                store_mod.exec_context(action_ex),
                                resolved.code))
-            return store_mod.row_dict(action_ex)
+            # Mistral answers before its executor's first heartbeat.
+            answer = store_mod.row_dict(action_ex)
+            store_mod.started_here(action_ex, models.utcnow())
+            return answer
         if not run_now:
             return {clients.RUN_NOW: True}
 
@@ -121,13 +138,19 @@ def _start_action(ctx, action_name, action_input, description, namespace,
         dynamic.with_code({"action_execution_id": None,
                            "callback_url": None}, resolved.code))
 
-    row = _new_row(ctx, resolved, action_input, description, namespace,
+    row = _new_row(ctx, resolved, stored_input, description, namespace,
                    action_ex_id)
     row.tags = []
     machines.fire(machines.ACTION, row, machines.START)
     with step_mod.step(ctx) as step:
         conductor = conductor_mod.Conductor(store_mod.DbStore(step))
         conductor.on_action_result(None, None, row, dict(result, sync=True))
+        # Mistral writes this row once, with its result: never updated,
+        # never accepted (no executor reported it), its description as
+        # sent (none: NULL).
+        row.accepted = False
+        row.updated_at = None
+        row.description = description or None
         if not save:
             # Nothing stored: Mistral answers with an unsaved record.
             values = store_mod.row_dict(row)

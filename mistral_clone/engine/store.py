@@ -6,6 +6,7 @@ the step after its commit).
 ``rehearsal.MemoryStore`` implements the same methods over plain objects.
 """
 
+import datetime
 import functools
 import logging
 from typing import Optional
@@ -170,10 +171,9 @@ class DbStore:
         self.step.new_tasks.append(task_ex)
 
     def add_action(self, action_ex) -> None:
-        # On fake:/ the action runs in this process: its member is named
-        # now, in the INSERT, instead of by a later beat.
-        if transport.is_in_process():
-            action_ex.member_id = executor_liveness.member_id()
+        now = self.now()
+        action_ex.last_heartbeat = first_heartbeat_deadline(now)
+        started_here(action_ex, now)
         rows.insert(self.session, action_ex)
 
     # -- facts ----------------------------------------------------------------
@@ -473,6 +473,26 @@ def send(step, action_ex_id, python_name, base_input, exec_ctx,
 
 def _send_many(ctx, target, actions: list) -> None:
     clients.get_executor_client(target).run_actions(ctx, actions)
+
+
+def started_here(action_ex, now) -> bool:
+    """On fake:/ an action runs in this process: its member is named at
+    once instead of by a later beat, and that is its first heartbeat too
+    (``last_heartbeat`` and ``updated_at``, see ``members._name_member``).
+    False elsewhere (the executor's beat does it)."""
+    if not transport.is_in_process():
+        return False
+    action_ex.member_id = executor_liveness.member_id()
+    action_ex.last_heartbeat = action_ex.updated_at = now
+    return True
+
+
+def first_heartbeat_deadline(now):
+    """Mistral's ``last_heartbeat`` of an action execution no executor
+    started yet: its creation plus ``[action_heartbeat]
+    first_heartbeat_timeout``, the grace before its first heartbeat."""
+    return now + datetime.timedelta(
+        seconds=CONF.action_heartbeat.first_heartbeat_timeout)
 
 
 def row_dict(row) -> dict:

@@ -39,12 +39,16 @@ def _get_row(session, ctx, ex_id, undefer=(), for_update=False):
 
 def values(row, include_output=True) -> dict:
     result = {name: getattr(row, name) for name in SCALAR_FIELDS}
-    # Mistral never fills an action execution's tags: they show as null.
-    result["tags"] = result["tags"] or None
     result["input"] = row.input
     if include_output:
         result["output"] = row.output
-    return result
+    return as_shown(result)
+
+
+def as_shown(values: dict) -> dict:
+    """Mistral never fills an action execution's tags: they show as null
+    (on reads, and in the answers of a run or a result)."""
+    return dict(values, tags=values.get("tags") or None)
 
 
 def list_statement(include_output: bool, task_name=None):

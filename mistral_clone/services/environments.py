@@ -67,9 +67,10 @@ def create_environment(ctx, name, description=None, variables=None,
               variables=variables, scope=scope or "private",
               project_id=ctx.project_id)
     with db_session.transaction() as session:
+        # Mistral's message names no project (None), as for definitions.
         lookup.insert(session, row,
                       "Duplicate entry for Environment ['name', "
-                      "'project_id']: %s, %s" % (name, ctx.project_id))
+                      "'project_id']: %s, None" % name)
         return values(row)
 
 

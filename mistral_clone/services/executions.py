@@ -51,17 +51,20 @@ def values(row, blobs=BLOB_FIELDS) -> dict:
     return result
 
 
-def list_statement(include_output: bool):
+# The blobs an execution list shows (``output`` with ``include_output``).
+LIST_BLOBS = ("params", "input")
+
+
+def list_statement(include_output: bool, blobs=LIST_BLOBS):
     """The base statement of execution lists: the returned blobs in the
     same query, the others never read."""
-    blobs = ["params", "input"] + (["output"] if include_output else [])
+    blobs = list(blobs) + (["output"] if include_output else [])
     return sa.select(WfEx).options(
         *[orm.undefer(getattr(WfEx, name)) for name in blobs])
 
 
-def list_values(include_output: bool):
-    blobs = ("params", "input", "output") if include_output else \
-        ("params", "input")
+def list_values(include_output: bool, blobs=LIST_BLOBS):
+    blobs = tuple(blobs) + (("output",) if include_output else ())
     return lambda row: values(row, blobs)
 
 

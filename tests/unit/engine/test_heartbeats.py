@@ -1,6 +1,7 @@
 """Action heartbeats: what the checker decides for late action executions,
 that one checker wins each, and the executor-side tracking."""
 
+import collections
 import datetime
 
 import pytest
@@ -222,7 +223,16 @@ def test_disabled_when_interval_or_missed_is_zero(hb_conf):
     heartbeats.Checker().start().stop()  # no thread, returns at once
 
 
-def test_executor_tracks_what_it_runs(monkeypatch):
+@pytest.fixture
+def fresh_tracking(monkeypatch):
+    """The tracking is process-wide: an API test run before in this worker
+    may have left an asynchronous action in it (the executor beats for it
+    until it learns the action ended)."""
+    monkeypatch.setattr(executor_heartbeats, "_running",
+                        collections.Counter())
+
+
+def test_executor_tracks_what_it_runs(monkeypatch, fresh_tracking):
     sent = []
     monkeypatch.setattr(executor_heartbeats, "send_once",
                         lambda: sent.append(executor_heartbeats.running_ids()))
@@ -237,7 +247,7 @@ def test_executor_tracks_what_it_runs(monkeypatch):
         assert executor_heartbeats.running_ids() == []
 
 
-def test_executor_sends_all_ids_in_one_cast(monkeypatch):
+def test_executor_sends_all_ids_in_one_cast(monkeypatch, fresh_tracking):
     casts = []
 
     class Client:

@@ -97,12 +97,13 @@ class ActionExecutionsController(rest.RestController):
                                      "36 characters: %s" % ax_id)
             existing = engine_calls.created_action(ctx, ax_id)
             if existing is not None:
-                return res.ActionExecution.from_values(existing)
+                return res.ActionExecution.from_values(
+                    ax_service.as_shown(existing))
         values = engine_calls.start_action(
             ctx, ax_id or engine_calls.new_execution_id(), action_ex.name,
             action_ex.input or {}, action_ex.description or None,
             action_ex.workflow_namespace or "", params)
-        return res.ActionExecution.from_values(values)
+        return res.ActionExecution.from_values(ax_service.as_shown(values))
 
     @wsme_pecan.wsexpose(res.ActionExecution, wtypes.text,
                          body=res.ActionExecution)
@@ -128,7 +129,7 @@ class ActionExecutionsController(rest.RestController):
             call, functools.partial(_in_state, ctx, id, state),
             "No engine answered in time; action execution %s may not be "
             "%s yet. Check it, or send this request again." % (id, state))
-        return res.ActionExecution.from_values(values)
+        return res.ActionExecution.from_values(ax_service.as_shown(values))
 
     @wsme_pecan.wsexpose(None, wtypes.text, status_code=204)
     def delete(self, id):

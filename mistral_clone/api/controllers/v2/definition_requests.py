@@ -7,6 +7,7 @@ import json
 import pecan
 
 from mistral_clone import config
+from mistral_clone.api import errors
 from mistral_clone.api import policy
 from mistral_clone.services import definitions
 
@@ -35,6 +36,6 @@ def validation_allowed(skip: bool) -> bool:
 
 def json_response(body, status: int = 200):
     pecan.response.status = status
-    pecan.response.content_type = "application/json"
+    pecan.response.content_type = errors.DEFINITION_JSON
     pecan.response.text = json.dumps(body)
     return pecan.response

@@ -15,13 +15,22 @@ from mistral_clone.db import models
 from mistral_clone.services import executions as ex_service
 
 
+# The columns of Mistral 23's workflow executions table, the names
+# ``nulls`` may take; every one but ``id`` may hold NULL there.
+MISTRAL_EXECUTION_COLUMNS = (
+    "spec", "accepted", "input", "output", "params", "context", "id", "name",
+    "description", "workflow_name", "workflow_namespace", "workflow_id",
+    "state", "state_info", "tags", "runtime_context", "scope", "project_id",
+    "created_at", "updated_at", "task_execution_id", "root_execution_id")
+
+
 def check_nulls(nulls) -> list:
-    """The ``nulls`` columns must exist and be nullable."""
-    table = models.WorkflowExecution.__table__
+    """The ``nulls`` names must be columns of Mistral's table that may
+    hold NULL there (whether ours may or not)."""
     for name in nulls or []:
-        if name not in table.columns:
+        if name not in MISTRAL_EXECUTION_COLUMNS:
             raise exc.InputError("'%s' is not a valid field name." % name)
-        if not table.columns[name].nullable:
+        if name == "id":
             raise exc.InputError(
                 "The field '%s' can't hold None value." % name)
     return list(nulls or [])
@@ -29,20 +38,25 @@ def check_nulls(nulls) -> list:
 
 def list_executions(ctx, path, filters, nulls, marker, limit, sort_keys,
                     sort_dirs, fields, all_projects=False,
-                    include_output=False):
+                    include_output=False, blobs=ex_service.LIST_BLOBS):
     """A page of executions: shared by /v2/executions and
-    /v2/tasks/{id}/workflow_executions."""
+    /v2/tasks/{id}/workflow_executions (``blobs``: the JSON fields shown
+    unless ``fields`` names them). As in Mistral, ``nulls`` asks for
+    NULL only in the columns the list filters on (those not given a value;
+    an empty ``tags`` filter filters nothing); other names are ignored."""
+    blobs = tuple(b for b in ex_service.LIST_BLOBS
+                  if b in blobs or b in (fields or ()))
     for name in nulls:
-        if filters.get(name) is None:
-            filters[name] = "null"
+        if name in filters and filters[name] is None and name != "tags":
+            filters[name] = listing.IS_NULL
     spec, fields = listing.make_spec(
         models.WorkflowExecution, res.Execution, limit, marker, sort_keys,
         sort_dirs, fields, all_projects, **filters)
     items = listing.fetch_page(
         models.WorkflowExecution, spec, ctx,
-        ex_service.list_values(include_output),
+        ex_service.list_values(include_output, blobs),
         "WorkflowExecution not found [id=%s]",
-        base_stmt=ex_service.list_statement(include_output))
+        base_stmt=ex_service.list_statement(include_output, blobs))
     link = listing.next_link(path, spec, fields, items)
     return res.Executions.build(
         [res.Execution.from_values(v, fields or None) for v in items], link)

@@ -72,9 +72,11 @@ class TaskWorkflowExecutionsController(rest.RestController):
             workflow_name=workflow_name, workflow_id=workflow_id, tags=tags,
             params=params, state=state, state_info=state_info, input=input,
             output=output, updated_at=updated_at, description=description)
+        # Mistral lists them without their params and input (it reads
+        # the rows without those deferred columns).
         return execution_lists.list_executions(
             ctx, "executions", filters, [], marker, limit, sort_keys,
-            sort_dirs, fields)
+            sort_dirs, fields, blobs=())
 
 
 class TasksController(rest.RestController):
@@ -124,6 +126,7 @@ class TasksController(rest.RestController):
         if state == states.SKIPPED:
             call = functools.partial(engine.skip_task, ctx, id)
         else:
+            before = task_service.get_task(ctx, id)
             call = functools.partial(
                 engine.rerun_workflow, ctx, id,
                 reset=bool(requested["reset"]),
@@ -133,7 +136,16 @@ class TasksController(rest.RestController):
             "No engine answered in time; task %s may not be %s yet. Check "
             "it, or send this request again." % (
                 id, "skipped" if state == states.SKIPPED else "rerun"))
-        return res.Task.from_values(task_service.get_task(ctx, id))
+        if state == states.SKIPPED:
+            return res.Task.from_values(task_service.get_task(ctx, id))
+        return res.Task.from_values(_as_rerun_found_it(before))
+
+
+def _as_rerun_found_it(task_values: dict) -> dict:
+    """Mistral 23 answers a rerun with the task as the rerun left it
+    before running it again (that happens after the answer): still ERROR,
+    with its old result and times, its runtime context cleared."""
+    return dict(task_values, runtime_context={})
 
 
 class ExecutionTasksController(rest.RestController):

@@ -7,6 +7,7 @@ from pecan import rest
 
 from mistral_clone import exceptions as exc
 from mistral_clone import lang
+from mistral_clone.api.controllers.v2 import definition_requests
 
 _PARSERS = {
     "workflows": lambda text: lang.parse_workflows(text, validate=True),
@@ -20,10 +21,11 @@ class SpecValidationController(rest.RestController):
         super().__init__()
         self._parse = _PARSERS[kind]
 
-    @pecan.expose("json")
+    @pecan.expose()
     def post(self):
         try:
             self._parse(pecan.request.text)
         except exc.DSLParsingError as e:
-            return {"valid": False, "error": str(e)}
-        return {"valid": True}
+            return definition_requests.json_response(
+                {"valid": False, "error": str(e)})
+        return definition_requests.json_response({"valid": True})
