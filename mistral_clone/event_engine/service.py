@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from mistral_clone import config
 from mistral_clone import context as mc_context
 from mistral_clone import exceptions as exc
+from mistral_clone.db import maintenance as maintenance_db
 from mistral_clone.db import models
 from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
@@ -127,6 +128,12 @@ class EventEngine:
             self._conf.pecan.auth_enable)
         if not fired:
             return True
+        if _in_maintenance():
+            # As Mistral: a notification that comes while the cluster is in
+            # (or entering) maintenance starts nothing, and is not kept.
+            LOG.info("In maintenance mode: event %s on %s/%s starts no "
+                     "workflow", event_type, exchange, topic)
+            return True
         LOG.debug("Event %s on %s/%s fires %d trigger(s)", event_type,
                   exchange, topic, len(fired))
         event = matching.event_of(ctxt, publisher_id, event_type, payload,
@@ -218,3 +225,11 @@ class EventEngineService:
 
 def start() -> EventEngineService:
     return EventEngineService().start()
+
+
+def _in_maintenance() -> bool:
+    def read():
+        with db_session.read_only() as session:
+            return maintenance_db.status(session) in \
+                maintenance_db.IN_MAINTENANCE
+    return retry.call(read)

@@ -10,6 +10,8 @@ import pytest
 
 from mistral_clone import context as mc_context
 from mistral_clone import exceptions as exc
+from mistral_clone.db import maintenance as maintenance_db
+from mistral_clone.db import session as db_session
 from mistral_clone.event_engine import definitions
 from mistral_clone.event_engine import listeners
 from mistral_clone.event_engine import service
@@ -201,3 +203,22 @@ def test_unconvertible_event_starts_nothing(ctx, conf, starts):
         assert starts.calls == []
     finally:
         engine.stop()
+
+
+def test_in_maintenance_a_notification_starts_nothing(ctx, event_engine,
+                                                      starts):
+    # As Mistral: dropped while the cluster is PAUSING or PAUSED.
+    event_triggers.create_event_trigger(
+        ctx, "t", EXCHANGE, "notifications", "ev.one", wf_id(ctx),
+        workflow_input={"a": 1})
+    event_engine.reload()
+    with db_session.transaction() as session:
+        maintenance_db.lock(session).status = maintenance_db.PAUSED
+    assert event_engine.handle(EXCHANGE, "notifications", {}, "pub",
+                               "ev.one", {}, {"message_id": "m-1"})
+    assert starts.calls == []
+    with db_session.transaction() as session:
+        maintenance_db.lock(session).status = maintenance_db.RUNNING
+    assert event_engine.handle(EXCHANGE, "notifications", {}, "pub",
+                               "ev.one", {}, {"message_id": "m-2"})
+    assert len(starts.calls) == 1
