@@ -53,6 +53,16 @@ def _as_user(user, argv, **kwargs):
     return done.stdout
 
 
+def _tail(path, lines=20):
+    """The end of a server's log, for a failure's message (the directory
+    is removed afterwards)."""
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError:
+        return "(no %s)" % path
+
+
 def _private_dir(prefix, owner):
     path = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
     shutil.chown(path, owner, owner)
@@ -88,7 +98,11 @@ class PrivatePostgresql:
     def start(self):
         _as_user("postgres", [os.path.join(self.bin, "initdb"), "-D",
                               self.data, "-A", "trust", "-U", "postgres"])
-        self._pg_ctl("start")
+        try:
+            self._pg_ctl("start")
+        except RuntimeError as e:
+            raise RuntimeError("%s\n%s" % (e, _tail(
+                os.path.join(self.dir, "server.log"))))
         self._psql("CREATE ROLE mc LOGIN PASSWORD 'mc'")
         self._psql("CREATE DATABASE mc_restart OWNER mc")
 
@@ -149,8 +163,8 @@ class PrivateRabbitmq:
                 return True
             except (RuntimeError, subprocess.TimeoutExpired):
                 if self.proc.poll() is not None:
-                    raise RuntimeError("rabbitmq-server exited, see %s"
-                                       % self.dir)
+                    raise RuntimeError("rabbitmq-server exited:\n%s" % _tail(
+                        os.path.join(self.dir, "server.out")))
                 return False
         wait_for(started, START_S, 1)
 
