@@ -29,11 +29,14 @@ _LEFT_BEHIND = set()
 def no_member_in_this_process(monkeypatch):
     """These tests play the engines of other processes: this test process
     runs no actions of its own (a functional test run before in the same
-    worker may have left its process-wide member)."""
+    worker may have left its process-wide member and tracked actions)."""
     own = liveness.member_id()
     if own:
         _LEFT_BEHIND.add(own)
     monkeypatch.setattr(liveness, "_member", None)
+    # Nor do actions an earlier test of this worker left tracked run here.
+    monkeypatch.setattr(liveness.executor_heartbeats, "running_ids",
+                        lambda: [])
 
 
 def _ago(seconds):
