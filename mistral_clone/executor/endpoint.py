@@ -242,17 +242,17 @@ def _hand_back(waiting) -> list:
         # One process: it stops as a whole (see engine.members).
         return [action["action_ex_id"] for _ctx, action in waiting]
     kept = []
-    for ctx, actions in mc_context.group_by_caller(
+    for ctx, batch in mc_context.group_by_caller(
             waiting, lambda action: action.get("target")):
         try:
-            clients.get_executor_client(actions[0].get("target")).run_actions(
-                ctx, actions)
+            clients.get_executor_client(batch[0].get("target")).run_actions(
+                ctx, batch)
             LOG.info("Handed back %d action(s) not started here",
-                     len(actions))
+                     len(batch))
         except Exception:  # noqa: BLE001 - logged; recovered as abandoned
             LOG.exception("Cannot hand back action executions %s",
-                          ", ".join(a["action_ex_id"] for a in actions))
-            kept.extend(a["action_ex_id"] for a in actions)
+                          ", ".join(a["action_ex_id"] for a in batch))
+            kept.extend(a["action_ex_id"] for a in batch)
     return kept
 
 

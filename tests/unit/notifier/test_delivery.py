@@ -2,13 +2,11 @@
 event once and in order across retries, the backoff, the age limit, events
 refused for good, and a stopping notifier handing its events over."""
 
-import datetime
 import threading
 
 import pytest
 
 from mistral_clone import config
-from mistral_clone.db import session as db_session
 from mistral_clone.notifier import delivery
 from mistral_clone.notifier import outbox
 from tests.unit.notifier.test_outbox import HOOK_A, HOOK_B, T0, queue
