@@ -172,3 +172,17 @@ def test_an_input_just_over_the_default_limit_is_mistrals_400(
     assert resp.json["faultstring"] == (
         "Field size limit exceeded [class=TaskExecution, field=input, "
         "size=1074KB, limit=1024KB]")
+
+
+def test_a_synchronous_run_with_an_output_over_the_limit_is_refused(fs_app):
+    # As Mistral 23: a 400, whether the run is saved or not.
+    app = fs_app
+    for params in ({"run_sync": True},
+                   {"run_sync": True, "save_result": True}):
+        resp = app.post_json("/v2/action_executions",
+                             {"name": "std.javascript",
+                              "input": {"script": "return 'x'.repeat(2100)"},
+                              "params": params},
+                             status=400)
+        assert resp.json["faultstring"] == _limit("output")
+    assert app.get("/v2/action_executions").json["action_executions"] == []
