@@ -322,8 +322,9 @@ class CompletingTasks:
                           ) -> None:
         """Raises MistralError when the output cannot be evaluated or is
         over the field size limit (Mistral 23 then leaves the workflow
-        SUCCESS with an empty output, and its parent waiting for ever: the
-        workflow fails here instead, see the README's "Differences")."""
+        SUCCESS with an empty output, which a parent takes as its result
+        minutes later: the workflow fails here instead, see the README's
+        "Differences")."""
         if states.is_completed(wf_ex.state):
             return
         wf_spec = self.spec(wf_ex)
