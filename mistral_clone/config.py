@@ -121,12 +121,17 @@ pecan_opts = [
     cfg.BoolOpt("debug", default=False, help="Pecan debug mode."),
 ]
 
-# Mistral's (oslo.middleware's) name; definitions can be large, so the
-# default is 1 MiB rather than oslo.middleware's 112 KiB.
+# oslo.middleware's name (Mistral 23 has no body limit at all). 10 MiB
+# rather than oslo.middleware's 112 KiB: an execution's input and params
+# may each be as large as [engine] execution_field_size_limit_kb (1 MiB),
+# and one just over it must get Mistral's 400 "Field size limit exceeded",
+# not a 413.
 oslo_middleware_opts = [
-    cfg.IntOpt("max_request_body_size", min=1, default=1024 * 1024,
+    cfg.IntOpt("max_request_body_size", min=1, default=10 * 1024 * 1024,
                help="Largest request body, in bytes; a larger one is "
-                    "answered 413."),
+                    "answered 413. Keep it well above [engine] "
+                    "execution_field_size_limit_kb, so that a value over "
+                    "that limit is answered as Mistral answers it (400)."),
 ]
 
 database_opts = [

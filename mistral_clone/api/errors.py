@@ -119,11 +119,16 @@ def install() -> None:
 # (POST/PUT of text/plain workflows, workbooks and actions, and their
 # validation), successes and errors, as it writes it.
 DEFINITION_JSON = "application/json;charset=utf-8"
+# The same for its code sources' POST/PUT (text/plain modules): no charset.
+CODE_SOURCE_JSON = "application/json"
 
 
-def renders_errors(func):
+def renders_errors(func=None, content_type: str = DEFINITION_JSON):
     """Turn an error raised by a pecan-exposed method into Mistral's JSON
-    error body with the right status."""
+    error body with the right status (as ``@renders_errors``, or
+    ``@renders_errors(content_type=...)``)."""
+    if func is None:
+        return functools.partial(renders_errors, content_type=content_type)
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -135,7 +140,7 @@ def renders_errors(func):
             status, message = fault_of(e)
             remember(pecan.request.environ, e)
         pecan.response.status = status
-        pecan.response.content_type = DEFINITION_JSON
+        pecan.response.content_type = content_type
         pecan.response.text = json.dumps(fault_body(message))
         return pecan.response
 

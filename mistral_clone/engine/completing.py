@@ -3,6 +3,7 @@ actions' and sub-workflows' results, completes tasks (publish, policies,
 transitions) and ends workflows (a mixin of ``conductor.Conductor``)."""
 
 import copy
+import logging
 
 from mistral_clone import exceptions as exc
 from mistral_clone import lang
@@ -11,6 +12,7 @@ from mistral_clone.engine import commands as cmds_mod
 from mistral_clone.engine import completion
 from mistral_clone.engine import dataflow
 from mistral_clone.engine import direct
+from mistral_clone.engine import field_sizes
 from mistral_clone.engine import machines
 from mistral_clone.engine import policies
 from mistral_clone.engine import reverse
@@ -20,9 +22,12 @@ from mistral_clone.engine import with_items
 from mistral_clone.engine.commands import (CompleteTask, FailTask,
                                            FinishWorkflow, RunTask)
 
+LOG = logging.getLogger(__name__)
+
 
 class ActionFailure(Exception):
-    """An action's result could not be taken (its ad-hoc output)."""
+    """An action's result could not be taken (its ad-hoc output failed, or
+    it is over the field size limit)."""
 
     def __init__(self, msg: str):
         super().__init__(msg)
@@ -67,23 +72,24 @@ class CompletingTasks:
             state = states.SUCCESS
         value = result.get("error") if state == states.ERROR \
             else result.get("data")
-        if state == states.SUCCESS and \
-                (action_ex.runtime_context or {}).get("adhoc"):
-            try:
+        try:
+            if state == states.SUCCESS and \
+                    (action_ex.runtime_context or {}).get("adhoc"):
                 resolved = self.store.resolve_action(
                     action_ex.name, action_ex.workflow_namespace,
                     ((wf_ex.runtime_context or {}).get("wb_name")
                      if wf_ex is not None else None),
                     action_ex.project_id, cached=False)
                 value = adhoc.transform_output(resolved, value)
-            except exc.MistralError as e:
-                msg = tasks.action_failure(
-                    e, action_ex.name,
-                    self._task_name(action_ex))
-                action_ex.output = {"result": msg}
-                self.fire(wf_ex, machines.ACTION, action_ex, machines.FAIL)
-                raise ActionFailure(msg) from e
-        action_ex.output = {"result": value}
+            output = {"result": value}
+            field_sizes.check("output", output)
+        except exc.MistralError as e:
+            msg = tasks.action_failure(e, action_ex.name,
+                                       self._task_name(action_ex))
+            action_ex.output = {"result": msg}
+            self.fire(wf_ex, machines.ACTION, action_ex, machines.FAIL)
+            raise ActionFailure(msg) from e
+        action_ex.output = output
         action_ex.accepted = True
         self.fire(wf_ex, machines.ACTION, action_ex,
                   machines.end_event(state))
@@ -236,13 +242,14 @@ class CompletingTasks:
             task_ex.in_context = in_context
 
     def _publish(self, wf_ex, task_ex, task_spec) -> None:
-        """Mistral's ``publish_variables`` (an expression error
-        propagates)."""
+        """Mistral's ``publish_variables`` (an expression error, or a
+        branch publish over the field size limit, propagates)."""
         publish_spec = dataflow.publish_vars(task_spec, task_ex.state)
         if publish_spec is None:
             return
         branch, global_ = dataflow.publish(publish_spec,
                                            self.view(wf_ex, task_ex))
+        field_sizes.check("published", branch)
         task_ex.published = branch
         if global_:
             context = copy.deepcopy(wf_ex.context or {})
@@ -313,7 +320,11 @@ class CompletingTasks:
 
     def _succeed_workflow(self, wf_ex, msg, from_command: bool = False
                           ) -> None:
-        """Raises MistralError when the output cannot be evaluated."""
+        """Raises MistralError when the output cannot be evaluated or is
+        over the field size limit (Mistral 23 then leaves the workflow
+        SUCCESS with an empty output, which a parent takes as its result
+        minutes later: the workflow fails here instead, see the README's
+        "Differences")."""
         if states.is_completed(wf_ex.state):
             return
         wf_spec = self.spec(wf_ex)
@@ -322,6 +333,7 @@ class CompletingTasks:
             wf_spec.output, final_ctx, wf_ex.input, wf_ex.context,
             self.store.env_of(wf_ex), self.store.provider_for(wf_ex),
             self.options.strategy)
+        field_sizes.check("output", output)
         self.fire(wf_ex, machines.WORKFLOW, wf_ex, machines.SUCCEED,
                   msg)
         wf_ex.output = output
@@ -347,7 +359,15 @@ class CompletingTasks:
         output = {"result": self.store.cut(msg, output_on_error)}
         if isinstance(output_on_error, dict):
             dataflow.merge_dicts(output, output_on_error)
-        wf_ex.output = output
+        try:
+            field_sizes.check("output", output)
+        except exc.SizeLimitExceededError as e:
+            # Mistral 23 keeps the output it had (the workflow fails all
+            # the same, with the same message).
+            LOG.warning("The output of failed workflow execution %s is "
+                        "not stored: %s", wf_ex.id, e)
+        else:
+            wf_ex.output = output
         self._ended(wf_ex)
 
     def _cancel_workflow(self, wf_ex, msg) -> None:

@@ -165,8 +165,9 @@ class Conductor(RunningTasks, CompletingTasks, ControllingWorkflows):
         full_input = wf_spec.complete_input(dict(wf_input or {}))
         field_sizes.check("input", full_input)
         params = dict(params or {})
-        params["env"] = self.store.resolve_env(params)
+        # In Mistral's order (its JSON text shows it): namespace, then env.
         params.setdefault("namespace", wf_def.namespace or "")
+        params["env"] = self.store.resolve_env(params)
         field_sizes.check("params", params)
         if wf_spec.type == lang.REVERSE:
             reverse.target_task_names(wf_spec, params)

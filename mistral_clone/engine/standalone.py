@@ -137,6 +137,11 @@ def _start_action(ctx, action_name, action_input, description, namespace,
         ctx, None, resolved.python_name, base_input,
         dynamic.with_code({"action_execution_id": None,
                            "callback_url": None}, resolved.code))
+    # Mistral 23 refuses the run (400), saved or not, when its output is
+    # over the field size limit.
+    field_sizes.check("output", {"result": result.get("error")
+                                 if result.get("error") is not None
+                                 else result.get("data")})
 
     row = _new_row(ctx, resolved, stored_input, description, namespace,
                    action_ex_id)

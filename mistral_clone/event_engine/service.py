@@ -134,8 +134,11 @@ class EventEngine:
             LOG.info("In maintenance mode: event %s on %s/%s starts no "
                      "workflow", event_type, exchange, topic)
             return True
-        LOG.debug("Event %s on %s/%s fires %d trigger(s)", event_type,
-                  exchange, topic, len(fired))
+        # One line for each notification taken: which message started
+        # (or, handled again, found) which executions can be traced.
+        LOG.info("Event %s (message %s) on %s/%s fires %d trigger(s)",
+                 event_type, metadata.get("message_id"), exchange, topic,
+                 len(fired))
         event = matching.event_of(ctxt, publisher_id, event_type, payload,
                                   metadata)
         try:

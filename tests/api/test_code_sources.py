@@ -230,3 +230,14 @@ def test_an_action_whose_class_cannot_load(app):
     assert "ValueError: at import" in fault(resp)
     names = [a["name"] for a in app.get("/v2/actions").json["actions"]]
     assert "my.broken" not in names and "std.echo" in names
+
+
+def test_code_source_uploads_answer_json_without_charset(app):
+    # Mistral 23 writes "application/json" on its code sources' POST/PUT,
+    # refusals included (its definitions say ";charset=utf-8").
+    for answer in (upload(app, "?name=ct_mod"),
+                   upload(app, "/ct_mod", "X = 1\n", status=200,
+                          method="put"),
+                   upload(app, "?name=ct_other", status=403, headers={}),
+                   upload(app, "/nope", status=404, method="put")):
+        assert answer.headers["Content-Type"] == "application/json"

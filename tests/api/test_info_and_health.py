@@ -11,6 +11,7 @@ from mistral_clone.api import app as api_app
 def test_info_disabled_by_default(app):
     response = app.get("/info", status=400)
     assert response.json == {"faultstring": "Info endpoint disabled."}
+    assert response.headers["Content-Type"] == "application/json"
 
 
 def test_info_serves_the_file(conf, db, tmp_path):

@@ -30,3 +30,15 @@ def test_v2_post_without_its_slash_answers_as_v2_root(app):
 
 def test_unknown_path_is_404(app):
     app.get("/v2/nothing_here", status=404)
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+def test_unknown_path_is_404_whatever_the_method(app, method):
+    # As Mistral 23 (pecan's RestController would answer 405), e.g. a PUT
+    # /v2/maintenance: maintenance is at /maintenance.
+    for path in ("/nothing_here", "/nothing/here", "/v2/nothing_here",
+                 "/v2/nothing/here", "/v2/maintenance", "/v2/info"):
+        answer = getattr(app, method)(path, status=404)
+        assert answer.json["faultstring"] == "Not Found"
+    # A resource keeps its own answer.
+    app.delete("/v2/workflows", status=400)

@@ -16,7 +16,7 @@ from mistral_clone.api import errors
 
 class InfoController(rest.RestController):
     @pecan.expose("json")
-    @errors.renders_errors
+    @errors.renders_errors(content_type="application/json")
     def get(self):
         conf = config.CONF.api
         if not conf.enable_info_endpoint:

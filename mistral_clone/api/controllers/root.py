@@ -7,6 +7,7 @@ import wsmeext.pecan as wsme_pecan
 
 from mistral_clone.api.controllers import info as info_api
 from mistral_clone.api.controllers import maintenance as maintenance_api
+from mistral_clone.api.controllers import unknown_paths
 from mistral_clone.api.controllers.v2 import root as v2_root
 
 
@@ -26,16 +27,10 @@ class APIVersions(wtypes.Base):
     versions = [APIVersion]
 
 
-class RootController(rest.RestController):
+class RootController(unknown_paths.NotFoundBelow, rest.RestController):
     v2 = v2_root.Controller()
     info = info_api.InfoController()
     maintenance = maintenance_api.MaintenanceController()
-
-    @pecan.expose()
-    def get_one(self, *remainder):
-        """An unknown path (``/v3``, ``/foo``) is 404, as in Mistral
-        (pecan's RestController would answer 405)."""
-        pecan.abort(404)
 
     @wsme_pecan.wsexpose(APIVersions)
     def index(self):

@@ -58,7 +58,8 @@ def _stored(values, status):
     """Mistral's answer to a POST/PUT: the empty fields left out."""
     body = CodeSource.from_values(
         {k: v for k, v in values.items() if v is not None}).to_dict()
-    return definition_requests.json_response(body, status)
+    return definition_requests.json_response(body, status,
+                                             errors.CODE_SOURCE_JSON)
 
 
 def _scope_allowed(ctx, resource):
@@ -70,7 +71,7 @@ def _scope_allowed(ctx, resource):
 
 class CodeSourcesController(rest.RestController):
     @pecan.expose()
-    @errors.renders_errors
+    @errors.renders_errors(content_type=errors.CODE_SOURCE_JSON)
     def post(self, name=None, scope="private", namespace=""):
         ctx = hooks.request_context()
         policy.enforce("code_sources:create", ctx)
@@ -80,7 +81,7 @@ class CodeSourcesController(rest.RestController):
         return _stored(values, 201)
 
     @pecan.expose()
-    @errors.renders_errors
+    @errors.renders_errors(content_type=errors.CODE_SOURCE_JSON)
     def put(self, identifier, scope="private", namespace=""):
         ctx = hooks.request_context()
         policy.enforce("code_sources:update", ctx)

@@ -34,8 +34,9 @@ def validation_allowed(skip: bool) -> bool:
     return True
 
 
-def json_response(body, status: int = 200):
+def json_response(body, status: int = 200,
+                  content_type: str = errors.DEFINITION_JSON):
     pecan.response.status = status
-    pecan.response.content_type = errors.DEFINITION_JSON
+    pecan.response.content_type = content_type
     pecan.response.text = json.dumps(body)
     return pecan.response

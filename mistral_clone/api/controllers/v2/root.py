@@ -5,6 +5,7 @@ from pecan import rest
 from wsme import types as wtypes
 import wsmeext.pecan as wsme_pecan
 
+from mistral_clone.api.controllers import unknown_paths
 from mistral_clone.api.controllers.v2 import \
     action_executions as action_executions_api
 from mistral_clone.api.controllers.v2 import actions as actions_api
@@ -25,7 +26,7 @@ class RootResource(wtypes.Base):
     uri = wtypes.text
 
 
-class Controller(rest.RestController):
+class Controller(unknown_paths.NotFoundBelow, rest.RestController):
     workflows = workflows_api.WorkflowsController()
     workbooks = workbooks_api.WorkbooksController()
     actions = actions_api.ActionsController()
@@ -37,11 +38,6 @@ class Controller(rest.RestController):
     event_triggers = event_triggers_api.EventTriggersController()
     code_sources = code_sources_api.CodeSourcesController()
     dynamic_actions = dynamic_actions_api.DynamicActionsController()
-
-    @pecan.expose()
-    def get_one(self, *remainder):
-        """An unknown resource is 404 (pecan would answer 405)."""
-        pecan.abort(404)
 
     @wsme_pecan.wsexpose(RootResource)
     def index(self):

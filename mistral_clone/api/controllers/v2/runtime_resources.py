@@ -18,7 +18,9 @@ from mistral_clone.api import types
 
 class BooleanType(wtypes.UserType):
     """A query-string boolean: ``true/false``, ``1/0``, ``yes/no``, ``on/off``
-    (WSME's ``bool`` takes any non-empty text, ``false`` too, for true)."""
+    (WSME's ``bool`` takes any non-empty text, ``false`` too, for true);
+    empty is false, as there: python-mistralclient sends
+    ``errors_only=`` when it lists sub-executions."""
 
     basetype = wtypes.text
     name = "boolean"
@@ -33,6 +35,8 @@ class BooleanType(wtypes.UserType):
     def frombasetype(self, value):
         if value is None or isinstance(value, bool):
             return value
+        if not str(value).strip():
+            return False
         try:
             return self._VALUES[str(value).strip().lower()]
         except KeyError:
