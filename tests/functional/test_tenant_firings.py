@@ -105,7 +105,8 @@ def deployment(keystone, tmp_path_factory):
         conf_text, _topic = processes.isolated_conf(
             db_url, "[api]\nport = %d\n[event_engine]\ntopic = mc_evt_%s\n"
             "event_definitions_cfg_file = %s\n[cron_trigger]\n"
-            "execution_interval = 1\n%s"
+            "execution_interval = 1\n[expressions]\n"
+            "max_time_in_transaction = 0\n%s"
             % (port, suffix, definitions,
                keystone.authtoken_conf(cache=True)))
         conf_file = tmp / "mc.conf"

@@ -22,6 +22,12 @@ from tests.functional.tenancy_world import (
 
 USERS = ("a-member", "a-reader", "a-admin", "b-member", "b-admin")
 
+# Expressions are evaluated in their step whatever they take: on a busy
+# machine the spy's would else be moved out of it, a path tested on its
+# own (tests/unit/engine/test_execution_project.py).
+EXTRA_CONF = ("[api]\nallow_action_execution_deletion = True\n"
+              "[expressions]\nmax_time_in_transaction = 0\n")
+
 
 @pytest.fixture(scope="module")
 def world(keystone, tmp_path_factory):
@@ -29,8 +35,7 @@ def world(keystone, tmp_path_factory):
     workflow; the ids of B's rows and a caller per user."""
     with keystone_api.auth_server(
             keystone, tmp_path_factory.mktemp("tenancy"), token_cache=True,
-            extra_conf="[api]\nallow_action_execution_deletion = True\n"
-    ) as url:
+            extra_conf=EXTRA_CONF) as url:
         callers = {user: keystone_api.Caller(url, keystone.token(user))
                    for user in USERS}
         rows = world_mod.b_rows(callers["b-member"], callers["b-admin"])
