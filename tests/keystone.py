@@ -47,6 +47,10 @@ key_repository = {state}/credential-keys
 [token]
 provider = fernet
 expiration = 7200
+[identity]
+# bcrypt's cheapest cost: test passwords need no strength, and every user
+# made and token issued hashes one (seconds each on a busy machine).
+password_hash_rounds = 4
 [oslo_policy]
 enforce_scope = false
 enforce_new_defaults = false

@@ -244,7 +244,8 @@ class MemoryStore:
 
     # -- definitions and actions ---------------------------------------------
 
-    def find_workflow_definition(self, name, namespace, wb_name):
+    def find_workflow_definition(self, name, namespace, wb_name,
+                                 project_id=None):
         candidates = ([] if not wb_name else ["%s.%s" % (wb_name, name)])
         for candidate in candidates + [name]:
             for ns in dict.fromkeys([namespace or "", ""]):

@@ -118,6 +118,10 @@ class DbDataProvider:
         self._session = session
         self._project_id = project_id
 
+    @property
+    def project_id(self) -> Optional[str]:
+        return self._project_id
+
     @staticmethod
     def passes_through(error: BaseException) -> bool:
         """A transient database error is the infrastructure's, never the

@@ -317,7 +317,7 @@ class RunningTasks:
                                              wf_ex.workflow_namespace)
         try:
             wf_def = self.store.find_workflow_definition(
-                work.workflow, namespace, wb_name)
+                work.workflow, namespace, wb_name, wf_ex.project_id)
         except exc.NotFoundError:
             raise tasks.TaskError(
                 "Failed to find workflow [name=%s] [namespace=%s]"

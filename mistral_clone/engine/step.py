@@ -10,13 +10,14 @@ import concurrent.futures
 import contextlib
 import logging
 import threading
-from typing import Callable
+from typing import Callable, Optional
 
 import sqlalchemy as sa
 
 from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
 from mistral_clone.expressions import limits
+from mistral_clone.expressions.provider import DATA_PROVIDER_KEY
 from mistral_clone.engine.provider import DbDataProvider
 
 LOG = logging.getLogger(__name__)
@@ -205,7 +206,19 @@ def move_out(ctx, slow: limits.OutOfTime) -> None:
     with no lock held, for the step's next run to find."""
     LOG.info("An expression took too long for a transaction; "
              "evaluating it outside: %s", limits.shown(slow.data))
-    retry.call(evaluate_outside, slow, getattr(ctx, "project_id", None))
+    retry.call(evaluate_outside, slow, readers_project(slow, ctx))
+
+
+def readers_project(slow: limits.OutOfTime, ctx) -> Optional[str]:
+    """The project whose rows the slow expression may read: that of the
+    step's data provider (the evaluating execution's), which need not be
+    the caller's (an admin resuming another project's execution, the
+    scheduler's own context)."""
+    provider = slow.context.get(DATA_PROVIDER_KEY) \
+        if isinstance(slow.context, dict) else None
+    if isinstance(provider, DbDataProvider):
+        return provider.project_id
+    return getattr(ctx, "project_id", None)
 
 
 def evaluate_outside(slow, project_id=None) -> None:

@@ -14,6 +14,7 @@ from typing import Optional
 import sqlalchemy as sa
 
 from mistral_clone import actions as std_actions
+from mistral_clone import context as mc_context
 from mistral_clone import lang
 from mistral_clone.actions import dynamic
 from mistral_clone.actions import signature
@@ -276,9 +277,15 @@ class DbStore:
 
     # -- definitions and actions ---------------------------------------------
 
-    def find_workflow_definition(self, name, namespace, wb_name):
-        return queries.workflow_definition(self.session, self.ctx, name,
-                                           namespace, wb_name)
+    def find_workflow_definition(self, name, namespace, wb_name,
+                                 project_id):
+        """A sub-workflow's definition as the parent execution's project
+        sees it, whoever runs the step (an admin resuming another
+        project's execution, a service's own context): never another
+        project's private workflow of that name."""
+        return queries.workflow_definition(
+            self.session, mc_context.RequestContext(project_id=project_id),
+            name, namespace, wb_name)
 
     def resolve_action(self, name, namespace, wb_name, project_id,
                        cached: bool = True):

@@ -49,18 +49,15 @@ def insert(session, ctx, spec, text, scope, namespace, name=None,
         "Action", row.name, namespace))
 
 
-def find(session, ctx, identifier, namespace="", for_update=False,
-         include_public=True):
+def find(session, ctx, identifier, namespace="", for_update=False):
     """By id, or by name in ``namespace`` and then in the default one (as
     Mistral looks actions up); None when absent."""
     row = lookup.by_name_or_id(session, models.ActionDefinition, ctx,
                                identifier, namespace or "",
-                               for_update=for_update,
-                               include_public=include_public)
+                               for_update=for_update)
     if row is None and namespace:
         row = lookup.by_name_or_id(session, models.ActionDefinition, ctx,
-                                   identifier, "", for_update=for_update,
-                                   include_public=include_public)
+                                   identifier, "", for_update=for_update)
     return row
 
 
@@ -92,8 +89,7 @@ def update_actions(ctx, definition, scope="private", identifier=None,
     with db_session.transaction() as session:
         for spec in specs:
             ident = identifier or spec.name
-            row = find(session, ctx, ident, namespace, for_update=True,
-                       include_public=False)
+            row = find(session, ctx, ident, namespace, for_update=True)
             _refuse_system(row, ident, namespace)
             definitions.check_owned(row, ctx, "update")
             fill(row, spec, definition, scope, namespace)

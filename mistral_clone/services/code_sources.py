@@ -72,6 +72,7 @@ def update_code_source(ctx, identifier, content, scope="private",
     definitions.check_scope(scope)
     with db_session.transaction() as session:
         row = _get(session, ctx, identifier, namespace, for_update=True)
+        definitions.check_owned(row, ctx, "update")
         row.content = content or ""
         row.scope = scope
         row.version = row.version + 1
@@ -87,6 +88,7 @@ def get_code_source(ctx, identifier, namespace="") -> dict:
 def delete_code_source(ctx, identifier, namespace="") -> None:
     with db_session.transaction() as session:
         row = _get(session, ctx, identifier, namespace, for_update=True)
+        definitions.check_owned(row, ctx, "delete")
         dyn = models.DynamicActionDefinition
         session.execute(sa.delete(dyn).where(dyn.code_source_id == row.id))
         session.delete(row)

@@ -92,6 +92,7 @@ def update_dynamic_action(ctx, identifier, class_name=None, scope=None,
         definitions.check_scope(scope)
     with db_session.transaction() as session:
         row = _get(session, ctx, identifier, namespace, for_update=True)
+        definitions.check_owned(row, ctx, "update")
         if class_name:
             row.class_name = class_name
         if scope:
@@ -112,8 +113,9 @@ def get_dynamic_action(ctx, identifier, namespace="") -> dict:
 
 def delete_dynamic_action(ctx, identifier, namespace="") -> None:
     with db_session.transaction() as session:
-        session.delete(_get(session, ctx, identifier, namespace,
-                            for_update=True))
+        row = _get(session, ctx, identifier, namespace, for_update=True)
+        definitions.check_owned(row, ctx, "delete")
+        session.delete(row)
 
 
 # -- as actions (``/v2/actions``) ---------------------------------------------

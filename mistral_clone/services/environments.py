@@ -12,6 +12,7 @@ from mistral_clone.db import lookup
 from mistral_clone.db import models
 from mistral_clone.db import query as dbq
 from mistral_clone.db import session as db_session
+from mistral_clone.services import definitions
 from mistral_clone.services import names
 
 Env = models.Environment
@@ -33,11 +34,10 @@ def list_statement():
     return sa.select(Env).options(orm.undefer(Env.variables))
 
 
-def _by_name(session, ctx, name, own_only=False, for_update=False):
+def _by_name(session, ctx, name, for_update=False):
     stmt = sa.select(Env).options(orm.undefer(Env.variables)).where(
         Env.name == name)
-    stmt = dbq.guard(stmt, Env, ctx, all_projects=bool(ctx.is_admin),
-                     include_public=not own_only)
+    stmt = dbq.guard(stmt, Env, ctx, all_projects=bool(ctx.is_admin))
     if for_update:
         stmt = stmt.with_for_update()
     rows = session.execute(stmt).scalars().all()
@@ -45,6 +45,14 @@ def _by_name(session, ctx, name, own_only=False, for_update=False):
         raise not_found(name)
     own = [r for r in rows if r.project_id == ctx.project_id]
     return (own or rows)[0]
+
+
+def _owned(session, ctx, name, verb):
+    """The caller's environment, locked for a change; another project's
+    public one is refused (403), as a definition is."""
+    row = _by_name(session, ctx, name, for_update=True)
+    definitions.check_owned(row, ctx, verb)
+    return row
 
 
 def get_environment(ctx, name) -> dict:
@@ -77,7 +85,7 @@ def create_environment(ctx, name, description=None, variables=None,
 def update_environment(ctx, name, changes: dict) -> dict:
     """Set the given updatable fields of the caller's environment."""
     with db_session.transaction() as session:
-        row = _by_name(session, ctx, name, own_only=True, for_update=True)
+        row = _owned(session, ctx, name, "update")
         for key in UPDATABLE:
             if key in changes:
                 value = changes[key]
@@ -90,5 +98,4 @@ def update_environment(ctx, name, changes: dict) -> dict:
 
 def delete_environment(ctx, name) -> None:
     with db_session.transaction() as session:
-        session.delete(_by_name(session, ctx, name, own_only=True,
-                                for_update=True))
+        session.delete(_owned(session, ctx, name, "delete"))

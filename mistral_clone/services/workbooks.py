@@ -104,15 +104,15 @@ def create_workbook(ctx, definition, scope="private", namespace="",
         return row
 
 
-def _find(session, ctx, name, namespace, for_update=False,
-          include_public=True):
+def _find(session, ctx, name, namespace, for_update=False):
+    """The caller's workbook of that name, else a public one (or, for an
+    admin, any project's); None when absent."""
     stmt = sa.select(models.Workbook).where(
         models.Workbook.name == name,
         models.Workbook.namespace == (namespace or ""))
     if not ctx.is_admin:
         own = models.Workbook.project_id == ctx.project_id
-        stmt = stmt.where(sa.or_(own, models.Workbook.scope == "public")
-                          if include_public else own)
+        stmt = stmt.where(sa.or_(own, models.Workbook.scope == "public"))
     if for_update:
         stmt = stmt.with_for_update()
     rows = session.execute(stmt).scalars().all()
@@ -125,8 +125,7 @@ def update_workbook(ctx, definition, scope="private", namespace="",
     definitions.check_scope(scope)
     wb_spec = parse(definition, validate)
     with db_session.transaction() as session:
-        row = _find(session, ctx, wb_spec.name, namespace, for_update=True,
-                    include_public=False)
+        row = _find(session, ctx, wb_spec.name, namespace, for_update=True)
         if row is None:
             raise exc.NotFoundError(
                 "Workbook not found [name=%s, namespace=%s]"
@@ -150,8 +149,7 @@ def get_workbook(ctx, name, namespace=""):
 
 def delete_workbook(ctx, name, namespace=""):
     with db_session.transaction() as session:
-        row = _find(session, ctx, name, namespace, for_update=True,
-                    include_public=False)
+        row = _find(session, ctx, name, namespace, for_update=True)
         if row is None:
             raise exc.NotFoundError(
                 "Workbook not found [workbook_name=%s, namespace=%s]"

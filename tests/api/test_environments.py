@@ -168,4 +168,4 @@ def test_other_projects_private_environment_is_hidden(app):
         '{"s": 1}'
     assert [e["name"] for e in app.get("/v2/environments").json[
         "environments"]] == ["shared"]
-    app.delete("/v2/environments/shared", status=404)
+    app.delete("/v2/environments/shared", status=403)

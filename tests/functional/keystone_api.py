@@ -12,12 +12,16 @@ FINISHED = ("SUCCESS", "ERROR", "CANCELLED")
 
 
 @contextlib.contextmanager
-def auth_server(keystone, state_dir, services="all", extra_conf=""):
+def auth_server(keystone, state_dir, services="all", extra_conf="",
+                token_cache=False):
     """A ``mistral-clone-server`` with auth on against ``keystone``;
-    yields its ``/v2`` URL."""
+    yields its ``/v2`` URL. ``token_cache``: a token validated once is
+    trusted for a while (for tests that revoke none: fewer calls to
+    Keystone)."""
     with server_mod.running_server(
             state_dir, services,
-            keystone.authtoken_conf() + extra_conf) as (url, _state):
+            keystone.authtoken_conf(cache=token_cache) + extra_conf
+    ) as (url, _state):
         yield url
 
 
