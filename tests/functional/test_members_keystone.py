@@ -296,3 +296,33 @@ def test_admins_have_no_say_in_other_projects_memberships(world):
     assert refused.status_code == 403, refused.text
     assert b_admin.get("/workflows/%s/members" % wf_id).json() == {
         "members": []}
+
+
+def test_a_project_outside_the_share_reaches_no_membership(world):
+    """C, while B's membership is accepted: C lists none, reads none,
+    changes none and shares nothing; every attempt as Mistral answers a
+    project that is not part of it."""
+    wf_id = _new_wf(world, "m_outside_wf")
+    _share(world, wf_id, status="accepted")
+    c = world["callers"]["c-member"]
+    b_id, c_id = world["projects"]["b"], world["projects"]["c"]
+    members = "/workflows/%s/members" % wf_id
+    attempts = [
+        ("list", c.get(members), 200),
+        ("get B's", c.get(members + "/" + b_id), 404),
+        ("get its own", c.get(members + "/" + c_id), 404),
+        ("share with itself", c.post(members, json={"member_id": c_id}),
+         404),
+        ("accept for itself", c.put(members + "/" + c_id,
+                                    json={"status": "accepted"}), 404),
+        ("set B's status", c.put(members + "/" + b_id,
+                                 json={"status": "rejected"}), 404),
+        ("delete B's", c.delete(members + "/" + b_id), 404),
+    ]
+    assert [(what, r.status_code) for what, r, _s in attempts] == [
+        (what, status) for what, _r, status in attempts]
+    assert attempts[0][1].json() == {"members": []}
+    assert SECRET not in "".join(r.text for _w, r, _s in attempts)
+    assert _sees(c, wf_id, "m_outside_wf") == NOTHING
+    assert _sees(world["callers"]["b-member"], wf_id,
+                 "m_outside_wf") == EVERYTHING
