@@ -67,6 +67,9 @@ _RESOURCES = {
     "environments": ["create", "delete", "get", "list", "update"],
     "cron_triggers": ["create", "delete", "get", "list"],
     "event_triggers": ["create", "delete", "get", "list", "update"],
+    # Workflow members: who may act on a membership is decided by the
+    # service (owner creates and deletes, member updates its status).
+    "members": ["create", "delete", "get", "list", "update"],
 }
 
 _READ_OPERATIONS = ("get", "list")

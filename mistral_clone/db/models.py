@@ -58,6 +58,8 @@ def _definition_indexes(table):
 class WorkflowDefinition(_Common, Base):
     __tablename__ = "workflow_definitions"
     __table_args__ = _definition_indexes("workflow_definitions")
+    # Its ResourceMember.resource_type: accepted members see the row.
+    shared_as = "workflow"
 
     name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     namespace: Mapped[str] = mapped_column(sa.String(255), nullable=False,
@@ -71,6 +73,30 @@ class WorkflowDefinition(_Common, Base):
     interface: Mapped[dict] = mapped_column(JsonDict, default=dict)
     is_system: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     workbook_name: Mapped[str | None] = mapped_column(sa.String(255))
+
+
+class ResourceMember(_Common, Base):
+    """A project a private definition is shared with (``/v2/workflows/{id}
+    /members``): ``project_id`` is the owner's, ``member_id`` the project
+    it is shared with, ``status`` pending / accepted / rejected. Only an
+    accepted membership lets the member see and run the definition
+    (``db.sharing``)."""
+
+    __tablename__ = "resource_members"
+    __table_args__ = (
+        sa.UniqueConstraint("resource_id", "resource_type", "member_id",
+                            name="uq_resource_members_resource_member"),
+        # The visibility clause: the ids a project has accepted.
+        sa.Index("ix_resource_members_member", "member_id", "resource_type",
+                 "status", "resource_id"),
+    )
+
+    resource_id: Mapped[str] = mapped_column(sa.String(80), nullable=False)
+    resource_type: Mapped[str] = mapped_column(sa.String(50), nullable=False,
+                                               default="workflow")
+    member_id: Mapped[str] = mapped_column(sa.String(80), nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(20), nullable=False,
+                                        default="pending")
 
 
 class Workbook(_Common, Base):

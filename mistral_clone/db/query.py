@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from mistral_clone import exceptions as exc
+from mistral_clone.db import sharing
 
 OPERATORS = ("eq", "neq", "in", "nin", "gt", "gte", "lt", "lte", "has")
 
@@ -34,13 +35,21 @@ class ListSpec:
 
 def guard(stmt, model, ctx, all_projects=False, include_public=True):
     """Rows of the caller's project, plus public ones where the model has a
-    scope; every row for ``all_projects`` (an admin-only option)."""
+    scope and the ones shared with the caller's project that it accepted
+    (workflow members); every row for ``all_projects`` (an admin-only
+    option). Without ``include_public``, the caller's own rows only."""
     if all_projects or ctx is None:
         return stmt
     own = model.project_id == ctx.project_id
-    if include_public and hasattr(model, "scope"):
-        return stmt.where(sa.or_(own, model.scope == "public"))
-    return stmt.where(own)
+    if not include_public:
+        return stmt.where(own)
+    visible = [own]
+    if hasattr(model, "scope"):
+        visible.append(model.scope == "public")
+    shared = sharing.shared_with(model, ctx.project_id)
+    if shared is not None:
+        visible.append(shared)
+    return stmt.where(sa.or_(*visible) if len(visible) > 1 else own)
 
 
 # Filter values that mean NULL in a column of dates, numbers or booleans

@@ -16,6 +16,7 @@ from mistral_clone.db import models
 from mistral_clone.db import session as db_session
 from mistral_clone.services import actions as action_service
 from mistral_clone.services import definitions
+from mistral_clone.services import members
 from mistral_clone.services import names
 from mistral_clone.services import workflows as wf_service
 
@@ -88,6 +89,7 @@ def _delete_members(session, wb_row, kept_actions=(), kept_wfs=()):
         if row.id not in kept_wfs:
             wf_service.refuse_if_triggered(session, row, row.name,
                                            row.namespace)
+            members.forget_workflows(session, [row.id])
             session.delete(row)
 
 

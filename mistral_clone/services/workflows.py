@@ -12,6 +12,7 @@ from mistral_clone.db import lookup
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
 from mistral_clone.services import definitions
+from mistral_clone.services import members
 from mistral_clone.services import names
 from mistral_clone.services.definitions import check_owned
 from mistral_clone.services.definitions import check_scope
@@ -119,6 +120,7 @@ def delete_workflow(ctx, identifier, namespace=""):
             raise exc.InvalidModelError(
                 "Attempt to delete a system workflow: %s" % identifier)
         refuse_if_triggered(session, row, identifier, namespace)
+        members.forget_workflows(session, [row.id])
         session.delete(row)
 
 

@@ -11,6 +11,7 @@ from mistral_clone.api import listing
 from mistral_clone.api import policy
 from mistral_clone.api import resources
 from mistral_clone.api import types
+from mistral_clone.api.controllers.v2 import members
 from mistral_clone.api.controllers.v2 import validation
 from mistral_clone.api.controllers.v2.definition_requests import \
     definition_request
@@ -52,6 +53,7 @@ class Workflows(resources.Collection):
 
 class WorkflowsController(rest.RestController):
     validate = validation.SpecValidationController("workflows")
+    members = members.MembersController()
 
     @wsme_pecan.wsexpose(Workflow, wtypes.text, wtypes.text,
                          types.uniquelist)
