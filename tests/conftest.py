@@ -22,8 +22,9 @@ from tests import database_templates as database_templates_module
 
 PG_URL = os.environ.get("MISTRAL_CLONE_TEST_PG_URL")
 
-# The ``keystone`` fixture: a real Keystone for the tests with auth on.
-pytest_plugins = ["tests.keystone"]
+# The ``keystone`` fixture: a real Keystone for the tests with auth on, one
+# per test run.
+pytest_plugins = ["tests.keystone_share", "tests.keystone"]
 
 
 @contextlib.contextmanager
