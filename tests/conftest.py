@@ -27,6 +27,14 @@ PG_URL = os.environ.get("MISTRAL_CLONE_TEST_PG_URL")
 pytest_plugins = ["tests.keystone_share", "tests.keystone"]
 
 
+def pytest_terminal_summary(terminalreporter):
+    """The line with the counts even at ``-qq``, where pytest leaves it
+    out."""
+    if terminalreporter.verbosity < -1:
+        parts, _color = terminalreporter.build_summary_stats_line()
+        terminalreporter.write_line(", ".join(text for text, _ in parts))
+
+
 @contextlib.contextmanager
 def throwaway_pg_database(base_url, template=None):
     """A new database on the server of ``base_url``, empty or a copy of
