@@ -24,7 +24,9 @@ PG_URL = os.environ.get("MISTRAL_CLONE_TEST_PG_URL")
 
 # The ``keystone`` fixture: a real Keystone for the tests with auth on, one
 # per test run.
-pytest_plugins = ["tests.keystone_share", "tests.keystone"]
+pytest_plugins = ["tests.keystone_share", "tests.keystone",
+                  # The files that took longest run first (xdist).
+                  "tests.longest_first"]
 
 
 def pytest_terminal_summary(terminalreporter):
