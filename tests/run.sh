@@ -72,4 +72,7 @@ QUIET=-q
 for arg in "$@"; do
   case "$arg" in -q|-qq*|--quiet) QUIET= ;; esac
 done
-exec "$VENV/bin/pytest" $QUIET -rs -n 2 "$@"
+# worksteal: a worker that runs out of tests takes half of the other's queue
+# (with the default "load", a worker was seen idle for minutes at the end
+# while the other still had a queue of its own).
+exec "$VENV/bin/pytest" $QUIET -rs -n 2 --dist worksteal "$@"
