@@ -5,7 +5,9 @@ to head, so tests never share state. ``MISTRAL_CLONE_TEST_DB`` set to a
 PostgreSQL URL runs every test on PostgreSQL instead; tests marked
 ``postgresql`` use PostgreSQL whenever ``MISTRAL_CLONE_TEST_PG_URL`` is set.
 Either way each test gets a database of its own, created from that URL and
-dropped afterwards, so parallel workers never meet.
+dropped afterwards, so parallel workers never meet; a test that asks for
+``db`` gets it migrated already, copied from a template
+(``tests/database_templates.py``).
 """
 
 import contextlib
@@ -16,23 +18,37 @@ import pytest
 import sqlalchemy as sa
 
 from mistral_clone import config
+from tests import database_templates as database_templates_module
 
 PG_URL = os.environ.get("MISTRAL_CLONE_TEST_PG_URL")
 
-# The ``keystone`` fixture: a real Keystone for the tests with auth on.
-pytest_plugins = ["tests.keystone"]
+# The ``keystone`` fixture: a real Keystone for the tests with auth on, one
+# per test run.
+pytest_plugins = ["tests.keystone_share", "tests.keystone",
+                  # The files that took longest run first (xdist).
+                  "tests.longest_first"]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The line with the counts even at ``-qq``, where pytest leaves it
+    out."""
+    if terminalreporter.verbosity < -1:
+        parts, _color = terminalreporter.build_summary_stats_line()
+        terminalreporter.write_line(", ".join(text for text, _ in parts))
 
 
 @contextlib.contextmanager
-def throwaway_pg_database(base_url):
-    """A new, empty database on the server of ``base_url``; its URL."""
+def throwaway_pg_database(base_url, template=None):
+    """A new database on the server of ``base_url``, empty or a copy of
+    the database ``template``; its URL."""
     base = sa.engine.make_url(base_url)
     name = "mc_test_%s" % uuid.uuid4().hex[:12]
     admin = sa.create_engine(base.set(database="postgres"),
                              isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.exec_driver_sql('CREATE DATABASE "%s"' % name)
+            conn.exec_driver_sql('CREATE DATABASE "%s"%s' % (
+                name, ' TEMPLATE "%s"' % template if template else ""))
         yield base.set(database=name).render_as_string(hide_password=False)
     finally:
         from mistral_clone.db import session
@@ -43,20 +59,45 @@ def throwaway_pg_database(base_url):
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory):
+    """This process's migrated templates (see ``db``)."""
+    templates = database_templates_module.Templates(
+        tmp_path_factory.mktemp("database-templates"))
+    yield templates
+    templates.close()
+
+
 @pytest.fixture
 def db_url(request, tmp_path):
     base = os.environ.get("MISTRAL_CLONE_TEST_DB")
     if not base and PG_URL and request.node.get_closest_marker("postgresql"):
         base = PG_URL
-    yield from _database_url(base, tmp_path)
+    yield from _database_url(base, tmp_path, _templates_for(request))
 
 
-def _database_url(base, tmp_path):
+def _templates_for(request):
+    """The templates when the test asks for a migrated database (``db``):
+    its database is then made from one rather than migrated."""
+    if "db" in request.fixturenames:
+        return request.getfixturevalue("database_templates")
+    return None
+
+
+def _database_url(base, tmp_path, templates=None):
     if base and base.startswith("postgresql"):
-        with throwaway_pg_database(base) as url:
+        template = templates.pg_template(base) if templates else None
+        with throwaway_pg_database(base, template) as url:
+            if templates:
+                templates.copies.add(url)
             yield url
         return
-    yield base or "sqlite:///%s" % (tmp_path / "test.sqlite")
+    if base:
+        yield base
+    elif templates:
+        yield templates.sqlite_copy(tmp_path / "test.sqlite")
+    else:
+        yield "sqlite:///%s" % (tmp_path / "test.sqlite")
 
 
 def each_database_url(request, tmp_path):
@@ -69,7 +110,7 @@ def each_database_url(request, tmp_path):
     if request.param == "postgresql" and not PG_URL:
         pytest.skip("MISTRAL_CLONE_TEST_PG_URL is not set")
     yield from _database_url(PG_URL if request.param == "postgresql"
-                             else None, tmp_path)
+                             else None, tmp_path, _templates_for(request))
 
 
 DATABASES = ("sqlite", "postgresql")
@@ -90,10 +131,12 @@ def conf(db_url, tmp_path):
 
 
 @pytest.fixture
-def db(conf):
-    """A migrated, empty database."""
-    from mistral_clone.db import migration
-    migration.upgrade()
+def db(conf, db_url, request):
+    """A migrated, empty database: a template's copy (``db_url`` makes
+    it), or migrated here where the test's database came from elsewhere."""
+    if db_url not in request.getfixturevalue("database_templates").copies:
+        from mistral_clone.db import migration
+        migration.upgrade()
     yield
 
 

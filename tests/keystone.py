@@ -13,20 +13,24 @@ it on loopback with gunicorn, and creates the people the tenancy tests need:
 - the service user ``mistral`` (project ``service``, role ``service``) that
   keystonemiddleware validates tokens with.
 
-Every user's password is ``PASSWORD``. The ``keystone`` session fixture
-(``tests/conftest.py`` loads this module as a plugin) starts one per test
-worker and skips, with one line saying why, only where Keystone is not
-installed.
+Every user's password is ``PASSWORD`` (hashed with bcrypt's fewest
+rounds: what the tests prove does not depend on the cost of a guess, and
+each token costs Keystone one hash check). The ``keystone`` session fixture
+(``tests/conftest.py`` loads this module as a plugin) gives every process
+of a test run the same Keystone (``tests/keystone_share.py``) and skips,
+with one line saying why, only where Keystone is not installed.
 """
 
 import contextlib
 import dataclasses
 import os
 import subprocess
+import uuid
 
 import pytest
 import requests
 
+from tests import keystone_share
 from tests.functional import server
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -54,14 +58,28 @@ password_hash_rounds = 4
 [oslo_policy]
 enforce_scope = false
 enforce_new_defaults = false
+[identity]
+password_hash_rounds = 4
 """
 
 # Keystone's WSGI module parses sys.argv with oslo.config, which would take
-# gunicorn's own arguments for its own.
-APP = """import sys
+# gunicorn's own arguments for its own. A Keystone whose test run ended
+# without stopping it (the run killed) stops itself.
+APP = """import os, signal, sys, threading, time
 sys.argv = sys.argv[:1]
 from keystone.wsgi.api import application  # noqa
-"""
+
+def _stop_with_the_test_run(owner=int(os.environ["%s"])):
+    while True:
+        time.sleep(1)
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            os.kill(os.getppid(), signal.SIGTERM)
+            return
+
+threading.Thread(target=_stop_with_the_test_run, daemon=True).start()
+""" % keystone_share.OWNER_ENV
 
 
 def installed() -> bool:
@@ -75,6 +93,8 @@ class Keystone:
     url: str                      # the v3 endpoint, http://127.0.0.1:P/v3
     project_ids: dict             # "a"/"b"/"service" -> project id
     user_ids: dict                # user name -> user id
+    # The region of the last ``register_mistral`` of this process.
+    mistral_region: str = None
 
     def token(self, user, project=None) -> str:
         """A project-scoped token of ``user`` (``"a-member"``...); its
@@ -123,21 +143,29 @@ class Keystone:
     def register_mistral(self, api_url) -> None:
         """Put ``api_url`` (``.../v2``) in the catalog as the workflow
         service (type ``workflowv2``, as Mistral is registered), so that
-        clients find it there."""
+        clients find it there. Its endpoints are in a region of their own,
+        which ``cli_env`` names from then on: the tests of other processes
+        register their servers in the same Keystone."""
         admin = _Admin(self.url)
+        region = "mistral-%s" % uuid.uuid4().hex[:8]
+        admin.create("region", id=region)
         service_id = admin.create("service", name="mistral",
                                   type="workflowv2")
         for interface in ("public", "internal", "admin"):
             admin.create("endpoint", service_id=service_id, url=api_url,
-                         interface=interface, region_id="RegionOne")
+                         interface=interface, region_id=region)
+        self.mistral_region = region
 
     def cli_env(self, user) -> dict:
         """``OS_*`` variables for python-mistralclient as ``user``."""
-        return {"OS_AUTH_URL": self.url, "OS_USERNAME": user,
-                "OS_PASSWORD": PASSWORD,
-                "OS_PROJECT_NAME": PROJECTS[user.split("-")[0]],
-                "OS_USER_DOMAIN_NAME": "Default",
-                "OS_PROJECT_DOMAIN_NAME": "Default"}
+        env = {"OS_AUTH_URL": self.url, "OS_USERNAME": user,
+               "OS_PASSWORD": PASSWORD,
+               "OS_PROJECT_NAME": PROJECTS[user.split("-")[0]],
+               "OS_USER_DOMAIN_NAME": "Default",
+               "OS_PROJECT_DOMAIN_NAME": "Default"}
+        if self.mistral_region:
+            env["OS_REGION_NAME"] = self.mistral_region
+        return env
 
 
 def _manage(conf, *args):
@@ -208,48 +236,74 @@ def _populate(url) -> Keystone:
     return Keystone(url, project_ids, user_ids)
 
 
-@contextlib.contextmanager
-def start_keystone(state_dir):
-    """A Keystone set up in ``state_dir`` and served on a free port."""
-    state_dir = str(state_dir)
+def _set_up(state_dir, url):
+    """Keystone's configuration, database and keys in ``state_dir``, with
+    the bootstrap admin and ``url`` as the identity endpoint. The keys do
+    not need the database: made at the same time."""
     conf = os.path.join(state_dir, "keystone.conf")
     with open(conf, "w") as f:
         f.write(CONF.format(state=state_dir))
     user = ["--keystone-user", str(os.getuid()),
             "--keystone-group", str(os.getgid())]
+    keys = [subprocess.Popen(
+        [os.path.join(VENV, "bin", "keystone-manage"), "--config-file",
+         conf, command] + user, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True)
+        for command in ("fernet_setup", "credential_setup")]
     _manage(conf, "db_sync")
-    _manage(conf, "fernet_setup", *user)
-    _manage(conf, "credential_setup", *user)
-    port = server.free_port()
-    url = "http://127.0.0.1:%d/v3" % port
+    for proc in keys:
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err
     _manage(conf, "bootstrap", "--bootstrap-password", PASSWORD,
             "--bootstrap-admin-url", url, "--bootstrap-public-url", url,
             "--bootstrap-internal-url", url,
             "--bootstrap-region-id", "RegionOne")
+    return conf
+
+
+def launch(state_dir):
+    """A Keystone set up in ``state_dir`` and served on a free port:
+    (its gunicorn process, the ``Keystone``). It outlives the process
+    that launched it until ``server.stop``: other processes of the test
+    run may use it."""
+    state_dir = str(state_dir)
+    port = server.free_port()
+    url = "http://127.0.0.1:%d/v3" % port
+    conf = _set_up(state_dir, url)
     with open(os.path.join(state_dir, "keystone_app.py"), "w") as f:
         f.write(APP)
     env = dict(os.environ, OS_KEYSTONE_CONFIG_FILES=conf)
-    log = open(os.path.join(state_dir, "keystone.log"), "w")
-    proc = subprocess.Popen(
-        [os.path.join(VENV, "bin", "gunicorn"), "--bind",
-         "127.0.0.1:%d" % port, "--workers", "1", "--threads", "4",
-         "--timeout", "300", "--no-control-socket",
-         "--pythonpath", state_dir, "keystone_app:application"],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
+    env.setdefault(keystone_share.OWNER_ENV, str(os.getpid()))
+    with open(os.path.join(state_dir, "keystone.log"), "w") as log:
+        proc = subprocess.Popen(
+            [os.path.join(VENV, "bin", "gunicorn"), "--bind",
+             "127.0.0.1:%d" % port, "--workers", "1", "--threads", "4",
+             "--timeout", "300", "--no-control-socket",
+             "--pythonpath", state_dir, "keystone_app:application"],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_until_up(url, proc)
-        yield _populate(url)
+        return proc, _populate(url)
+    except BaseException:
+        server.stop(proc)
+        raise
+
+
+@contextlib.contextmanager
+def start_keystone(state_dir):
+    """A Keystone of this process only, stopped at the end."""
+    proc, running = launch(state_dir)
+    try:
+        yield running
     finally:
         server.stop(proc)
-        log.close()
 
 
 @pytest.fixture(scope="session")
-def keystone(tmp_path_factory):
-    """A running Keystone (see the module's docstring)."""
+def keystone():
+    """The test run's Keystone (see the module's docstring)."""
     if not installed():
         pytest.skip("Keystone is not installed in %s (tests/run.sh installs "
                     "it)" % VENV)
-    with start_keystone(tmp_path_factory.mktemp("keystone")) as running:
+    with keystone_share.shared(launch, Keystone) as running:
         yield running
-

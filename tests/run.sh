@@ -66,4 +66,13 @@ if [ "$(id -u)" = 0 ] && [ "${MISTRAL_CLONE_NO_SERVERS:-0}" != 1 ]; then
   fi
 fi
 
-exec "$VENV/bin/pytest" -q -rs -n 2 "$@"
+# Quiet output unless the arguments say how quiet: a -q of theirs on top of
+# ours would make -qq, which hides the summary line with the counts.
+QUIET=-q
+for arg in "$@"; do
+  case "$arg" in -q|-qq*|--quiet) QUIET= ;; esac
+done
+# worksteal: a worker that runs out of tests takes half of the other's queue
+# (with the default "load", a worker was seen idle for minutes at the end
+# while the other still had a queue of its own).
+exec "$VENV/bin/pytest" $QUIET -rs -n 2 --dist worksteal "$@"

@@ -12,7 +12,7 @@ import time
 import urllib.request
 import uuid
 
-from tests.functional.server import free_port
+from tests.functional.server import START_S, free_port
 
 RABBIT_URL = os.environ.get("MISTRAL_CLONE_TEST_RABBIT_URL")
 
@@ -135,7 +135,7 @@ def create_and_start(engine, definitions, wf_name):
     return ctx, start_when_listening(engine, ctx, wf_name)
 
 
-def wait_api(base_url, timeout=60.0):
+def wait_api(base_url, timeout=START_S):
     """Until the API at ``base_url`` (``.../v2``) answers."""
     from tests.waiting import wait_for
 

@@ -19,7 +19,12 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def wait_for_port(port, proc, timeout=60.0):
+# A server's start: its imports take seconds of CPU, and other test
+# workers and services share the machine's two cores.
+START_S = 180.0
+
+
+def wait_for_port(port, proc, timeout=START_S):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
