@@ -11,6 +11,7 @@ import logging
 import threading
 from typing import Optional
 
+import requests
 from keystoneauth1 import exceptions as ka_exc
 from keystoneauth1 import loading as ka_loading
 from keystoneauth1 import session as ka_session
@@ -20,6 +21,7 @@ from mistral_clone import config
 from mistral_clone import context
 from mistral_clone import exceptions as exc
 from mistral_clone.keystone_trusts import KeystoneUnavailableError
+from mistral_clone.keystone_trusts import ServiceUserError
 from mistral_clone.keystone_trusts import TrustRefusedError
 
 LOG = logging.getLogger(__name__)
@@ -44,6 +46,16 @@ def _error(doing: str, error: Exception) -> exc.MistralError:
                                     % (doing, error))
 
 
+def _service_user_error(error: Exception) -> exc.MistralError:
+    """The service user itself could not authenticate: the set-up's
+    fault, not the caller's (503 while Keystone does not answer)."""
+    if isinstance(error, ka_exc.HttpError) and error.http_status < 500:
+        return ServiceUserError(
+            "The service user of [%s] cannot authenticate with Keystone: %s"
+            % (GROUP, error))
+    return KeystoneUnavailableError("Keystone did not answer (%s)" % error)
+
+
 def register_opts(conf) -> None:
     """``[keystone_authtoken]`` as keystonemiddleware and keystoneauth
     define it (the API registers it too; the scheduler and the event engine
@@ -62,6 +74,10 @@ class Trusts:
         self._lock = threading.Lock()
         self._sessions = collections.OrderedDict()
         self._service: Optional[ka_session.Session] = None
+        self._identity_url: Optional[str] = None
+        # One connection pool for every trust's session (each keeps its
+        # own token).
+        self._http = requests.Session()
 
     # Sessions.
 
@@ -69,7 +85,8 @@ class Trusts:
         group = self._conf[GROUP]
         verify = False if group.insecure else (group.cafile or True)
         cert = (group.certfile, group.keyfile) if group.certfile else None
-        return ka_session.Session(auth=auth, verify=verify, cert=cert,
+        return ka_session.Session(auth=auth, session=self._http,
+                                  verify=verify, cert=cert,
                                   timeout=group.http_connect_timeout)
 
     def _plugin(self, **overrides):
@@ -122,9 +139,18 @@ class Trusts:
     def identity_url(self) -> str:
         """Keystone's v3 API (``auth_url``, with ``/v3`` added if it has
         no version, as Mistral does)."""
-        self._plugin()  # registers the plugin's options (auth_url)
-        url = self._conf[GROUP].auth_url.rstrip("/")
-        return url if url.endswith("/v3") else url + "/v3"
+        if self._identity_url is None:
+            self._plugin()  # registers the plugin's options (auth_url)
+            url = self._conf[GROUP].auth_url.rstrip("/")
+            self._identity_url = url if url.endswith("/v3") else url + "/v3"
+        return self._identity_url
+
+    def _trustee_id(self) -> str:
+        """The service user's id."""
+        try:
+            return self._service_session().get_user_id()
+        except ka_exc.ClientException as e:
+            raise _service_user_error(e)
 
     # Trusts.
 
@@ -132,8 +158,8 @@ class Trusts:
         """A trust from ``ctx``'s user (with ``ctx``'s token) to the
         service user, on ``ctx``'s project and roles; its id."""
         doing = "Could not create a Keystone trust for the trigger"
+        trustee_id = self._trustee_id()
         try:
-            trustee_id = self._service_session().get_user_id()
             resp = self._session().post(
                 self.identity_url() + "/OS-TRUST/trusts",
                 headers={"X-Auth-Token": ctx.auth_token},
@@ -151,14 +177,19 @@ class Trusts:
         """Delete the trust as its trustor (through the trust itself, as
         Mistral does: the trustor's own token may be long gone). True when
         it is gone, also when it was already; KeystoneUnavailableError when
-        Keystone did not answer."""
+        Keystone did not answer, ServiceUserError when the service user
+        cannot authenticate."""
         try:
             sess = self._trust_session(trust_id)
             sess.delete("%s/OS-TRUST/trusts/%s" % (self.identity_url(),
                                                    trust_id))
-        except (ka_exc.Unauthorized, ka_exc.NotFound):
-            # A deleted trust no longer authenticates (401) or is not found.
+        except ka_exc.NotFound:
             pass
+        except ka_exc.Unauthorized:
+            # A deleted trust no longer authenticates; neither does a
+            # service user with wrong credentials, and then the trust may
+            # well be there still.
+            self._trustee_id()
         except ka_exc.ClientException as e:
             raise _error("Could not delete Keystone trust %s" % trust_id, e)
         finally:

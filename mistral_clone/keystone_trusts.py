@@ -13,8 +13,9 @@ This module is what the services use; the Keystone client behind it
 use, so that processes with auth off never load it.
 
 Errors are the user's: ``TrustRefusedError`` (401/403: Keystone refused the
-caller or the trust) and ``KeystoneUnavailableError`` (503: Keystone did
-not answer, or failed; asked again later it may work).
+caller or the trust), ``KeystoneUnavailableError`` (503: Keystone did not
+answer, or failed; asked again later it may work) and ``ServiceUserError``
+(500: the service user's credentials are refused).
 """
 
 import threading
@@ -34,6 +35,15 @@ class TrustRefusedError(exc.MistralError):
 
 class KeystoneUnavailableError(exc.ServiceUnavailableError):
     message = "Keystone did not answer; try again."
+
+
+class ServiceUserError(exc.MistralError):
+    """The service user of ``[keystone_authtoken]`` cannot authenticate:
+    the set-up's fault (500), until an operator mends it."""
+
+
+# What may pass when asked again later.
+TRANSIENT = (KeystoneUnavailableError, ServiceUserError)
 
 
 _shared = None

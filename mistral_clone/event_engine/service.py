@@ -167,9 +167,13 @@ class EventEngine:
                 wf_input=trigger.workflow_input,
                 description=matching.description(trigger),
                 **matching.workflow_params(trigger, event_params))
-        except (exc.NoReplyError,
-                keystone_trusts.KeystoneUnavailableError) as e:
-            LOG.warning("Event trigger %s not started (%s): the "
+        except exc.NoReplyError:
+            LOG.warning("No answer from the engine for event trigger %s: "
+                        "the notification will be handled again",
+                        trigger.id)
+            return False
+        except keystone_trusts.KeystoneUnavailableError as e:
+            LOG.warning("No token for event trigger %s (%s): the "
                         "notification will be handled again", trigger.id, e)
             return False
         except Exception as e:  # noqa: BLE001 - one trigger, not the others

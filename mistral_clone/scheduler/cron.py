@@ -17,6 +17,10 @@ owed: asking again would not help. A start sent twice makes one execution
 (the engine's start is idempotent by id), so each due time fires exactly
 once.
 
+With auth on, a firing runs as the trigger's creator, with a token of the
+trigger's Keystone trust (``keystone_trusts``); when Keystone does not
+answer, the start is owed as when no engine answers.
+
 Missed times after downtime (Mistral 23's rule): a trigger whose time passed
 while no scheduler ran fires once, then its next time is the first one after
 *now*, so the missed runs are not replayed one by one.
@@ -167,8 +171,9 @@ def start_owed(trigger: dict, wf_ex_id: str) -> None:
     try:
         fire(due, _engine_start_workflow(), wf_ex_id)
     except ASK_AGAIN as e:
-        LOG.warning("Execution %s of cron trigger %s not started (%s); "
-                    "trying again later", wf_ex_id, due.name, e)
+        LOG.warning("No engine or Keystone answered the start of "
+                    "execution %s of cron trigger %s (%s); trying again "
+                    "later", wf_ex_id, due.name, e)
         with db_session.transaction() as session:
             calls.schedule_call(session, OWED_START, OWED_START_DELAY_S,
                                 key=due.id, trigger=trigger,
@@ -233,8 +238,9 @@ def process_due_triggers(start_workflow: StartWorkflow,
             try:
                 fire(trigger, start_workflow, execution_id(trigger))
             except ASK_AGAIN as e:
-                LOG.warning("Cron trigger %s not started (%s); it is owed",
-                            trigger.name, e)
+                LOG.warning("No engine or Keystone answered the start of "
+                            "cron trigger %s (%s); it is owed", trigger.name,
+                            e)
                 continue
             except Exception:
                 # The engine refused it: asking again would not help.

@@ -20,7 +20,6 @@ from typing import Optional
 
 import sqlalchemy as sa
 
-from mistral_clone import exceptions as exc
 from mistral_clone import keystone_trusts
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
@@ -55,7 +54,7 @@ def delete_now(trust_id: str, owed_call_id: str) -> None:
     call; when Keystone does not answer the call stays, for a scheduler."""
     try:
         keystone_trusts.shared().delete(trust_id)
-    except exc.ServiceUnavailableError as e:
+    except Exception as e:  # noqa: BLE001 - the trigger is gone already
         LOG.warning("%s; a scheduler will try again", e)
         return
     with db_session.transaction() as session:
@@ -88,7 +87,7 @@ def delete_owed(trust_id: str, after_execution: Optional[str] = None,
         try:
             keystone_trusts.shared().delete(trust_id)
             return
-        except exc.ServiceUnavailableError as e:
+        except keystone_trusts.TRANSIENT as e:
             LOG.warning("%s; trying again in %ss", e, RETRY_DELAY_S)
             delay = RETRY_DELAY_S
     with db_session.transaction() as session:
