@@ -390,6 +390,8 @@ class CronTrigger(_Common, Base):
     workflow_input: Mapped[dict] = mapped_column(JsonDict, default=dict)
     workflow_params: Mapped[dict] = mapped_column(JsonDict, default=dict)
     scope: Mapped[str] = mapped_column(sa.String(80), default="private")
+    # The Keystone trust its firings use (auth on; see keystone_trusts).
+    trust_id: Mapped[str | None] = mapped_column(sa.String(80))
 
 
 class WithItemsValue(Base):
@@ -480,6 +482,8 @@ class EventTrigger(_Common, Base):
     event: Mapped[str] = mapped_column(sa.String(80), nullable=False)
     scope: Mapped[str] = mapped_column(sa.String(80), nullable=False,
                                        default="private")
+    # The Keystone trust its firings use (auth on; see keystone_trusts).
+    trust_id: Mapped[str | None] = mapped_column(sa.String(80))
 
 
 class MaintenanceStatus(Base):

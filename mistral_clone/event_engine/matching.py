@@ -32,6 +32,8 @@ class Trigger:
     workflow_namespace: str
     workflow_input: dict
     workflow_params: dict
+    # The Keystone trust its firings run with (auth on).
+    trust_id: Optional[str] = None
 
 
 class TriggerTable:

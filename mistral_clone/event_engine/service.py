@@ -24,8 +24,8 @@ import oslo_messaging as messaging
 import sqlalchemy as sa
 
 from mistral_clone import config
-from mistral_clone import context as mc_context
 from mistral_clone import exceptions as exc
+from mistral_clone import keystone_trusts
 from mistral_clone.db import maintenance as maintenance_db
 from mistral_clone.db import models
 from mistral_clone.db import retry
@@ -59,7 +59,8 @@ def read_triggers(session) -> matching.TriggerTable:
             event=row.event, workflow_id=row.workflow_id,
             workflow_namespace=namespace or "",
             workflow_input=dict(row.workflow_input or {}),
-            workflow_params=dict(row.workflow_params or {}))
+            workflow_params=dict(row.workflow_params or {}),
+            trust_id=row.trust_id)
         for row, namespace in session.execute(stmt).all())
 
 
@@ -159,9 +160,9 @@ class EventEngine:
 
     def _fire(self, trigger: matching.Trigger, message_id,
               event_params) -> bool:
-        ctx = mc_context.RequestContext(project_id=trigger.project_id,
-                                        is_admin=False)
         try:
+            ctx = keystone_trusts.firing_context(trigger.trust_id,
+                                                 trigger.project_id)
             self._start_workflow(
                 ctx, wf_identifier=trigger.workflow_id,
                 wf_namespace=trigger.workflow_namespace,
@@ -173,6 +174,10 @@ class EventEngine:
             LOG.warning("No answer from the engine for event trigger %s: "
                         "the notification will be handled again",
                         trigger.id)
+            return False
+        except keystone_trusts.KeystoneUnavailableError as e:
+            LOG.warning("No token for event trigger %s (%s): the "
+                        "notification will be handled again", trigger.id, e)
             return False
         except Exception as e:  # noqa: BLE001 - one trigger, not the others
             LOG.error("Failed to process event trigger %s: %s", trigger.id,

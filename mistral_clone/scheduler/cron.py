@@ -17,6 +17,10 @@ owed: asking again would not help. A start sent twice makes one execution
 (the engine's start is idempotent by id), so each due time fires exactly
 once.
 
+With auth on, a firing runs as the trigger's creator, with a token of the
+trigger's Keystone trust (``keystone_trusts``); when Keystone does not
+answer, the start is owed as when no engine answers.
+
 Missed times after downtime (Mistral 23's rule): a trigger whose time passed
 while no scheduler ran fires once, then its next time is the first one after
 *now*, so the missed runs are not replayed one by one.
@@ -31,14 +35,15 @@ from typing import Callable, Optional
 
 import sqlalchemy as sa
 
-from mistral_clone import context
 from mistral_clone import exceptions as exc
+from mistral_clone import keystone_trusts
 from mistral_clone.db import maintenance as maintenance_db
 from mistral_clone.db import models
 from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
 from mistral_clone.rpc import clients
 from mistral_clone.scheduler import calls
+from mistral_clone.scheduler import trust_deletion
 from mistral_clone.services import cron_triggers as triggers_service
 
 LOG = logging.getLogger(__name__)
@@ -49,6 +54,10 @@ CronTrigger = models.CronTrigger
 # claimer did not (see the module's text), and how long after the claim.
 OWED_START = "mistral_clone.scheduler.cron.start_owed"
 OWED_START_DELAY_S = 5.0
+
+# What makes a start owed rather than lost: no engine answered, or
+# Keystone did not (for the trust's token).
+ASK_AGAIN = (exc.NoReplyError, keystone_trusts.KeystoneUnavailableError)
 
 # start_workflow(ctx, wf_identifier, wf_namespace, wf_ex_id, wf_input,
 #                description, **params): the engine client's signature.
@@ -68,6 +77,8 @@ class DueTrigger:
     workflow_namespace: str
     workflow_input: dict
     workflow_params: dict
+    # Last, with a default: owed starts written before it existed load too.
+    trust_id: Optional[str] = None
 
 
 _COLUMNS = [getattr(CronTrigger, f.name)
@@ -89,17 +100,25 @@ def next_due_time(session) -> Optional[datetime.datetime]:
         sa.select(sa.func.min(CronTrigger.next_execution_time))).scalar()
 
 
+def is_last_run(trigger: DueTrigger) -> bool:
+    remaining = trigger.remaining_executions
+    return remaining is not None and remaining <= 1
+
+
 def advance(session, trigger: DueTrigger, now: datetime.datetime) -> bool:
     """Claim this due time of ``trigger``: count one run down and move it to
     its next time, or delete it after its last run. False when another
-    scheduler claimed it first (or it was deleted meanwhile)."""
+    scheduler claimed it first (or it was deleted meanwhile).
+
+    The trust of a trigger deleted here goes once the execution of this
+    last run has finished (it runs with the trust's token)."""
     remaining = trigger.remaining_executions
     if remaining is not None and remaining > 0:
         remaining -= 1
     same_due_time = sa.and_(
         CronTrigger.id == trigger.id,
         CronTrigger.next_execution_time == trigger.next_execution_time)
-    if remaining == 0:
+    if is_last_run(trigger):
         stmt = sa.delete(CronTrigger).where(same_due_time)
     else:
         next_time = triggers_service.next_execution_time(
@@ -110,7 +129,13 @@ def advance(session, trigger: DueTrigger, now: datetime.datetime) -> bool:
                         updated_at=now))
     result = session.execute(
         stmt.execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    won = result.rowcount == 1
+    if won and trigger.trust_id and is_last_run(trigger):
+        trust_deletion.owe(session, trigger.trust_id,
+                           after_execution=execution_id(trigger),
+                           pending_key=trigger.id,
+                           delay=trust_deletion.EXECUTION_POLL_S)
+    return won
 
 
 def execution_id(trigger: DueTrigger) -> str:
@@ -145,9 +170,10 @@ def start_owed(trigger: dict, wf_ex_id: str) -> None:
     due = _from_args(trigger)
     try:
         fire(due, _engine_start_workflow(), wf_ex_id)
-    except exc.NoReplyError:
-        LOG.warning("No engine answered the start of execution %s of cron "
-                    "trigger %s; trying again later", wf_ex_id, due.name)
+    except ASK_AGAIN as e:
+        LOG.warning("No engine or Keystone answered the start of "
+                    "execution %s of cron trigger %s (%s); trying again "
+                    "later", wf_ex_id, due.name, e)
         with db_session.transaction() as session:
             calls.schedule_call(session, OWED_START, OWED_START_DELAY_S,
                                 key=due.id, trigger=trigger,
@@ -175,8 +201,10 @@ def execution_description(trigger_id: str) -> str:
 
 def fire(trigger: DueTrigger, start_workflow: StartWorkflow,
          wf_ex_id: Optional[str] = None) -> None:
-    ctx = context.RequestContext(project_id=trigger.project_id,
-                                 is_admin=False)
+    """Start the execution as the trigger's creator (through its trust,
+    with auth on), in the trigger's project."""
+    ctx = keystone_trusts.firing_context(trigger.trust_id,
+                                         trigger.project_id)
     start_workflow(ctx, wf_identifier=trigger.workflow_id,
                    wf_namespace=trigger.workflow_namespace,
                    wf_ex_id=wf_ex_id,
@@ -209,9 +237,10 @@ def process_due_triggers(start_workflow: StartWorkflow,
                       trigger.workflow_name, trigger.name)
             try:
                 fire(trigger, start_workflow, execution_id(trigger))
-            except exc.NoReplyError:
-                LOG.warning("No engine answered the start of cron trigger "
-                            "%s; it is owed", trigger.name)
+            except ASK_AGAIN as e:
+                LOG.warning("No engine or Keystone answered the start of "
+                            "cron trigger %s (%s); it is owed", trigger.name,
+                            e)
                 continue
             except Exception:
                 # The engine refused it: asking again would not help.

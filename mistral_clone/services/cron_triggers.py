@@ -10,13 +10,16 @@ import datetime
 from typing import Callable, Optional
 
 import croniter
+import sqlalchemy as sa
 
 from mistral_clone import exceptions as exc
 from mistral_clone import lang
 from mistral_clone.db import lookup
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
+from mistral_clone.scheduler import trust_deletion
 from mistral_clone.services import names
+from mistral_clone.services import trigger_trusts
 
 # What Mistral stores as the pattern of a one-shot trigger: 30 February.
 NEVER_PATTERN = "0 0 30 2 0"
@@ -124,24 +127,40 @@ def create_cron_trigger(ctx, name: str, workflow_name: Optional[str] = None,
     else:
         next_time = next_execution_time(pattern, current)
 
-    with db_session.transaction() as session:
+    with db_session.read_only() as session:
         wf_row = _find_workflow(session, ctx, workflow_id, workflow_name,
                                 workflow_namespace)
         check_workflow_input(lang.get_workflow_spec(wf_row.definition),
                              workflow_input)
-        row = models.CronTrigger(
-            id=models.new_id(), project_id=ctx.project_id, name=name,
-            pattern=pattern or NEVER_PATTERN,
-            first_execution_time=first_time,
-            next_execution_time=next_time, remaining_executions=count,
-            workflow_name=wf_row.name, workflow_id=wf_row.id,
-            workflow_namespace=wf_row.namespace or "",
-            workflow_input=workflow_input, workflow_params=workflow_params,
-            scope=scope, created_at=current)
-        lookup.insert(session, row,
-                      "Duplicate entry for cron trigger ['name', "
-                      "'project_id']: %s, None" % name)
-        return row
+    values = dict(
+        project_id=ctx.project_id, name=name,
+        pattern=pattern or NEVER_PATTERN, first_execution_time=first_time,
+        next_execution_time=next_time, remaining_executions=count,
+        workflow_name=wf_row.name, workflow_id=wf_row.id,
+        workflow_namespace=wf_row.namespace or "",
+        workflow_input=workflow_input, workflow_params=workflow_params,
+        scope=scope, created_at=current)
+    with trigger_trusts.new_trust(ctx) as trust_id:
+        with db_session.transaction() as session:
+            _check_workflow_still_there(session, wf_row.id, workflow_id or
+                                        workflow_name, workflow_namespace)
+            row = models.CronTrigger(id=models.new_id(), trust_id=trust_id,
+                                     **values)
+            lookup.insert(session, row,
+                          "Duplicate entry for cron trigger ['name', "
+                          "'project_id']: %s, None" % name)
+    return row
+
+
+def _check_workflow_still_there(session, wf_id, identifier, namespace):
+    """The workflow was found before the trust was made (outside any
+    transaction); it may have gone since."""
+    found = session.execute(sa.select(models.WorkflowDefinition.id).where(
+        models.WorkflowDefinition.id == wf_id)).scalar()
+    if found is None:
+        raise exc.NotFoundError(
+            "Workflow not found [workflow_identifier=%s, namespace=%s]"
+            % (identifier, namespace or ""))
 
 
 def _not_found(identifier):
@@ -159,9 +178,14 @@ def get_cron_trigger(ctx, identifier: str) -> models.CronTrigger:
 
 
 def delete_cron_trigger(ctx, identifier: str) -> None:
+    """Delete the trigger, and its trust (``trust_deletion``)."""
     with db_session.transaction() as session:
         row = lookup.owned_for_update(session, models.CronTrigger, ctx,
                                       identifier)
         if row is None:
             raise _not_found(identifier)
+        trust_id = row.trust_id
         session.delete(row)
+        owed = trust_id and trust_deletion.owe(session, trust_id)
+    if owed:
+        trust_deletion.delete_now(trust_id, owed)

@@ -10,7 +10,9 @@ from mistral_clone.db import lookup
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
 from mistral_clone.rpc import clients
+from mistral_clone.scheduler import trust_deletion
 from mistral_clone.services import cron_triggers
+from mistral_clone.services import trigger_trusts
 
 # What PUT may not change: delete the trigger and create another instead.
 UPDATE_NOT_ALLOWED = ("exchange", "topic", "event")
@@ -45,22 +47,27 @@ def create_event_trigger(ctx, name: Optional[str], exchange: str, topic: str,
     an input the workflow does not take, 409 for a second trigger of the
     same event, workflow and project."""
     workflow_input = dict(workflow_input or {})
-    with db_session.transaction() as session:
+    with db_session.read_only() as session:
         wf_row = _find_workflow(session, ctx, workflow_id)
         cron_triggers.check_workflow_input(
             lang.get_workflow_spec(wf_row.definition), workflow_input)
-        row = models.EventTrigger(
-            id=models.new_id(), project_id=ctx.project_id,
-            name=name if name is not None else "", exchange=exchange,
-            topic=topic, event=event, workflow_id=wf_row.id,
-            workflow_input=workflow_input,
-            workflow_params=dict(workflow_params or {}),
-            scope=scope or "private", created_at=models.utcnow())
-        lookup.insert(
-            session, row,
-            "Duplicate entry for EventTrigger ['exchange', 'topic', 'event',"
-            " 'workflow_id', 'project_id']: %s, %s, %s, %s, None"
-            % (exchange, topic, event, wf_row.id))
+    with trigger_trusts.new_trust(ctx) as trust_id:
+        with db_session.transaction() as session:
+            # Found again: it may have gone while the trust was made.
+            wf_row = _find_workflow(session, ctx, wf_row.id)
+            row = models.EventTrigger(
+                id=models.new_id(), project_id=ctx.project_id,
+                name=name if name is not None else "", exchange=exchange,
+                topic=topic, event=event, workflow_id=wf_row.id,
+                workflow_input=workflow_input,
+                workflow_params=dict(workflow_params or {}),
+                scope=scope or "private", created_at=models.utcnow(),
+                trust_id=trust_id)
+            lookup.insert(
+                session, row,
+                "Duplicate entry for EventTrigger ['exchange', 'topic', "
+                "'event', 'workflow_id', 'project_id']: %s, %s, %s, %s, None"
+                % (exchange, topic, event, wf_row.id))
     _tell_event_engines(ctx)
     return row
 
@@ -106,6 +113,12 @@ def update_event_trigger(ctx, trigger_id: str,
 
 
 def delete_event_trigger(ctx, trigger_id: str) -> None:
+    """Delete the trigger, and its trust (``trust_deletion``)."""
     with db_session.transaction() as session:
-        session.delete(_owned_for_update(session, ctx, trigger_id))
+        row = _owned_for_update(session, ctx, trigger_id)
+        trust_id = row.trust_id
+        session.delete(row)
+        owed = trust_id and trust_deletion.owe(session, trust_id)
     _tell_event_engines(ctx)
+    if owed:
+        trust_deletion.delete_now(trust_id, owed)
