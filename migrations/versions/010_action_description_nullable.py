@@ -1,7 +1,7 @@
 """action_executions.description may be NULL
 
 Revision ID: 010
-Revises: 006
+Revises: 009
 Create Date: 2026-12-07 09:00:00
 
 An action run with ``POST /v2/action_executions`` (``run_sync`` and
