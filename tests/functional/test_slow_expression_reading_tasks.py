@@ -17,7 +17,7 @@ reads_its_task:
     t:
       action: std.echo output=7
       publish:
-        out: <% task().result + range(1000000000).sum() %>
+        out: <% task().result + range(999).select(range(999999).sum()).sum() %>
 quick:
   tasks:
     q:
