@@ -25,6 +25,7 @@ import types
 from typing import Any, Mapping, Optional
 
 from mistral_clone import exceptions as exc
+from mistral_clone.actions import mistral_lib_names
 from mistral_clone.actions import opts
 
 LOG = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ def _execute(code: CodeRef, loaded: _Loaded) -> None:
     module = types.ModuleType(code.code_source_name)
     module.__file__ = '<code source %s v%s>' % (code.code_source_name,
                                                  code.version)
+    # ``from mistral_lib import actions`` works as in Mistral.
+    module.__builtins__ = mistral_lib_names.module_builtins()
     try:
         compiled = compile(code.content or '', module.__file__, 'exec')
         exec(compiled, module.__dict__)  # noqa: S102 - admin-uploaded code

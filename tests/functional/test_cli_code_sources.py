@@ -124,3 +124,41 @@ def test_dynamic_action_commands_and_run(server):
     assert run_cli(server, "dynamic-action-list", "-f",
                    "value").stdout.strip() == ""
     run_cli(server, "code-source-delete", "dyn_mod")
+
+
+# Written as for Mistral 23: mistral_lib's names, imported three ways.
+MISTRAL_STYLE = '''from mistral_lib import actions
+import mistral_lib.actions
+from mistral_lib.actions import Result
+
+
+class Greet(actions.Action):
+    """Greets from the workflow it runs in."""
+
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
+
+    def run(self, context):
+        return Result(data="hi %s" % self.name)
+
+
+class Refuse(mistral_lib.actions.Action):
+    def run(self, context):
+        return actions.Result(error="refused")
+'''
+
+
+def test_a_code_source_written_for_mistral_runs_unchanged(server):
+    path = write_file(server, "ml_mod.py", MISTRAL_STYLE)
+    run_cli(server, "code-source-create", "ml_mod", path)
+    run_cli(server, "dynamic-action-create", "ml.greet", "Greet", "ml_mod")
+    run_cli(server, "dynamic-action-create", "ml.refuse", "Refuse", "ml_mod")
+    assert field(server, "action-get", "ml.greet", "-c", "Input") == "name"
+    assert '"hi ml"' in run_cli(server, "run-action", "ml.greet",
+                                '{"name": "ml"}').stdout
+    refused = run_cli(server, "run-action", "ml.refuse", ok=False)
+    assert "refused" in refused.stderr + refused.stdout
+    for name in ("ml.greet", "ml.refuse"):
+        run_cli(server, "dynamic-action-delete", name)
+    run_cli(server, "code-source-delete", "ml_mod")

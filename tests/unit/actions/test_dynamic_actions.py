@@ -2,10 +2,12 @@
 failures (syntax, raising or hanging at import, missing class) that fail
 the action with a clear message and leave the process working."""
 
+import sys
 import threading
 
 import pytest
 
+from mistral_clone import exceptions as exc
 from mistral_clone.actions import dynamic
 from mistral_clone.actions import opts
 from mistral_clone.actions import runner
@@ -150,3 +152,45 @@ def test_exec_context_carries_the_code_ref():
     assert dynamic.code_of(exec_ctx) == code
     assert dynamic.code_of({"action_execution_id": "a"}) is None
     assert dynamic.with_code({}, None) == {}
+
+
+MISTRAL_STYLE = '''
+from mistral_lib import actions
+import mistral_lib
+from mistral_lib.actions import Result
+
+
+class Greet(actions.Action):
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
+
+    def run(self, context):
+        import mistral_lib.actions as again
+        return again.Result(data="hi %s in %s" % (
+            self.name, context.execution.workflow_name))
+
+
+class Refuse(mistral_lib.actions.Action):
+    def run(self, context):
+        return Result(error="refused")
+'''
+
+
+def test_a_module_written_for_mistral_lib_runs_unchanged():
+    code = ref(MISTRAL_STYLE, class_name="Greet")
+    result = runner.run_action("ml.greet", {"name": "you"}, code=code)
+    assert result.is_success() and result.data == "hi you in None"
+    refused = runner.run_action(
+        "ml.refuse", {}, code=ref(MISTRAL_STYLE, class_name="Refuse"))
+    assert refused.is_error() and refused.error == "refused"
+    # Only the code source sees those names.
+    assert "mistral_lib" not in sys.modules
+
+
+def test_a_part_of_mistral_lib_we_do_not_provide_is_a_clear_load_error():
+    code = ref("from mistral_lib.utils import cut\n", class_name="X")
+    with pytest.raises(exc.InvalidActionError) as info:
+        dynamic.action_class(code)
+    assert "ModuleNotFoundError: No module named 'mistral_lib" in \
+        str(info.value)
