@@ -14,6 +14,7 @@ from mistral_clone import exceptions as exc
 from mistral_clone.config import CONF
 from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
+from mistral_clone.engine import accepting
 from mistral_clone.engine import aside as aside_mod
 from mistral_clone.engine import completion
 from mistral_clone.engine import conductor as conductor_mod
@@ -36,33 +37,9 @@ _expected = messaging.expected_exceptions(exc.MistralError)
 row_dict = store_mod.row_dict
 
 
-def _wf_ex_dict(session, wf_ex) -> dict:
-    session.flush()
-    return row_dict(wf_ex)
-
-
-def _callers_execution(session, ctx, wf_ex_id):
-    """The execution ``wf_ex_id`` when it is the caller's (a start by id is
-    idempotent), None when there is none; an id that another project's
-    execution holds is refused as real Mistral refuses it (400), without
-    telling anything of that execution."""
-    wf_ex = queries.workflow(session, wf_ex_id)
-    if wf_ex is None:
-        return None
-    if wf_ex.project_id != ctx.project_id:
-        raise exc.InputError(
-            "Execution id %s cannot be used: it is taken." % wf_ex_id)
-    return wf_ex
-
-
-def _as_accepted(values: dict) -> dict:
-    """A new execution as Mistral 23 answers its start: as it was created,
-    RUNNING. Mistral runs the first tasks after answering, so a workflow
-    that fails, pauses or ends within this step is still RUNNING in the
-    answer (its real state is there at the next read)."""
-    if values["state"] == states.RUNNING:
-        return values
-    return dict(values, state=states.RUNNING, state_info=None, output={})
+_wf_ex_dict = accepting.execution_dict
+_callers_execution = accepting.callers_execution
+_as_accepted = accepting.as_accepted
 
 
 def _task_ex(session, task_ex_id):
@@ -191,6 +168,11 @@ class EngineEndpoint:
             wf_ex = _conductor(step).start_workflow(
                 wf_def, wf_input or {}, description, params or {}, wf_ex_id)
             return _as_accepted(_wf_ex_dict(step.session, wf_ex))
+
+    def start_accepted(self, ctx, wf_ex_id):
+        """Run the first tasks of an execution the API accepted (a hint:
+        ``accepting``)."""
+        accepting.start_accepted(ctx, wf_ex_id)
 
     @_expected
     @_in_steps
