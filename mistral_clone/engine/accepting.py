@@ -160,10 +160,22 @@ def _start_accepted(ctx, wf_ex_id) -> bool:
         wf_ex = queries.workflow(session, wf_ex_id)
         if wf_ex is not None:
             wf_ex = queries.lock_workflow(session, wf_ex_id)
-        if _take(session, wf_ex_id) == 0 or wf_ex is None:
+        if wf_ex is None:
+            _take(session, wf_ex_id)
             return False
-        conductor_mod.Conductor(store_mod.DbStore(step)).run_accepted(wf_ex)
-        return True
+        return start_first(step, conductor_mod.Conductor(
+            store_mod.DbStore(step)), wf_ex)
+
+
+def start_first(step, conductor, wf_ex) -> bool:
+    """Before a pause, resume, stop or continue of the locked ``wf_ex``:
+    its start first, when it waits for one, so that the change meets the
+    execution as Mistral's would (its first tasks created), and a resume
+    never finds a workflow with nothing run that it would call done."""
+    if _take(step.session, wf_ex.id) == 0:
+        return False
+    conductor.run_accepted(wf_ex)
+    return True
 
 
 def _take(session, wf_ex_id) -> int:

@@ -54,6 +54,15 @@ def _conductor(step) -> conductor_mod.Conductor:
     return conductor_mod.Conductor(store_mod.DbStore(step))
 
 
+def _locked_started(step, wf_ex_id):
+    """(the workflow execution, locked, its start run if it waited for
+    one; the step's conductor)."""
+    wf_ex = queries.lock_workflow(step.session, wf_ex_id)
+    conductor = _conductor(step)
+    accepting.start_first(step, conductor, wf_ex)
+    return wf_ex, conductor
+
+
 def _locked_action(session, action_ex_id):
     """(action execution, its task or None, its workflow execution or
     None), with the workflow execution locked and both rows re-read
@@ -178,30 +187,30 @@ class EngineEndpoint:
     @_in_steps
     def pause_workflow(self, ctx, wf_ex_id):
         with step_mod.step(ctx) as step:
-            wf_ex = queries.lock_workflow(step.session, wf_ex_id)
+            wf_ex, conductor = _locked_started(step, wf_ex_id)
             if wf_ex.state != states.PAUSED:
                 if wf_ex.state != states.RUNNING:
                     raise exc.WorkflowError(
                         completion.bad_transition(wf_ex, states.PAUSED))
-                _conductor(step).pause(wf_ex)
+                conductor.pause(wf_ex)
             return _wf_ex_dict(step.session, wf_ex)
 
     @_expected
     @_in_steps
     def resume_workflow(self, ctx, wf_ex_id, env=None):
         with step_mod.step(ctx) as step:
-            wf_ex = queries.lock_workflow(step.session, wf_ex_id)
+            wf_ex, conductor = _locked_started(step, wf_ex_id)
             # Mistral 23: resuming a workflow that is not paused is a
             # silent no-op.
             if wf_ex.state == states.PAUSED:
-                _conductor(step).resume(wf_ex, env)
+                conductor.resume(wf_ex, env)
             return _wf_ex_dict(step.session, wf_ex)
 
     @_expected
     @_in_steps
     def stop_workflow(self, ctx, wf_ex_id, state, message=None):
         with step_mod.step(ctx) as step:
-            wf_ex = queries.lock_workflow(step.session, wf_ex_id)
+            wf_ex, conductor = _locked_started(step, wf_ex_id)
             # Mistral 23: cancelling a finished workflow and failing a
             # paused or finished one are silent no-ops; only SUCCESS
             # checks the transition.
@@ -209,16 +218,16 @@ class EngineEndpoint:
                 if not states.is_valid_transition(wf_ex.state, state):
                     raise exc.WorkflowError(
                         completion.bad_transition(wf_ex, state))
-                _conductor(step).stop(wf_ex, state, message)
+                conductor.stop(wf_ex, state, message)
             return _wf_ex_dict(step.session, wf_ex)
 
     @_expected
     @_in_steps
     def continue_workflow(self, ctx, wf_ex_id):
         with step_mod.step(ctx) as step:
-            wf_ex = queries.lock_workflow(step.session, wf_ex_id)
+            wf_ex, conductor = _locked_started(step, wf_ex_id)
             if wf_ex.state == states.RUNNING:
-                _conductor(step).check_completion(wf_ex)
+                conductor.check_completion(wf_ex)
 
     # -- tasks -------------------------------------------------------------
 

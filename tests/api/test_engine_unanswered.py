@@ -88,6 +88,29 @@ def test_start_without_engine_is_accepted_and_run_once_one_comes(app, wf):
     assert [(t["name"], t["state"]) for t in tasks] == [("t1", "SUCCESS")]
 
 
+def test_pause_and_resume_before_the_start_run_its_tasks(app, no_engine,
+                                                         monkeypatch):
+    """The hint is lost and no sweep runs: the pause starts it first, so
+    the resume does not find a workflow with nothing run and call it
+    done."""
+    monkeypatch.setattr(accepting, "hint", lambda ctx, wf_ex_ids: None)
+    post_text(app, "/v2/workflows", WF.replace("wf:", "waits:").replace(
+        "std.noop", "std.async_noop"), status=201)
+    ex_id = app.post_json("/v2/executions", {"workflow_name": "waits"},
+                          status=201).json["id"]
+    started = [engine_service.start(recover=False), executor_service.start()]
+    try:
+        for state in ("PAUSED", "RUNNING"):
+            assert app.put_json("/v2/executions/%s" % ex_id,
+                                {"state": state}).json["state"] == state
+        tasks = wait_for(lambda: app.get("/v2/tasks").json["tasks"])
+    finally:
+        for service in reversed(started):
+            service.stop()
+    assert [(t["name"], t["state"]) for t in tasks] == [("t1", "RUNNING")]
+    assert app.get("/v2/executions/%s" % ex_id).json["state"] == "RUNNING"
+
+
 def test_state_change_without_engine_answers_503(app, no_engine):
     ex = wf_ex(state="RUNNING")
     resp, elapsed = _timed(app.put_json, "/v2/executions/%s" % ex.id,
