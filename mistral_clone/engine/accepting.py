@@ -156,12 +156,11 @@ def start_accepted(ctx, wf_ex_id: str) -> bool:
 
 def _start_accepted(ctx, wf_ex_id) -> bool:
     with step_mod.step(ctx) as step:
-        session = step.session
-        wf_ex = queries.workflow(session, wf_ex_id)
-        if wf_ex is not None:
-            wf_ex = queries.lock_workflow(session, wf_ex_id)
-        if wf_ex is None:
-            _take(session, wf_ex_id)
+        try:
+            wf_ex = queries.lock_workflow(step.session, wf_ex_id)
+        except exc.NotFoundError:
+            # Deleted before it started.
+            _take(step.session, wf_ex_id)
             return False
         return start_first(step, conductor_mod.Conductor(
             store_mod.DbStore(step)), wf_ex)
@@ -187,12 +186,11 @@ def _take(session, wf_ex_id) -> int:
 
 def _fail_start(ctx, wf_ex_id, error) -> None:
     with step_mod.step(ctx) as step:
-        session = step.session
-        if queries.workflow(session, wf_ex_id) is None:
-            _take(session, wf_ex_id)
+        _take(step.session, wf_ex_id)
+        try:
+            wf_ex = queries.lock_workflow(step.session, wf_ex_id)
+        except exc.NotFoundError:
             return
-        wf_ex = queries.lock_workflow(session, wf_ex_id)
-        _take(session, wf_ex_id)
         if not states.is_completed(wf_ex.state):
             conductor_mod.Conductor(store_mod.DbStore(step)).fail_workflow(
                 wf_ex, str(error))
