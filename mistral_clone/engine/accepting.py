@@ -201,10 +201,7 @@ def waiting(older_than: float, limit: int = SWEEP_BATCH) -> list:
     accepted more than ``older_than`` seconds ago, the oldest first."""
     before = models.utcnow() - datetime.timedelta(seconds=older_than)
     with db_session.read_only() as session:
-        return session.execute(
-            sa.select(Start.id, Start.caller)
-            .where(Start.created_at <= before)
-            .order_by(Start.created_at).limit(limit)).all()
+        return queries.waiting_starts(session, before, limit)
 
 
 def sweep(older_than: float) -> int:

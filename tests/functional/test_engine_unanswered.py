@@ -23,7 +23,6 @@ from tests.functional import processes
 from tests.functional import server
 from tests.functional import tcp_proxy
 from tests.functional.helpers import wait_state
-from tests.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(not processes.RABBIT_URL,
                                 reason="MISTRAL_CLONE_TEST_RABBIT_URL unset")
