@@ -4,7 +4,7 @@
         --pid-pattern 'mistral-clone-server' --json out.json
 
 Scenarios (``--only``, by letter or name): a/linear, b/parallel,
-c/subworkflows, d/with_items. See bench/README.md.
+c/subworkflows, d/with_items, e/starts, f/burst. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from bench import memory  # noqa: E402
 from bench.memory import RssSampler  # noqa: E402
 
 LETTERS = {"a": "linear", "b": "parallel", "c": "subworkflows",
-           "d": "with_items"}
+           "d": "with_items", "e": "starts", "f": "burst"}
 
 
 def _int_list(text: str) -> List[int]:
@@ -65,8 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Benchmark a Mistral v2 REST endpoint.")
     p.add_argument("--url", default="http://127.0.0.1:8989/v2",
                    help="the v2 root, e.g. http://127.0.0.1:8989/v2")
-    p.add_argument("--only", help="comma list: a,b,c,d or linear,parallel,"
-                   "subworkflows,with_items (default: all)")
+    p.add_argument("--only", help="comma list: a,b,c,d,e,f or linear,"
+                   "parallel,subworkflows,with_items,starts,burst "
+                   "(default: all)")
     p.add_argument("--repeat", type=int, default=1,
                    help="runs of each scenario (default 1)")
     p.add_argument("--namespace",

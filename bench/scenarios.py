@@ -1,4 +1,4 @@
-"""The four benchmark scenarios, run through the REST API.
+"""The benchmark scenarios, run through the REST API.
 
 Each scenario creates its definitions under unique names in the bench's
 namespace, starts its executions, waits (bounded) until they are all
@@ -257,6 +257,85 @@ def with_items(sc: Scenario, size: int, concurrency: int
     }
 
 
+def _percentile(values: List[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def _timed_starts(sc: Scenario, workflow_id: str, count: int,
+                  clients: int) -> tuple:
+    """``count`` POSTs from ``clients`` threads, each posting in a loop:
+    (ids, latencies in seconds, wall seconds)."""
+    def post_some(n: int) -> List[tuple]:
+        out = []
+        for _ in range(n):
+            t0 = time.monotonic()
+            ex_id = sc.api.start_execution(workflow_id)["id"]
+            out.append((ex_id, time.monotonic() - t0))
+        return out
+
+    shares = [count // clients + (1 if i < count % clients else 0)
+              for i in range(clients)]
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        done = [pair for f in [pool.submit(post_some, n) for n in shares]
+                for pair in f.result()]
+    return ([i for i, _ in done], [t for _, t in done],
+            time.monotonic() - started)
+
+
+def starts(sc: Scenario, count: int = 2000, clients: int = 8
+           ) -> Dict[str, float]:
+    """(e) ``count`` executions of a one-task workflow started by
+    ``clients`` clients posting in a loop: the start rate, the POST
+    latency, and how long until all of them ran."""
+    wf = sc.create(workflows.linear(sc.name("start"), 1))[0]
+    one = sc.api.start_execution(wf["id"])["id"]  # warm the caches
+    sc.wait_finished(wf["id"], [one])
+    alone_ids, alone, _wall = _timed_starts(sc, wf["id"], 50, 1)
+    sc.wait_finished(wf["id"], alone_ids)
+    posted_from = time.monotonic()
+    ids, latencies, wall = _timed_starts(sc, wf["id"], count, clients)
+    finished = sc.wait_finished(wf["id"], ids)
+    return {
+        "executions": count,
+        "clients": clients,
+        "post_p50_ms_one_client": _round(1000 * _percentile(alone, 0.5)),
+        "post_p50_ms": _round(1000 * _percentile(latencies, 0.5)),
+        "post_p99_ms": _round(1000 * _percentile(latencies, 0.99)),
+        "starts_per_s": round(count / wall, 1),
+        "all_succeeded_s": _round(finished - posted_from),
+    }
+
+
+def burst(sc: Scenario, running: int = 10, length: int = 10,
+          posts: int = 1000, clients: int = 8) -> Dict[str, float]:
+    """(f) ``running`` chains of ``length`` tasks, alone and then with a
+    burst of ``posts`` POSTs (one-task executions) at the same moment:
+    how much the burst slows what already runs."""
+    chain = sc.create(workflows.linear(sc.name("burst_chain"), length))[0]
+    one = sc.create(workflows.linear(sc.name("burst_one"), 1))[0]
+
+    def run_chains() -> float:
+        started = time.monotonic()
+        ids = sc.start_many(chain["id"], running)
+        return sc.wait_finished(chain["id"], ids) - started
+
+    alone = run_chains()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        posting = pool.submit(_timed_starts, sc, one["id"], posts, clients)
+        with_burst = run_chains()
+        ids, latencies, wall = posting.result()
+    sc.wait_finished(one["id"], ids)
+    return {
+        "chains_alone_s": _round(alone),
+        "chains_during_burst_s": _round(with_burst),
+        "burst_posts_per_s": round(posts / wall, 1),
+        "burst_post_p50_ms": _round(1000 * _percentile(latencies, 0.5)),
+        "burst_post_p99_ms": _round(1000 * _percentile(latencies, 0.99)),
+    }
+
+
 def plan(settings: Settings) -> Dict[str, List[tuple]]:
     """Scenario key -> list of (label, callable(Scenario) -> metrics)."""
     items = [("with_items n=%d c=%s" % (n, c or "unlimited"),
@@ -268,4 +347,6 @@ def plan(settings: Settings) -> Dict[str, List[tuple]]:
         "parallel": [("parallel 100+join", parallel)],
         "subworkflows": [("subworkflows 20x5", subworkflows)],
         "with_items": items,
+        "starts": [("starts 2000 from 8 clients", starts)],
+        "burst": [("10 chains during a burst of 1000 POSTs", burst)],
     }

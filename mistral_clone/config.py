@@ -169,6 +169,13 @@ engine_opts = [
                       "engine committed but could not announce before it "
                       "died (a sub-workflow's end its parent task never "
                       "heard of); 0: only when an engine starts."),
+    cfg.FloatOpt("start_sweep_interval", default=2, min=0,
+                 help="Seconds between an engine's looks for executions "
+                      "the API accepted (POST /v2/executions) whose start "
+                      "no engine took: its hint was lost, or sent while no "
+                      "engine ran. Each look starts those accepted at "
+                      "least this long ago; an engine's first look, at its "
+                      "start, every one. 0: never."),
     cfg.IntOpt("rpc_workers", default=8,
                help="Threads of an engine's RPC server."),
     cfg.FloatOpt("overdue_timer_warning", default=60, min=0,

@@ -9,12 +9,13 @@ API reads it and answers with it as if the engine had; otherwise it answers
 503 (``ServiceUnavailableError``, to which the API adds ``Retry-After``)
 with a short message saying what to do, never a 500 after the RPC timeout.
 
-Starting an execution is idempotent by its id (the engine returns the
-execution of an id it already has), and the API always sends an id, its
-own when the client gave none. So after no answer the API looks that id
-up, sends the start once more when it is not there, and only then answers
-503 naming the id to retry with: a client that retries with it gets
-exactly one execution.
+Starting an execution waits for no engine: the API writes it and an
+engine picks it up (``engine.accepting``). Starting a stand-alone action
+is idempotent by its id (the engine returns the action execution of an
+id it already has), and the API always sends an id, its own when the
+client gave none. So after no answer the API looks that id up, sends the
+start once more when it is not there, and only then answers 503 naming
+the id to retry with: a client that retries with it gets exactly one.
 """
 
 import logging
@@ -23,6 +24,7 @@ from typing import Callable, Optional
 from mistral_clone import exceptions as exc
 from mistral_clone.config import CONF
 from mistral_clone.db import models
+from mistral_clone.engine import accepting
 from mistral_clone.rpc import clients as rpc
 from mistral_clone.services import action_executions as ax_service
 from mistral_clone.services import executions as ex_service
@@ -53,25 +55,13 @@ def created_execution(ctx, ex_id: str) -> Optional[dict]:
     return found
 
 
-def start_workflow(ctx, ex_id: str, identifier: str, namespace: str,
-                   wf_input: dict, description: str, params: dict) -> dict:
-    """The execution ``ex_id``, started by an engine or found in the
-    database after an engine did not answer."""
-    for attempt in range(1, START_SENDS + 1):
-        try:
-            return engine().start_workflow(
-                ctx, identifier, namespace, wf_ex_id=ex_id,
-                wf_input=wf_input, description=description, **params)
-        except exc.NoReplyError:
-            LOG.warning("No engine answered the start of execution %s "
-                        "(send %d of %d)", ex_id, attempt, START_SENDS)
-        found = created_execution(ctx, ex_id)
-        if found is not None:
-            return found
-    raise exc.ServiceUnavailableError(
-        "No engine answered in time; execution %s was not started yet. "
-        "Send this request again with \"id\": \"%s\" to get exactly one "
-        "execution." % (ex_id, ex_id))
+def start_workflow(ctx, ex_id: str, wf_def, wf_input: dict,
+                   description: str, params: dict) -> dict:
+    """The execution ``ex_id`` of the workflow definition ``wf_def``,
+    accepted: written RUNNING, its first tasks left to an engine
+    (``engine.accepting``), so the answer waits for no engine."""
+    return accepting.accept(ctx, wf_def, ex_id, wf_input, description,
+                            params)
 
 
 def created_action(ctx, action_ex_id: str) -> Optional[dict]:

@@ -12,8 +12,8 @@ import json
 import pecan
 from pecan import hooks
 
+from mistral_clone.api import maintenance_status
 from mistral_clone.db import maintenance as maintenance_db
-from mistral_clone.db import session as db_session
 
 ALWAYS_ALLOWED_PATHS = ("/", "/v2/", "/health", "/maintenance")
 
@@ -34,17 +34,12 @@ def _cancels_execution(request) -> bool:
     return isinstance(body, dict) and body.get("state") == "CANCELLED"
 
 
-def _current_status() -> str:
-    with db_session.read_only() as session:
-        return maintenance_db.status(session)
-
-
 class MaintenanceHook(hooks.PecanHook):
     def before(self, state):
         request = state.request
         if request.method == "GET" or request.path in ALWAYS_ALLOWED_PATHS:
             return
-        status = _current_status()
+        status = maintenance_status.current()
         if (status == maintenance_db.RUNNING
                 or _delivers_action_result(request, status)
                 or _cancels_execution(request)):

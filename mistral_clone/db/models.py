@@ -503,3 +503,24 @@ class MaintenanceStatus(Base):
                                                  nullable=False)
     changed_at: Mapped[datetime.datetime | None] = mapped_column(
         sa.DateTime)
+
+
+class WorkflowStart(Base):
+    """An execution the API has accepted (its row written RUNNING, as the
+    answer shows it) and no engine has started yet: its first tasks are
+    still to run. The API writes it in the transaction that creates the
+    execution and sends an engine a hint; the engine that starts the
+    execution deletes it in the transaction that runs the first tasks, so
+    it starts once, and an engine's sweep finds the rows whose hint was
+    lost (``engine.accepting``). ``caller`` is the request's security
+    context (``context.to_wire``), which the start runs as."""
+
+    __tablename__ = "workflow_starts"
+    __table_args__ = (
+        sa.Index("ix_workflow_starts_created_at", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        sa.DateTime, default=utcnow, nullable=False)
+    caller: Mapped[dict] = mapped_column(JsonDict, default=dict)

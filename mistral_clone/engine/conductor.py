@@ -14,7 +14,8 @@ Its parts: the loop, workflow starts and commands (here), running tasks
 (``running``), completing tasks and ending workflows (``completing``),
 pause, resume, stop, rerun, skip and timers (``controlling``).
 
-Entry points (each runs to completion before it returns): ``start_workflow``,
+Entry points (each runs to completion before it returns): ``start_workflow``
+(or ``accept_workflow`` then ``run_accepted``: ``accepting``),
 ``on_action_result``, ``on_subworkflow_done``, ``on_child_update``,
 ``pause``, ``resume``, ``stop``, ``rerun_task``, ``skip_task`` and the
 timers' ``continue_task``, ``finish_delayed_task``, ``time_out_task``,
@@ -159,8 +160,29 @@ class Conductor(RunningTasks, CompletingTasks, ControllingWorkflows):
         self.drain()
         return wf_ex
 
+    def accept_workflow(self, wf_def, wf_input: dict, description: str,
+                        params: dict, wf_ex_id: str):
+        """Create a workflow execution RUNNING without running its first
+        tasks (``accepting``: an engine runs them, ``run_accepted``)."""
+        wf_ex = self._create_workflow(wf_def, wf_input, description,
+                                      params, wf_ex_id, None, start=False)
+        self.drain()
+        return wf_ex
+
+    def run_accepted(self, wf_ex) -> None:
+        """Run the first tasks of an accepted workflow execution (to its
+        backlog when it was paused meanwhile; nothing when it ended)."""
+        self._dispatch(wf_ex, self._start_commands(wf_ex, self.spec(wf_ex)))
+        self._schedule_check(wf_ex)
+        self.drain()
+
+    def fail_workflow(self, wf_ex, msg: str) -> None:
+        """Fail a workflow execution after an unexpected error."""
+        self._fail_workflow(wf_ex, msg)
+        self.drain()
+
     def _create_workflow(self, wf_def, wf_input, description, params,
-                         wf_ex_id, parent):
+                         wf_ex_id, parent, start: bool = True):
         key, wf_spec = specs.remember(wf_def.definition)
         full_input = wf_spec.complete_input(dict(wf_input or {}))
         field_sizes.check("input", full_input)
@@ -213,8 +235,9 @@ class Conductor(RunningTasks, CompletingTasks, ControllingWorkflows):
         )
         self.store.add_workflow(wf_ex)
         self.fire(wf_ex, machines.WORKFLOW, wf_ex, machines.START)
-        self._dispatch(wf_ex, self._start_commands(wf_ex, wf_spec))
-        self._schedule_check(wf_ex)
+        if start:
+            self._dispatch(wf_ex, self._start_commands(wf_ex, wf_spec))
+            self._schedule_check(wf_ex)
         return wf_ex
 
     def _start_commands(self, wf_ex, wf_spec) -> list:

@@ -14,6 +14,7 @@ from mistral_clone import exceptions as exc
 from mistral_clone.config import CONF
 from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
+from mistral_clone.engine import accepting
 from mistral_clone.engine import aside as aside_mod
 from mistral_clone.engine import completion
 from mistral_clone.engine import conductor as conductor_mod
@@ -36,33 +37,9 @@ _expected = messaging.expected_exceptions(exc.MistralError)
 row_dict = store_mod.row_dict
 
 
-def _wf_ex_dict(session, wf_ex) -> dict:
-    session.flush()
-    return row_dict(wf_ex)
-
-
-def _callers_execution(session, ctx, wf_ex_id):
-    """The execution ``wf_ex_id`` when it is the caller's (a start by id is
-    idempotent), None when there is none; an id that another project's
-    execution holds is refused as real Mistral refuses it (400), without
-    telling anything of that execution."""
-    wf_ex = queries.workflow(session, wf_ex_id)
-    if wf_ex is None:
-        return None
-    if wf_ex.project_id != ctx.project_id:
-        raise exc.InputError(
-            "Execution id %s cannot be used: it is taken." % wf_ex_id)
-    return wf_ex
-
-
-def _as_accepted(values: dict) -> dict:
-    """A new execution as Mistral 23 answers its start: as it was created,
-    RUNNING. Mistral runs the first tasks after answering, so a workflow
-    that fails, pauses or ends within this step is still RUNNING in the
-    answer (its real state is there at the next read)."""
-    if values["state"] == states.RUNNING:
-        return values
-    return dict(values, state=states.RUNNING, state_info=None, output={})
+_wf_ex_dict = accepting.execution_dict
+_callers_execution = accepting.callers_execution
+_as_accepted = accepting.as_accepted
 
 
 def _task_ex(session, task_ex_id):
@@ -75,6 +52,15 @@ def _task_ex(session, task_ex_id):
 
 def _conductor(step) -> conductor_mod.Conductor:
     return conductor_mod.Conductor(store_mod.DbStore(step))
+
+
+def _locked_started(step, wf_ex_id):
+    """(the workflow execution, locked, its start run if it waited for
+    one; the step's conductor)."""
+    wf_ex = queries.lock_workflow(step.session, wf_ex_id)
+    conductor = _conductor(step)
+    accepting.start_first(step, conductor, wf_ex)
+    return wf_ex, conductor
 
 
 def _locked_action(session, action_ex_id):
@@ -192,34 +178,39 @@ class EngineEndpoint:
                 wf_def, wf_input or {}, description, params or {}, wf_ex_id)
             return _as_accepted(_wf_ex_dict(step.session, wf_ex))
 
+    def start_accepted(self, ctx, wf_ex_id):
+        """Run the first tasks of an execution the API accepted (a hint:
+        ``accepting``)."""
+        accepting.start_accepted(ctx, wf_ex_id)
+
     @_expected
     @_in_steps
     def pause_workflow(self, ctx, wf_ex_id):
         with step_mod.step(ctx) as step:
-            wf_ex = queries.lock_workflow(step.session, wf_ex_id)
+            wf_ex, conductor = _locked_started(step, wf_ex_id)
             if wf_ex.state != states.PAUSED:
                 if wf_ex.state != states.RUNNING:
                     raise exc.WorkflowError(
                         completion.bad_transition(wf_ex, states.PAUSED))
-                _conductor(step).pause(wf_ex)
+                conductor.pause(wf_ex)
             return _wf_ex_dict(step.session, wf_ex)
 
     @_expected
     @_in_steps
     def resume_workflow(self, ctx, wf_ex_id, env=None):
         with step_mod.step(ctx) as step:
-            wf_ex = queries.lock_workflow(step.session, wf_ex_id)
+            wf_ex, conductor = _locked_started(step, wf_ex_id)
             # Mistral 23: resuming a workflow that is not paused is a
             # silent no-op.
             if wf_ex.state == states.PAUSED:
-                _conductor(step).resume(wf_ex, env)
+                conductor.resume(wf_ex, env)
             return _wf_ex_dict(step.session, wf_ex)
 
     @_expected
     @_in_steps
     def stop_workflow(self, ctx, wf_ex_id, state, message=None):
         with step_mod.step(ctx) as step:
-            wf_ex = queries.lock_workflow(step.session, wf_ex_id)
+            wf_ex, conductor = _locked_started(step, wf_ex_id)
             # Mistral 23: cancelling a finished workflow and failing a
             # paused or finished one are silent no-ops; only SUCCESS
             # checks the transition.
@@ -227,16 +218,16 @@ class EngineEndpoint:
                 if not states.is_valid_transition(wf_ex.state, state):
                     raise exc.WorkflowError(
                         completion.bad_transition(wf_ex, state))
-                _conductor(step).stop(wf_ex, state, message)
+                conductor.stop(wf_ex, state, message)
             return _wf_ex_dict(step.session, wf_ex)
 
     @_expected
     @_in_steps
     def continue_workflow(self, ctx, wf_ex_id):
         with step_mod.step(ctx) as step:
-            wf_ex = queries.lock_workflow(step.session, wf_ex_id)
+            wf_ex, conductor = _locked_started(step, wf_ex_id)
             if wf_ex.state == states.RUNNING:
-                _conductor(step).check_completion(wf_ex)
+                conductor.check_completion(wf_ex)
 
     # -- tasks -------------------------------------------------------------
 

@@ -685,3 +685,13 @@ def cron_triggers_due_before(session, moment) -> tuple:
         sa.select(sa.func.count(), sa.func.min(
             trigger.next_execution_time)).where(
             trigger.next_execution_time < moment)).one())
+
+
+def waiting_starts(session, accepted_before, limit: int) -> list:
+    """``(execution id, caller)`` of the executions the API accepted before
+    ``accepted_before`` that no engine started yet, the oldest first."""
+    start = models.WorkflowStart
+    return session.execute(
+        sa.select(start.id, start.caller)
+        .where(start.created_at <= accepted_before)
+        .order_by(start.created_at).limit(limit)).all()

@@ -8,6 +8,7 @@ import logging
 
 from mistral_clone import config
 from mistral_clone import exceptions as exc
+from mistral_clone.engine import accepting
 from mistral_clone.engine import expiration
 from mistral_clone.engine import heartbeats
 from mistral_clone.engine import maintenance
@@ -49,6 +50,7 @@ class EngineService:
         self.checker = heartbeats.Checker()
         self.member_checker = members.Checker()
         self.sweeper = recovery.Sweeper()
+        self.start_sweeper = accepting.Sweeper()
         self.maintenance = maintenance.Driver(self.endpoint)
         self.expiration = expiration.ExpirationPolicy()
         self.scheduler_watch = scheduler_watch.SchedulerWatch()
@@ -83,6 +85,7 @@ class EngineService:
             except Exception:  # noqa: BLE001 - never block the start
                 LOG.exception("Recovery of running executions failed")
             self.sweeper.start()
+            self.start_sweeper.start()
             self.maintenance.start()
             self.expiration.start()
             self.scheduler_watch.start()
@@ -93,6 +96,7 @@ class EngineService:
         self.expiration.stop()
         self.maintenance.stop()
         self.sweeper.stop()
+        self.start_sweeper.stop()
         self.checker.stop()
         self.member_checker.stop()
         executor_heartbeats.stop()

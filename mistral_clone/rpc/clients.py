@@ -170,6 +170,11 @@ class EngineClient(_Client):
     def report_subworkflow_result(self, ctx, wf_ex_id: str) -> None:
         self._cast(ctx, "report_subworkflow_result", wf_ex_id=wf_ex_id)
 
+    def start_accepted(self, ctx, wf_ex_id: str) -> None:
+        """The API accepted execution ``wf_ex_id``: run its first
+        tasks."""
+        self._cast(ctx, "start_accepted", wf_ex_id=wf_ex_id)
+
     def continue_workflow(self, ctx, wf_ex_id: str) -> None:
         self._cast(ctx, "continue_workflow", wf_ex_id=wf_ex_id)
 

@@ -12,11 +12,14 @@ import uuid
 import oslo_messaging as messaging
 import pytest
 
+from mistral_clone.engine import accepting
 from mistral_clone.engine import service as engine_service
+from mistral_clone.executor import service as executor_service
 from mistral_clone.rpc import clients
 from mistral_clone.rpc import transport
 from tests.api.helpers import fault, post_text
 from tests.api.runtime_rows import action_ex, task_ex, wf_ex
+from tests.waiting import wait_for
 
 WF = "version: '2.0'\nwf:\n  tasks:\n    t1: {action: std.noop}\n"
 
@@ -59,77 +62,53 @@ def _id_to_retry(resp) -> str:
     return re.search(r'"id": "([0-9a-f-]{36})"', fault(resp)).group(1)
 
 
-def test_start_without_engine_answers_503_naming_the_id(app, wf):
-    resp, elapsed = _timed(app.post_json, "/v2/executions",
-                           {"workflow_name": "wf"}, status="*")
-    _assert_unavailable(resp, elapsed)
-    ex_id = _id_to_retry(resp)
-    assert fault(resp).startswith("No engine answered in time; execution "
-                                  "%s was not started yet." % ex_id)
-    assert app.get("/v2/executions").json["executions"] == []
-
-
-def test_retry_with_the_id_once_an_engine_listens_gives_one_execution(
-        app, wf):
-    first = app.post_json("/v2/executions", {"workflow_name": "wf"},
-                          status=503)
-    ex_id = _id_to_retry(first)
-    engine = engine_service.start(recover=False)
-    try:
-        retried = app.post_json("/v2/executions",
-                                {"id": ex_id, "workflow_name": "wf"},
-                                status=201)
-        again = app.post_json("/v2/executions",
-                              {"id": ex_id, "workflow_name": "wf"},
-                              status=201)
-    finally:
-        engine.stop()
-    assert retried.json["id"] == again.json["id"] == ex_id
-    listed = app.get("/v2/executions").json["executions"]
-    assert [e["id"] for e in listed] == [ex_id]
-
-
-class LateEngine:
-    """Commits the execution it is asked to start, then answers only
-    after the API stopped waiting."""
-
-    target = messaging.Target(version="1.0")
-
-    def __init__(self):
-        self.release = threading.Event()
-        self.starts = []
-
-    def start_workflow(self, ctx, wf_identifier, wf_ex_id=None, **kwargs):
-        self.starts.append(wf_ex_id)
-        if len(self.starts) == 1:
-            wf_ex(id=wf_ex_id, workflow_name=wf_identifier, state="RUNNING",
-                  description=kwargs.get("description") or "")
-        self.release.wait(QUICK_S)
-        return {}
-
-
-@pytest.fixture
-def late_engine(conf, no_engine):
-    endpoint = LateEngine()
-    server = transport.get_server(conf.engine.topic, "late", [endpoint])
-    server.start()
-    yield endpoint
-    endpoint.release.set()
-    server.stop()
-    server.wait()
-
-
-def test_start_answered_late_is_read_from_the_database(app, wf,
-                                                       late_engine):
+def test_start_without_engine_is_accepted_and_run_once_one_comes(app, wf):
     resp, elapsed = _timed(app.post_json, "/v2/executions",
                            {"workflow_name": "wf", "description": "d"},
                            status=201)
     assert elapsed < QUICK_S
-    assert late_engine.starts == [resp.json["id"]]
-    got = app.get("/v2/executions/%s" % resp.json["id"]).json
-    assert resp.json == {k: v for k, v in got.items()
-                         if k != "published_global"}
     assert resp.json["state"] == "RUNNING" and resp.json["description"] == "d"
+    ex_id = resp.json["id"]
+    again = app.post_json("/v2/executions",
+                          {"id": ex_id, "workflow_name": "wf"}, status=201)
+    assert again.json == resp.json
+    assert app.get("/v2/tasks").json["tasks"] == []
+    # The hint went to nobody; the engine's sweep finds the execution.
+    started = [engine_service.start(recover=False),
+               executor_service.start(), accepting.Sweeper().start()]
+    try:
+        wait_for(lambda: app.get("/v2/executions/%s" % ex_id)
+                 .json["state"] == "SUCCESS", timeout=QUICK_S)
+    finally:
+        for service in reversed(started):
+            service.stop()
+    listed = app.get("/v2/executions").json["executions"]
+    assert [e["id"] for e in listed] == [ex_id]
+    tasks = app.get("/v2/tasks").json["tasks"]
+    assert [(t["name"], t["state"]) for t in tasks] == [("t1", "SUCCESS")]
+
+
+def test_pause_and_resume_before_the_start_run_its_tasks(app, no_engine,
+                                                         monkeypatch):
+    """The hint is lost and no sweep runs: the pause starts it first, so
+    the resume does not find a workflow with nothing run and call it
+    done."""
+    monkeypatch.setattr(accepting, "hint", lambda ctx, wf_ex_ids: None)
+    post_text(app, "/v2/workflows", WF.replace("wf:", "waits:").replace(
+        "std.noop", "std.async_noop"), status=201)
+    ex_id = app.post_json("/v2/executions", {"workflow_name": "waits"},
+                          status=201).json["id"]
+    started = [engine_service.start(recover=False), executor_service.start()]
+    try:
+        for state in ("PAUSED", "RUNNING"):
+            assert app.put_json("/v2/executions/%s" % ex_id,
+                                {"state": state}).json["state"] == state
+        tasks = wait_for(lambda: app.get("/v2/tasks").json["tasks"])
+    finally:
+        for service in reversed(started):
+            service.stop()
+    assert [(t["name"], t["state"]) for t in tasks] == [("t1", "RUNNING")]
+    assert app.get("/v2/executions/%s" % ex_id).json["state"] == "RUNNING"
 
 
 def test_state_change_without_engine_answers_503(app, no_engine):

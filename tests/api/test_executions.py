@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from mistral_clone import exceptions as exc
 from tests.api.helpers import fault, post_text
 from tests.api.runtime_rows import action_ex, at, task_ex, wf_ex
+from tests.waiting import wait_for
 
 WF = """
 version: '2.0'
@@ -27,24 +27,14 @@ def wf_id(app):
     return post_text(app, "/v2/workflows", WF).json["workflows"][0]["id"]
 
 
-_START_KEYS = ("args", "wf_ex_id", "wf_input", "description")
-
-
-def _started(kw):
-    """What the engine answers: the execution it created."""
-    return {"id": kw.get("wf_ex_id") or UUID, "workflow_name": "wf",
-            "workflow_id": "wid", "workflow_namespace": kw["args"][1],
-            "state": "RUNNING", "input": kw["wf_input"],
-            "params": {k: v for k, v in kw.items() if k not in _START_KEYS},
-            "output": {}, "tags": [], "description": kw["description"],
-            "task_execution_id": None, "root_execution_id": None,
-            "state_info": None, "project_id": "<default-project>",
-            "created_at": at(0), "updated_at": None}
-
-
 def _start(app, engine, body, status=201):
-    engine.answers["start_workflow"] = _started
-    return app.post_json("/v2/executions", body, status=status)
+    """POST the start; the API writes the execution and hints an engine
+    (recorded by ``engine``) to run its first tasks."""
+    resp = app.post_json("/v2/executions", body, status=status)
+    # The hint leaves after the answer.
+    wait_for(lambda: engine.calls)
+    assert engine.calls == [("start_accepted", {"args": (resp.json["id"],)})]
+    return resp
 
 
 # Reads.
@@ -151,27 +141,33 @@ def test_other_projects_execution_is_not_found(app):
 
 # Create.
 
-def test_create_by_name_calls_the_engine(app, engine, wf_id):
+def test_create_by_name_stores_it_running_and_hints_an_engine(app, engine,
+                                                              wf_id):
     resp = _start(app, engine, {"workflow_name": "wf", "input": {"a": 2},
                                 "description": "d",
                                 "params": {"env": {"x": 1}}})
-    method, kwargs = engine.calls[-1]
-    assert method == "start_workflow"
-    assert kwargs["args"] == ("wf", "")
-    assert kwargs["wf_input"] == {"a": 2}
-    assert kwargs["description"] == "d"
-    assert kwargs["env"] == {"x": 1}
+    assert resp.json["workflow_id"] == wf_id
     assert resp.json["input"] == '{"a": 2}'
+    assert json.loads(resp.json["params"]) == {"env": {"x": 1},
+                                               "namespace": ""}
+    assert resp.json["description"] == "d"
     assert resp.json["state"] == "RUNNING"
+    assert resp.json["output"] == "{}"
+    got = app.get("/v2/executions/%s" % resp.json["id"]).json
+    assert resp.json == {k: v for k, v in got.items()
+                         if k != "published_global"}
 
 
 def test_create_accepts_json_text_input_and_params(app, engine, wf_id):
-    _start(app, engine, {"workflow_id": wf_id, "input": '{"a": 3}',
-                         "params": '{"task_name": "t1"}'})
-    method, kwargs = engine.calls[-1]
-    assert kwargs["args"] == (wf_id, "")
-    assert kwargs["wf_input"] == {"a": 3}
-    assert kwargs["task_name"] == "t1"
+    resp = _start(app, engine, {"workflow_id": wf_id, "input": '{"a": 3}',
+                                "params": '{"task_name": "t1"}'})
+    assert resp.json["input"] == '{"a": 3}'
+    assert json.loads(resp.json["params"])["task_name"] == "t1"
+
+
+def test_create_completes_the_input_with_its_defaults(app, engine, wf_id):
+    resp = _start(app, engine, {"workflow_id": wf_id})
+    assert resp.json["input"] == '{"a": 1}'
 
 
 @pytest.mark.parametrize("body, status, message", [
@@ -203,8 +199,9 @@ def test_create_errors(app, engine, wf_id, body, status, message):
 
 def test_create_with_named_environment(app, engine, wf_id):
     app.post_json("/v2/environments", {"name": "e1", "variables": {"v": 1}})
-    _start(app, engine, {"workflow_name": "wf", "params": {"env": "e1"}})
-    assert engine.calls[-1][1]["env"] == "e1"
+    resp = _start(app, engine, {"workflow_name": "wf",
+                                "params": {"env": "e1"}})
+    assert json.loads(resp.json["params"])["env"] == {"v": 1}
 
 
 def test_create_with_known_id_returns_the_execution(app, engine, wf_id):
@@ -217,33 +214,46 @@ def test_create_with_known_id_returns_the_execution(app, engine, wf_id):
     assert engine.calls == []
 
 
-def test_create_with_new_id_passes_it_to_the_engine(app, engine, wf_id):
-    _start(app, engine, {"id": UUID, "workflow_name": "wf"})
-    assert engine.calls[-1][1]["wf_ex_id"] == UUID
+def test_create_with_new_id_gives_it_to_the_execution(app, engine, wf_id):
+    assert _start(app, engine, {"id": UUID,
+                                "workflow_name": "wf"}).json["id"] == UUID
+    again = app.post_json("/v2/executions", {"id": UUID,
+                                             "workflow_name": "wf"})
+    assert again.json["id"] == UUID and len(engine.calls) == 1
+
+
+def test_another_projects_id_is_refused(app, engine, wf_id):
+    wf_ex(id=UUID, project_id="other")
+    resp = app.post_json("/v2/executions", {"id": UUID,
+                                            "workflow_name": "wf"},
+                         status=400)
+    assert fault(resp) == "Execution id %s cannot be used: it is taken." \
+        % UUID
+    assert engine.calls == []
 
 
 def test_replay_copies_the_source(app, engine, wf_id):
     source = wf_ex(workflow_name="wf", workflow_id=wf_id,
-                   input={"a": 4, "b": 1},
+                   input={"a": 4},
                    params={"env": {"k": "v"}, "namespace": ""},
                    description="orig")
-    _start(app, engine, {"source_execution_id": source.id,
-                         "input": {"a": 7}})
-    kwargs = engine.calls[-1][1]
-    assert kwargs["args"] == (wf_id, "")
-    assert kwargs["wf_input"] == {"a": 7, "b": 1}
-    assert kwargs["env"] == {"k": "v"}
-    assert kwargs["description"] == \
+    resp = _start(app, engine, {"source_execution_id": source.id,
+                                "input": {"a": 7}})
+    assert resp.json["workflow_id"] == wf_id
+    assert json.loads(resp.json["input"]) == {"a": 7}
+    assert json.loads(resp.json["params"])["env"] == {"k": "v"}
+    assert resp.json["description"] == \
         "Based on the execution '%s'" % source.id
 
 
-def test_engine_errors_are_rendered(app, engine, wf_id):
-    engine.error = exc.InputError("Invalid input [name=wf, "
-                                  "class=DirectWorkflowSpec, "
-                                  "unexpected=['zz']]")
+def test_input_errors_are_found_before_anything_is_written(app, engine,
+                                                           wf_id):
     resp = app.post_json("/v2/executions", {"workflow_name": "wf",
                                             "input": {"zz": 1}}, status=400)
-    assert fault(resp).startswith("Invalid input [name=wf")
+    assert fault(resp) == ("Invalid input [name=wf, class=DirectWorkflowSpec, "
+                           "unexpected=['zz']]")
+    assert engine.calls == []
+    assert app.get("/v2/executions").json["executions"] == []
 
 
 # Update.

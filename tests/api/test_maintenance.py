@@ -4,8 +4,10 @@ is not RUNNING (except the paths and requests Mistral lets through)."""
 
 import json
 
+from mistral_clone.api import maintenance_status
 from mistral_clone.db import maintenance as maintenance_db
 from mistral_clone.db import session as db_session
+from tests.waiting import wait_for
 
 WF = """---
 version: '2.0'
@@ -23,9 +25,12 @@ def _put(app, body, status=200):
 
 
 def _set_status(status):
+    """As an engine or another API process changes it: this API sees it
+    within ``maintenance_status.MAX_AGE_S`` (at once, here)."""
     with db_session.transaction() as session:
         row = maintenance_db.lock(session)
         maintenance_db.move(session, row.status, status)
+    maintenance_status.forget()
 
 
 def test_get_starts_running(app):
@@ -117,3 +122,23 @@ def test_cancel_passes_while_paused(app):
             headers={"Content-Type": "application/json"}, status=404)
     app.put("/v2/executions/nope", json.dumps({"state": "PAUSED"}),
             headers={"Content-Type": "application/json"}, status=423)
+
+
+def test_a_change_made_elsewhere_is_seen_within_the_cache_age(app):
+    def pause_refused() -> bool:
+        # 404 (the execution does not exist) while RUNNING, 423 after.
+        return app.put("/v2/executions/nope",
+                       json.dumps({"state": "PAUSED"}),
+                       headers={"Content-Type": "application/json"},
+                       status="*").status_int == 423
+
+    assert not pause_refused()
+    # Another process (an engine, another API) changes the mode: this API
+    # reads the database again at most MAX_AGE_S later.
+    with db_session.transaction() as session:
+        maintenance_db.move(session, maintenance_db.lock(session).status,
+                            "PAUSED")
+    wait_for(pause_refused, timeout=10 * maintenance_status.MAX_AGE_S)
+    # A change through this API is seen at once.
+    assert _put(app, {"status": "RUNNING"}).json == {"status": "RUNNING"}
+    assert not pause_refused()

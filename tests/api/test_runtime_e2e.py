@@ -189,3 +189,20 @@ def test_run_action_directly(services):
     resp = app.post_json("/v2/action_executions", {"name": "nope.x"},
                          status=400)
     assert "nope.x" in resp.json["faultstring"]
+
+
+def test_a_first_task_that_fails_at_once_answers_running_then_error(
+        services):
+    """As Mistral 23: the start is answered before the first task runs."""
+    app = services
+    post_text(app, "/v2/workflows", "version: '2.0'\nbad_first:\n  tasks:\n"
+              "    t1:\n      action: std.echo output=<% $.nope %>\n",
+              status=201)
+    ex = start(app, {"workflow_name": "bad_first"})
+    assert (ex["state"], ex["state_info"], ex["output"]) == \
+        ("RUNNING", None, "{}")
+    done = wait_execution(app, ex["id"])
+    assert done["state"] == "ERROR"
+    assert done["state_info"].startswith(
+        "Failed to run task [error=Can not evaluate YAQL expression "
+        "[expression=$.nope, error='nope'], wf=bad_first, task=t1]")

@@ -59,7 +59,7 @@ def test_with_items_definition(source, key):
 def test_parse_only_accepts_letters_and_names():
     assert run.parse_only("a,with_items,a") == ["linear", "with_items"]
     assert run.parse_only(None) == ["linear", "parallel", "subworkflows",
-                                    "with_items"]
+                                    "with_items", "starts", "burst"]
     with pytest.raises(SystemExit):
         run.parse_only("z")
 

@@ -15,6 +15,7 @@ import wsmeext.pecan as wsme_pecan
 
 from mistral_clone.api import errors
 from mistral_clone.api import hooks
+from mistral_clone.api import maintenance_status
 from mistral_clone.api import policy
 from mistral_clone.services import maintenance as maintenance_service
 
@@ -33,5 +34,8 @@ class MaintenanceController(rest.RestController):
     def put(self, new_maintenance_status):
         # (The argument's name is in WSME's messages, as in Mistral.)
         policy.enforce("maintenance:update", hooks.request_context())
-        return Maintenance(status=maintenance_service.change_mode(
-            new_maintenance_status.status))
+        try:
+            return Maintenance(status=maintenance_service.change_mode(
+                new_maintenance_status.status))
+        finally:
+            maintenance_status.forget()

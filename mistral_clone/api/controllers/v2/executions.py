@@ -97,13 +97,13 @@ class ExecutionsController(rest.RestController):
                 "Workflow ID or workflow name must be provided. Workflow ID "
                 "is recommended.")
         namespace = values.get("workflow_namespace") or ""
-        wf_service.get_workflow(ctx, identifier, namespace)
+        wf_def = wf_service.get_workflow(ctx, identifier, namespace)
         params = dict(values.get("params") or {})
         check_params(ctx, params)
         result = engine_calls.start_workflow(
-            ctx, ex_id or engine_calls.new_execution_id(), identifier,
-            namespace, values.get("input") or {},
-            values.get("description") or "", params)
+            ctx, ex_id or engine_calls.new_execution_id(), wf_def,
+            values.get("input") or {}, values.get("description") or "",
+            params)
         return res.Execution.from_values(result)
 
     @wsme_pecan.wsexpose(res.Execution, wtypes.text, body=res.Execution)
