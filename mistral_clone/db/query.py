@@ -141,16 +141,23 @@ def apply_filter(stmt, model, flt: Filter):
     return stmt.where(comparators[flt.op])
 
 
-def _bound_first_key(stmt, column, direction, value):
-    """Every row after the marker has its first sort key at or past the
-    marker's: saying so in a plain comparison lets the database start an
-    index scan at the marker, where the OR of the keyset alone would be
-    read from the list's beginning (a page deep in a big table would cost
-    all the rows before it)."""
-    if value is None:
+def _bound_leading_keys(stmt, columns, dirs, values):
+    """Every row after the marker has its leading sort keys (those sorted
+    in the first key's direction, up to the first NULL) at or past the
+    marker's: saying so in one row-value comparison lets the database
+    start an index scan at the marker, where the OR of the keyset alone
+    would be read from the list's beginning (a page deep in a big table
+    would cost all the rows before it)."""
+    prefix = []
+    for column, direction, value in zip(columns, dirs, values):
+        if direction != dirs[0] or value is None:
+            break
+        prefix.append((column, value))
+    if not prefix:
         return stmt
-    return stmt.where(column >= value if direction == "asc"
-                      else column <= value)
+    left = sa.tuple_(*[column for column, _ in prefix])
+    right = sa.tuple_(*[value for _, value in prefix])
+    return stmt.where(left >= right if dirs[0] == "asc" else left <= right)
 
 
 def paginate(stmt, model, spec: ListSpec, marker_row=None):
@@ -182,8 +189,8 @@ def paginate(stmt, model, spec: ListSpec, marker_row=None):
                 alternatives.append(sa.and_(*equal_before, after))
         stmt = stmt.where(sa.or_(*alternatives)) if alternatives else \
             stmt.where(sa.false())
-        stmt = _bound_first_key(stmt, columns[0], dirs[0],
-                                getattr(marker_row, keys[0]))
+        stmt = _bound_leading_keys(
+            stmt, columns, dirs, [getattr(marker_row, k) for k in keys])
     if spec.limit:
         stmt = stmt.limit(spec.limit)
     return stmt, keys, dirs
