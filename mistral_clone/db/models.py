@@ -190,6 +190,11 @@ class WorkflowExecution(_Common, Base):
         sa.Index("ix_wf_ex_public", "project_id",
                  postgresql_where=sa.text("scope = 'public'"),
                  sqlite_where=sa.text("scope = 'public'")),
+        # The params filter (equality on the JSON text): hash on
+        # PostgreSQL (a B-tree refuses texts over ~2.7 KB), a prefix on
+        # MySQL (which indexes no whole TEXT).
+        sa.Index("ix_wf_ex_params", "params", postgresql_using="hash",
+                 mysql_length=255),
     )
 
     workflow_name: Mapped[str] = mapped_column(sa.String(255))
