@@ -37,9 +37,26 @@ def expired(ignored_states, updated_before: datetime.datetime):
 
 
 def superfluous(ignored_states, keep: int):
-    return (_deletable(ignored_states)
+    """All but the latest updated ``keep``, or None when there are no more
+    than ``keep``.
+
+    The ``keep``-th latest is found once (an OFFSET over ``keep`` rows);
+    the statement then picks what is older than it, from the oldest, so
+    each batch reads only its own rows. (An OFFSET in every batch would
+    read ``keep`` rows per batch: seconds each with a million kept.)"""
+    with db_session.read_only() as session:
+        cutoff = session.execute(
+            _deletable(ignored_states).with_only_columns(
+                WfEx.updated_at, WfEx.id)
             .order_by(WfEx.updated_at.desc(), WfEx.id.desc())
-            .offset(keep))
+            .offset(keep - 1).limit(1)).first()
+    if cutoff is None or cutoff.updated_at is None:
+        return None
+    return (_deletable(ignored_states)
+            .where(sa.or_(WfEx.updated_at < cutoff.updated_at,
+                          sa.and_(WfEx.updated_at == cutoff.updated_at,
+                                  WfEx.id < cutoff.id)))
+            .order_by(WfEx.updated_at, WfEx.id))
 
 
 def delete_batch(stmt, batch_size: int) -> int:

@@ -17,9 +17,12 @@ def alembic_config():
 
 
 def _with_connection(fn, *args, **kwargs):
+    """Alembic begins and commits the transaction itself (env.py), so a
+    migration may step out of it (``autocommit_block``: PostgreSQL's
+    ``CREATE INDEX CONCURRENTLY``)."""
     from mistral_clone.db import session
     cfg = alembic_config()
-    with session.get_engine().begin() as conn:
+    with session.get_engine().connect() as conn:
         cfg.attributes["connection"] = conn
         return fn(cfg, *args, **kwargs)
 

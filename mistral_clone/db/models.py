@@ -205,6 +205,22 @@ class WorkflowExecution(_Common, Base):
         sa.Index("ix_wf_ex_root_execution_id", "root_execution_id"),
         sa.Index("ix_wf_ex_task_execution_id", "task_execution_id"),
         sa.Index("ix_wf_ex_updated_at", "updated_at"),
+        # A page of one workflow's or one state's executions (migration 016).
+        sa.Index("ix_wf_ex_project_wf_name_created", "project_id",
+                 "workflow_name", "created_at", "id"),
+        sa.Index("ix_wf_ex_project_wf_id_created", "project_id",
+                 "workflow_id", "created_at", "id"),
+        sa.Index("ix_wf_ex_project_state_created", "project_id", "state",
+                 "created_at", "id"),
+        sa.Index("ix_wf_ex_created_at", "created_at", "id"),
+        sa.Index("ix_wf_ex_public", "project_id",
+                 postgresql_where=sa.text("scope = 'public'"),
+                 sqlite_where=sa.text("scope = 'public'")),
+        # The params filter (equality on the JSON text): hash on
+        # PostgreSQL (a B-tree refuses texts over ~2.7 KB), a prefix on
+        # MySQL (which indexes no whole TEXT).
+        sa.Index("ix_wf_ex_params", "params", postgresql_using="hash",
+                 mysql_length=255),
     )
 
     workflow_name: Mapped[str] = mapped_column(sa.String(255))

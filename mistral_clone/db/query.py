@@ -52,6 +52,20 @@ def guard(stmt, model, ctx, all_projects=False, include_public=True):
     return stmt.where(sa.or_(*visible) if len(visible) > 1 else own)
 
 
+def public_rows_of_others(session, model, ctx) -> bool:
+    """Whether any public row of another project exists: when none does
+    (executions are always private), the guard can be the project alone,
+    which an index on (project_id, sort keys) serves; ``project_id = x OR
+    scope = 'public'`` would make the database read and sort every row of
+    the project for a page."""
+    if ctx is None or not hasattr(model, "scope"):
+        return False
+    stmt = (sa.select(model.id)
+            .where(model.scope == "public", model.project_id != ctx.project_id)
+            .limit(1))
+    return session.execute(stmt).first() is not None
+
+
 # Filter values that mean NULL in a column of dates, numbers or booleans
 # (Mistral answers 500 there); in a text column they are the words.
 _NULL_WORDS = ("null", "None")
@@ -136,6 +150,25 @@ def apply_filter(stmt, model, flt: Filter):
     return stmt.where(comparators[flt.op])
 
 
+def _bound_leading_keys(stmt, columns, dirs, values):
+    """Every row after the marker has its leading sort keys (those sorted
+    in the first key's direction, up to the first NULL) at or past the
+    marker's: saying so in one row-value comparison lets the database
+    start an index scan at the marker, where the OR of the keyset alone
+    would be read from the list's beginning (a page deep in a big table
+    would cost all the rows before it)."""
+    prefix = []
+    for column, direction, value in zip(columns, dirs, values):
+        if direction != dirs[0] or value is None:
+            break
+        prefix.append((column, value))
+    if not prefix:
+        return stmt
+    left = sa.tuple_(*[column for column, _ in prefix])
+    right = sa.tuple_(*[value for _, value in prefix])
+    return stmt.where(left >= right if dirs[0] == "asc" else left <= right)
+
+
 def paginate(stmt, model, spec: ListSpec, marker_row=None):
     keys = list(spec.sort_keys)
     dirs = list(spec.sort_dirs)
@@ -165,6 +198,8 @@ def paginate(stmt, model, spec: ListSpec, marker_row=None):
                 alternatives.append(sa.and_(*equal_before, after))
         stmt = stmt.where(sa.or_(*alternatives)) if alternatives else \
             stmt.where(sa.false())
+        stmt = _bound_leading_keys(
+            stmt, columns, dirs, [getattr(marker_row, k) for k in keys])
     if spec.limit:
         stmt = stmt.limit(spec.limit)
     return stmt, keys, dirs

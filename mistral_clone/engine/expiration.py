@@ -40,27 +40,33 @@ def check_config(conf=None) -> None:
                 % (state, ", ".join(expired_db.FINISHED_STATES)))
 
 
+def _drain(stmt, batch_size: int) -> int:
+    """Delete batches of what ``stmt`` selects until a batch is short."""
+    deleted = 0
+    while True:
+        count = expired_db.delete_batch(stmt, batch_size)
+        deleted += count
+        if count < batch_size:
+            return deleted
+
+
 def run_once(conf=None, now: Optional[datetime.datetime] = None) -> int:
     """One pass of both rules until nothing is left; returns how many
     top-level executions were deleted."""
     policy = (conf or config.CONF).execution_expiration_policy
     batch_size = policy.batch_size or DEFAULT_BATCH
-    rules = []
+    deleted = 0
     if policy.older_than and policy.older_than >= 1:
-        rules.append(expired_db.expired(
+        deleted += _drain(expired_db.expired(
             policy.ignored_states, (now or models.utcnow())
-            - datetime.timedelta(minutes=policy.older_than)))
+            - datetime.timedelta(minutes=policy.older_than)), batch_size)
     if policy.max_finished_executions and \
             policy.max_finished_executions >= 1:
-        rules.append(expired_db.superfluous(
-            policy.ignored_states, policy.max_finished_executions))
-    deleted = 0
-    for stmt in rules:
-        while True:
-            count = expired_db.delete_batch(stmt, batch_size)
-            deleted += count
-            if count < batch_size:
-                break
+        # Counted after the age rule: what it deleted is no longer kept.
+        stmt = expired_db.superfluous(policy.ignored_states,
+                                      policy.max_finished_executions)
+        if stmt is not None:
+            deleted += _drain(stmt, batch_size)
     if deleted:
         LOG.info("Expiration policy: %d finished execution(s) deleted",
                  deleted)

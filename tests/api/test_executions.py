@@ -134,6 +134,37 @@ def test_all_projects_for_admin(app, admin_headers):
     assert [e["project_id"] for e in listed] == ["other"]
 
 
+def test_a_public_execution_of_another_project_is_listed(app):
+    """The list guards by the project alone only while no other project
+    has a public execution; once one has, it is listed, as in Mistral."""
+    own = wf_ex(created_at=at(1))
+    wf_ex(project_id="other", created_at=at(2))
+    assert [e["id"] for e in app.get("/v2/executions").json[
+        "executions"]] == [own.id]
+    public = wf_ex(project_id="other", scope="public", created_at=at(3))
+    assert [e["id"] for e in app.get("/v2/executions").json[
+        "executions"]] == [own.id, public.id]
+
+
+@pytest.mark.parametrize("sort", [
+    "", "&sort_dirs=desc", "&sort_keys=workflow_name,created_at",
+    "&sort_keys=workflow_name,created_at&sort_dirs=asc,desc",
+    "&sort_keys=state,workflow_name&sort_dirs=desc,desc"])
+def test_pages_by_marker_follow_one_long_page(app, sort):
+    """Pages reached through ``next`` (markers with several sort keys,
+    ties, both directions) are the long page cut in pieces."""
+    for n in range(12):
+        wf_ex(workflow_name="wf%d" % (n % 3),
+              state=("SUCCESS", "ERROR")[n % 2], created_at=at(n // 2))
+    whole = app.get("/v2/executions?limit=12&fields=id" + sort).json
+    ids, link = [], "/v2/executions?limit=5&fields=id" + sort
+    while link:
+        page = app.get(link.replace("http://localhost", "")).json
+        ids += [e["id"] for e in page["executions"]]
+        link = page.get("next")
+    assert ids == [e["id"] for e in whole["executions"]]
+
+
 def test_other_projects_execution_is_not_found(app):
     ex = wf_ex(project_id="other")
     app.get("/v2/executions/%s" % ex.id, status=404)
