@@ -30,7 +30,7 @@ def _migrate(url):
     config.parse_args([])
     engine = session.create_engine(url)
     try:
-        with engine.begin() as conn:
+        with engine.connect() as conn:  # alembic begins and commits
             cfg = migration.alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")

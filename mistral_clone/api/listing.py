@@ -149,8 +149,11 @@ def fetch_page(model, spec, ctx, to_values, marker_not_found,
         if base_stmt is None and "definition" in sa.inspect(model).attrs:
             # Lists show the definition: one query, not one per row.
             stmt = stmt.options(sa_orm.undefer(model.definition))
-        include_public = include_public and not spec.all_projects and \
-            dbq.public_rows_of_others(session, model, ctx)
+        # Shareable rows (workflows) keep the whole guard: what was shared
+        # with the caller is in its OR too.
+        include_public = include_public and not spec.all_projects and (
+            getattr(model, "shared_as", None) is not None
+            or dbq.public_rows_of_others(session, model, ctx))
         stmt = dbq.guard(stmt, model, ctx, spec.all_projects, include_public)
         for flt in spec.filters:
             stmt = dbq.apply_filter(stmt, model, flt)
