@@ -166,4 +166,9 @@ def _start_action(ctx, action_name, action_input, description, namespace,
             return values
         step.session.add(row)
         step.session.flush()
-        return store_mod.row_dict(row)
+        values = store_mod.row_dict(row)
+        # Mistral answers this one with its record's own time, not read
+        # back: ISO, microseconds zero ("2026-12-07T11:46:37.000000").
+        values["created_at"] = row.created_at.replace(
+            microsecond=0).isoformat(timespec="microseconds")
+        return values

@@ -3,6 +3,7 @@
 executor."""
 
 import json
+import re
 
 import pytest
 
@@ -101,6 +102,12 @@ def test_an_action_run_directly_answers_as_mistral(services):  # noqa: F811
         assert (body["state"], body["tags"], body["accepted"],
                 body["updated_at"], body["description"]) == \
             ("SUCCESS", None, False, None, None)
+    # Mistral's answer has the time of its record, ISO; read back, the
+    # usual form.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000",
+                        synced["created_at"]), synced["created_at"]
+    assert stored["created_at"] == synced["created_at"][:19].replace(
+        "T", " ")
     described = _run(app, {"name": "std.echo", "input": {"output": 1},
                            "description": "d",
                            "params": {"run_sync": True, "save_result": True}})
