@@ -73,7 +73,11 @@ class CompletingTasks:
         value = result.get("error") if state == states.ERROR \
             else result.get("data")
         try:
+            # Mistral 23 applies an ad-hoc action's output to a task's
+            # action only: run alone (POST /v2/action_executions) it
+            # answers with the base action's result.
             if state == states.SUCCESS and \
+                    action_ex.task_execution_id is not None and \
                     (action_ex.runtime_context or {}).get("adhoc"):
                 resolved = self.store.resolve_action(
                     action_ex.name, action_ex.workflow_namespace,

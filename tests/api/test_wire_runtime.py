@@ -36,6 +36,13 @@ wr_adhoc:
   input:
     - a: 5
     - b: 7
+wr_adhoc_out:
+  base: std.echo
+  base-input:
+    output: <% $.x %>
+  input:
+    - x
+  output: <% $ + 100 %>
 """
 
 
@@ -233,3 +240,32 @@ def test_a_delivered_result_answers_with_null_tags(services):  # noqa: F811
         answer = app.put_json("/v2/action_executions/%s" % saved["id"],
                               body).json
         assert (answer["state"], answer["tags"]) == (body["state"], None)
+
+
+OUTPUT_IN_A_TASK = """
+version: '2.0'
+wr_uses_adhoc_out:
+  tasks:
+    t1:
+      action: wr_adhoc_out x=1
+      publish:
+        got: <% task().result %>
+"""
+
+
+def test_an_adhoc_output_applies_in_a_task_not_to_a_run_alone(services):  # noqa: F811
+    app = services
+    _define(app)
+    # Mistral 23 answers a run alone with the base action's result.
+    for params in ({"run_sync": True}, {"run_sync": True,
+                                        "save_result": True}, {}):
+        answer = _run(app, {"name": "wr_adhoc_out", "input": {"x": 1},
+                            "params": params})
+        assert (answer["state"], answer["output"]) == \
+            ("SUCCESS", '{"result": 1}'), params
+    post_text(app, "/v2/workflows", OUTPUT_IN_A_TASK, status=201)
+    ex = start(app, {"workflow_name": "wr_uses_adhoc_out"})
+    done = wait_execution(app, ex["id"])
+    assert done["state"] == "SUCCESS", done["state_info"]
+    [task] = app.get("/v2/executions/%s/tasks" % ex["id"]).json["tasks"]
+    assert json.loads(task["published"]) == {"got": 101}
