@@ -219,4 +219,9 @@ class Trusts:
             service_catalog=catalog,
             expires_at=access.expires.isoformat() if access.expires
             else None,
-            user_name=access.username, project_name=access.project_name)
+            user_name=access.username, project_name=access.project_name,
+            user_domain_id=access.user_domain_id,
+            user_domain_name=access.user_domain_name,
+            project_domain_id=access.project_domain_id,
+            project_domain_name=access.project_domain_name,
+            auth_cacert=group.cafile, trust_id=trust_id)

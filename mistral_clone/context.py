@@ -16,15 +16,34 @@ DEFAULT_PROJECT_ID = "<default-project>"
 
 # What a context built with auth on carries beyond oslo.context's fields;
 # None with auth off, and then left out of messages.
-KEYSTONE_FIELDS = ("auth_uri", "service_catalog", "expires_at",
-                   "region_name", "user_name", "project_name")
+KEYSTONE_FIELDS = ("auth_uri", "auth_cacert", "service_catalog",
+                   "expires_at", "region_name", "user_name", "project_name",
+                   "domain_id", "domain_name", "user_domain_id",
+                   "user_domain_name", "project_domain_id",
+                   "project_domain_name", "trust_id")
+
+# The fields Mistral 23 adds to oslo.context's in ``$.openstack``, in its
+# order (``is_trust_scoped`` follows from ``trust_id``; this service never
+# redelivers a context nor runs against a target cloud).
+_MISTRAL_FIELDS = ("user_name", "project_name", "domain_name",
+                   "user_domain_name", "project_domain_name", "auth_uri",
+                   "auth_cacert", "insecure", "service_catalog",
+                   "region_name", "is_trust_scoped", "redelivered",
+                   "expires_at", "trust_id", "is_target",
+                   "root_execution_id")
 
 
 class RequestContext(oslo_context.RequestContext):
     """oslo.context's context plus Mistral's defaults."""
 
+    insecure = False
+    redelivered = False
+    is_target = False
+    root_execution_id = None
+
     def __init__(self, project_id=None, auth_uri=None, service_catalog=None,
-                 expires_at=None, region_name=None, **kwargs):
+                 expires_at=None, region_name=None, auth_cacert=None,
+                 trust_id=None, **kwargs):
         kwargs.setdefault("project_id", project_id or DEFAULT_PROJECT_ID)
         super().__init__(**kwargs)
         if not self.project_id:
@@ -33,11 +52,19 @@ class RequestContext(oslo_context.RequestContext):
         self.service_catalog = service_catalog
         self.expires_at = expires_at
         self.region_name = region_name
+        self.auth_cacert = auth_cacert
+        self.trust_id = trust_id
+
+    @property
+    def is_trust_scoped(self) -> bool:
+        return self.trust_id is not None
 
     @classmethod
-    def from_headers(cls, environ, auth_enable, auth_uri=None):
+    def from_headers(cls, environ, auth_enable, auth_uri=None,
+                     auth_cacert=None):
         """The context of a request; ``auth_uri`` is Keystone's public
-        address, with auth on."""
+        address and ``auth_cacert`` the CA file of ``[keystone_authtoken]``,
+        with auth on."""
         if not auth_enable:
             ctx = cls.from_environ(environ)
             ctx.project_id = DEFAULT_PROJECT_ID
@@ -45,7 +72,7 @@ class RequestContext(oslo_context.RequestContext):
             token = (environ.get("keystone.token_info") or {}).get(
                 "token") or {}
             ctx = cls.from_environ(
-                environ, auth_uri=auth_uri,
+                environ, auth_uri=auth_uri, auth_cacert=auth_cacert,
                 service_catalog=token.get("catalog"),
                 expires_at=token.get("expires_at"),
                 region_name=environ.get("HTTP_X_REGION_NAME"))
@@ -56,8 +83,7 @@ class RequestContext(oslo_context.RequestContext):
         """oslo.context's fields and Mistral's (``$.openstack`` shows them,
         the token and catalog masked)."""
         values = super().to_dict()
-        for name in ("auth_uri", "service_catalog", "expires_at",
-                     "region_name"):
+        for name in _MISTRAL_FIELDS:
             values[name] = getattr(self, name, None)
         return values
 

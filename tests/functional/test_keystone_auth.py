@@ -20,6 +20,13 @@ whoami:
         token: <% $.openstack.auth_token %>
         catalog: <% $.openstack.service_catalog %>
         auth_uri: <% $.openstack.auth_uri %>
+        names: <% [$.openstack.user_name, $.openstack.project_name,
+                   $.openstack.user_domain_name,
+                   $.openstack.project_domain_name] %>
+        # Mistral 23's other fields, as it sets them for a user's token.
+        flags: <% [$.openstack.is_trust_scoped, $.openstack.trust_id,
+                   $.openstack.insecure, $.openstack.is_target,
+                   $.openstack.redelivered, $.openstack.user_domain] %>
 """
 
 
@@ -99,7 +106,10 @@ def test_context_comes_from_the_token(api, keystone):
         "user": keystone.user_ids["a-member"],
         "roles": ["member", "reader"],
         "token": "***", "catalog": "***",
-        "auth_uri": keystone.url[:-len("/v3")]}
+        "auth_uri": keystone.url[:-len("/v3")],
+        "names": ["a-member", "project-a",
+                  "Default", "Default"],
+        "flags": [False, None, False, False, False, "default"]}
 
 
 def test_policy_file_overrides_a_default(api, keystone):

@@ -38,7 +38,10 @@ as_creator:
       action: std.noop
       publish:
         who: <% dict(project => $.openstack.project_id,
-                     user => $.openstack.user, roles => $.openstack.roles) %>
+                     user => $.openstack.user, roles => $.openstack.roles,
+                     user_name => $.openstack.user_name,
+                     scoped => $.openstack.is_trust_scoped,
+                     trust => $.openstack.trust_id) %>
 held:
   tasks:
     wait:
@@ -129,6 +132,10 @@ def check_ran_as_member(dep, caller, execution):
     assert published["project"] == dep.keystone.project_ids["a"]
     assert published["user"] == dep.keystone.user_ids["a-member"]
     assert sorted(published["roles"]) == ["member", "reader"]
+    # As Mistral 23 shows a firing's context: its trust's.
+    assert (published["user_name"], published["scoped"]) == ("a-member",
+                                                              True)
+    assert len(published["trust"]) == 32
 
 
 def first_success(dep, caller, workflow_name):
