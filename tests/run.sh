@@ -72,7 +72,9 @@ QUIET=-q
 for arg in "$@"; do
   case "$arg" in -q|-qq*|--quiet) QUIET= ;; esac
 done
-# worksteal: a worker that runs out of tests takes half of the other's queue
+# worksteal: a worker that runs out of tests takes half of another's queue
 # (with the default "load", a worker was seen idle for minutes at the end
-# while the other still had a queue of its own).
-exec "$VENV/bin/pytest" $QUIET -rs -n 2 --dist worksteal "$@"
+# while the other still had a queue of its own). Three workers on two cores:
+# the functional tests spend most of their time waiting for processes.
+exec "$VENV/bin/pytest" $QUIET -rs -n "${MISTRAL_CLONE_TEST_WORKERS:-3}" \
+  --dist worksteal "$@"
