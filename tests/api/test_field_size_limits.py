@@ -20,6 +20,10 @@ fs_big_echo:
   base-input:
     output: x
   output: <% 'x' * 2100 %>
+fs_big_base:
+  base: std.echo
+  base-input:
+    output: <% 'x' * 2100 %>
 """
 
 WORKFLOWS = """
@@ -134,9 +138,10 @@ def test_a_workflow_output_over_the_limit(fs_app):
 def test_a_standalone_action_output_over_the_limit(fs_app):
     app = fs_app
     # Mistral 23 leaves it RUNNING for ever (its engine fails on the
-    # missing task while it builds the message).
+    # missing task while it builds the message). Run alone, an ad-hoc
+    # action's result is its base action's (its own output is for tasks).
     created = app.post_json("/v2/action_executions",
-                            {"name": "fs_big_echo",
+                            {"name": "fs_big_base",
                              "params": {"save_result": True}},
                             status=201).json
 
@@ -146,7 +151,7 @@ def test_a_standalone_action_output_over_the_limit(fs_app):
     body = wait_for(ended)
     assert body["state"] == "ERROR"
     assert json.loads(body["output"]) == {"result": (
-        "Failed to complete action [error=%s, action=fs_big_echo, "
+        "Failed to complete action [error=%s, action=fs_big_base, "
         "task=None]" % _limit("output"))}
 
 

@@ -5,6 +5,8 @@ membership neither passes on to a third project nor outlives its
 removal or the workflow's. Part of the tenant-isolation suite
 (test_tenant_isolation.py is the rest)."""
 
+import uuid
+
 import pytest
 
 from tests import keystone as keystone_mod
@@ -26,7 +28,10 @@ a_shared_wf:
         echoed: <%% task().result %%>
 """ % SECRET
 
-C_PROJECT, C_USER = "project-c-members", "c-member-members"
+# One Keystone serves the whole run and a module's tests may be shared
+# out to several workers (each sets ``world`` up): names of their own.
+_SUFFIX = uuid.uuid4().hex[:8]
+C_PROJECT, C_USER = "project-c-" + _SUFFIX, "c-member-" + _SUFFIX
 
 
 def _third_project(keystone):
