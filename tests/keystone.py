@@ -29,6 +29,8 @@ import uuid
 
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from tests import keystone_share
 from tests.functional import server
@@ -40,10 +42,25 @@ PASSWORD = "secret-Pa55"
 ROLES = ("admin", "member", "reader")
 PROJECTS = {"a": "project-a", "b": "project-b"}
 SERVICE_USER = "mistral"
+
+
+def _http():
+    """requests, asking again when Keystone answers 500/503: on SQLite it
+    refuses a write that meets another ("database is locked"), which
+    happens when test workers set up their projects at the same moment
+    (its transaction was rolled back: asking again is safe)."""
+    retry = Retry(total=8, backoff_factor=0.2, status_forcelist=(500, 503),
+                  allowed_methods=None, raise_on_status=False)
+    session = requests.Session()
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    return session
+
+
+HTTP = _http()
 SERVICE_PROJECT = "service"
 
 CONF = """[database]
-connection = sqlite:///{state}/keystone.db
+connection = sqlite:///{state}/keystone.db?timeout=30
 [fernet_tokens]
 key_repository = {state}/fernet-keys
 [credential]
@@ -106,14 +123,14 @@ class Keystone:
                 "password": PASSWORD}}},
             "scope": {"project": {"name": project,
                                   "domain": {"id": "default"}}}}}
-        resp = requests.post(self.url + "/auth/tokens", json=body,
+        resp = HTTP.post(self.url + "/auth/tokens", json=body,
                              timeout=60)
         resp.raise_for_status()
         return resp.headers["X-Subject-Token"]
 
     def revoke(self, token) -> None:
         """Revoke ``token`` (its own holder may)."""
-        resp = requests.delete(self.url + "/auth/tokens", timeout=60,
+        resp = HTTP.delete(self.url + "/auth/tokens", timeout=60,
                                headers={"X-Auth-Token": token,
                                         "X-Subject-Token": token})
         assert resp.status_code == 204, resp.text
@@ -179,7 +196,7 @@ def _wait_until_up(url, proc, timeout=180.0):
     waits for it."""
     server.wait_for_port(int(url.split(":")[2].split("/")[0]), proc,
                          timeout)
-    requests.get(url, timeout=timeout).raise_for_status()
+    HTTP.get(url, timeout=timeout).raise_for_status()
 
 
 class _Admin:
@@ -192,24 +209,24 @@ class _Admin:
                 "name": "admin", "domain": {"id": "default"},
                 "password": PASSWORD}}},
             "scope": {"system": {"all": True}}}}
-        resp = requests.post(url + "/auth/tokens", json=body, timeout=60)
+        resp = HTTP.post(url + "/auth/tokens", json=body, timeout=60)
         resp.raise_for_status()
         self.headers = {"X-Auth-Token": resp.headers["X-Subject-Token"]}
 
     def create(self, kind, **fields):
-        resp = requests.post("%s/%ss" % (self.url, kind), timeout=60,
+        resp = HTTP.post("%s/%ss" % (self.url, kind), timeout=60,
                              json={kind: fields}, headers=self.headers)
         assert resp.status_code == 201, resp.text
         return resp.json()[kind]["id"]
 
     def role_id(self, name):
-        resp = requests.get(self.url + "/roles", params={"name": name},
+        resp = HTTP.get(self.url + "/roles", params={"name": name},
                             headers=self.headers, timeout=60)
         found = resp.json()["roles"]
         return found[0]["id"] if found else self.create("role", name=name)
 
     def grant(self, project_id, user_id, role_id):
-        resp = requests.put("%s/projects/%s/users/%s/roles/%s" % (
+        resp = HTTP.put("%s/projects/%s/users/%s/roles/%s" % (
             self.url, project_id, user_id, role_id), headers=self.headers,
             timeout=60)
         assert resp.status_code == 204, resp.text
