@@ -40,6 +40,11 @@ class MaintenanceHook(hooks.PecanHook):
         if request.method == "GET" or request.path in ALWAYS_ALLOWED_PATHS:
             return
         status = maintenance_status.current()
+        if status != maintenance_db.RUNNING:
+            # A refusal (rare) names the status as it is now, not as
+            # cached: an engine may just have moved PAUSING to PAUSED.
+            maintenance_status.forget()
+            status = maintenance_status.current()
         if (status == maintenance_db.RUNNING
                 or _delivers_action_result(request, status)
                 or _cancels_execution(request)):
