@@ -10,9 +10,14 @@ them all, in their own order.
 The workers take the times the controller read, so all collect the same
 order (which xdist requires) even if another run writes the cache
 meanwhile. Without the cache (``-p no:cacheprovider``) nothing moves.
+A fresh clone (CI) has no cache yet: it takes the times of a whole run
+kept in ``tests/file_seconds.json`` (refresh it now and then from
+``.pytest_cache/v/mistral_clone/file_seconds`` after a full run).
 """
 
 import collections
+import json
+import os
 
 import pytest
 
@@ -26,12 +31,29 @@ def _file_of(nodeid):
     return nodeid.split("::", 1)[0]
 
 
+COMMITTED = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         "file_seconds.json")
+
+
+def _committed() -> dict:
+    try:
+        with open(COMMITTED) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
 def _known(config) -> dict:
-    """file -> seconds it took last time."""
+    """file -> seconds it took last time (this checkout's last runs over
+    the committed times of a whole run)."""
     if hasattr(config, "workerinput"):
         return config.workerinput.get(CACHE_KEY, {})
     cache = getattr(config, "cache", None)
-    return cache.get(CACHE_KEY, {}) if cache else {}
+    if cache is None:
+        return {}
+    known = _committed()
+    known.update(cache.get(CACHE_KEY, {}))
+    return known
 
 
 @pytest.hookimpl(optionalhook=True)
