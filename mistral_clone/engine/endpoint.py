@@ -16,6 +16,7 @@ from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
 from mistral_clone.engine import accepting
 from mistral_clone.engine import aside as aside_mod
+from mistral_clone.engine import child_reports
 from mistral_clone.engine import completion
 from mistral_clone.engine import conductor as conductor_mod
 from mistral_clone.engine import heartbeats
@@ -112,17 +113,52 @@ def _drainers(configured: int) -> int:
     return 1 if db_session.has_single_writer() else configured
 
 
-def _absorb(conductor, wf_ex, items, pairs: dict) -> list:
-    """Store the results ``items`` of ``wf_ex``'s actions (locked) and move
-    its tasks on; returns the items that are not its own."""
+def _absorb(conductor, wf_ex, items, pairs: dict, children: dict) -> list:
+    """Store the results ``items`` of ``wf_ex``'s actions (locked) and of
+    its sub-workflows, and move its tasks on; returns the items that are
+    not its own."""
     leftovers = []
     for item in items:
+        if isinstance(item, child_reports.ChildEnded):
+            child, task_ex = children.get(item.child_id, (None, None))
+            if task_ex is None or \
+                    task_ex.workflow_execution_id != wf_ex.id:
+                leftovers.append(item)
+            else:
+                _take_child(conductor, wf_ex, task_ex, child)
+            continue
         action_ex, task_ex = pairs.get(item[1], (None, None))
         if task_ex is None or task_ex.workflow_execution_id != wf_ex.id:
             leftovers.append(item)
             continue
         conductor.on_action_result(wf_ex, task_ex, action_ex, item[2])
     return leftovers
+
+
+def _take_child(conductor, wf_ex, task_ex, child) -> None:
+    """The end of sub-workflow ``child`` reaches its parent task (its
+    workflow execution locked): the first report counts, any later one
+    (sent again by recovery) finds the mark."""
+    if not states.is_completed(child.state):
+        return
+    runtime = child.runtime_context or {}
+    if runtime.get(provider.REPORTED_TO_PARENT):
+        return
+    child.runtime_context = dict(runtime,
+                                 **{provider.REPORTED_TO_PARENT: True})
+    conductor.on_subworkflow_done(wf_ex, task_ex, child)
+
+
+def _split(items) -> tuple:
+    """(action execution ids, sub-workflow execution ids) of queue
+    items."""
+    actions, children = set(), set()
+    for item in items:
+        if isinstance(item, child_reports.ChildEnded):
+            children.add(item.child_id)
+        else:
+            actions.add(item[1])
+    return actions, children
 
 
 class EngineEndpoint:
@@ -269,7 +305,7 @@ class EngineEndpoint:
         """A result delivered through the API (or a sub-workflow's, with
         ``wf_action``)."""
         if wf_action:
-            self.report_subworkflow_result(ctx, action_ex_id)
+            self._report_child_now(ctx, action_ex_id)
             return None
         return self._complete_action(ctx, action_ex_id, dict(result or {}),
                                      internal=False)
@@ -363,7 +399,15 @@ class EngineEndpoint:
         self._complete_one_by_one(leftovers)
 
     def _complete_one_by_one(self, items) -> None:
-        for ctx, action_ex_id, result in items:
+        for item in items:
+            if isinstance(item, child_reports.ChildEnded):
+                try:
+                    self._report_child_now(item.ctx, item.child_id)
+                except exc.MistralError as e:
+                    LOG.warning("End of sub-workflow %s not taken: %s",
+                                item.child_id, e)
+                continue
+            ctx, action_ex_id, result = item
             try:
                 self._complete_action(ctx, action_ex_id, result,
                                       internal=True)
@@ -379,9 +423,12 @@ class EngineEndpoint:
         with step_mod.step(_first_ctx(batches)) as step:
             session = step.session
             executions = queries.lock_workflows(session, batches)
-            pairs = queries.actions_with_tasks(
-                session, {item[1] for items in batches.values()
-                          for item in items})
+            action_ids, child_ids = _split(
+                item for items in batches.values() for item in items)
+            pairs = queries.actions_with_tasks(session, action_ids) \
+                if action_ids else {}
+            children = queries.children_with_tasks(session, child_ids) \
+                if child_ids else {}
             with _conductor(step).batch() as conductor:
                 for wf_ex_id, items in batches.items():
                     wf_ex = executions.get(wf_ex_id)
@@ -389,7 +436,7 @@ class EngineEndpoint:
                         leftovers.extend(items)
                         continue
                     leftovers.extend(_absorb(conductor, wf_ex, items,
-                                             pairs))
+                                             pairs, children))
             session.flush()
         return leftovers
 
@@ -429,7 +476,24 @@ class EngineEndpoint:
             return row_dict(action_ex)
 
     @_expected
-    def report_subworkflow_result(self, ctx, wf_ex_id):
+    def report_subworkflow_result(self, ctx, wf_ex_id,
+                                  parent_wf_ex_id=None):
+        """Sub-workflow ``wf_ex_id`` ended: its report joins its parent's
+        next batch (``child_reports``)."""
+        if not parent_wf_ex_id:
+            with db_session.read_only() as session:
+                child = queries.workflow(session, wf_ex_id)
+                if child is None or not child.task_execution_id:
+                    return
+                parent_wf_ex_id = queries.parent_workflow_id(
+                    session, child.task_execution_id)
+            if not parent_wf_ex_id:
+                return
+        self.completions.submit_async(
+            parent_wf_ex_id, child_reports.ChildEnded(ctx, wf_ex_id))
+
+    def _report_child_now(self, ctx, wf_ex_id):
+        """A sub-workflow's end in a step of its own."""
         try:
             step_mod.call(ctx, self._subworkflow_result_step, ctx, wf_ex_id)
         except exc.MistralError:
@@ -448,14 +512,7 @@ class EngineEndpoint:
                 return
             wf_ex, task_ex = _locked_task(session, child.task_execution_id)
             session.refresh(child)
-            # Under the parent task's lock: the first report counts, any
-            # later one (sent again by recovery) finds the mark.
-            runtime = child.runtime_context or {}
-            if runtime.get(provider.REPORTED_TO_PARENT):
-                return
-            child.runtime_context = dict(
-                runtime, **{provider.REPORTED_TO_PARENT: True})
-            _conductor(step).on_subworkflow_done(wf_ex, task_ex, child)
+            _take_child(_conductor(step), wf_ex, task_ex, child)
 
     @_expected
     @_in_steps

@@ -102,6 +102,26 @@ def actions_with_tasks(session, action_ex_ids) -> dict:
     return {action_ex.id: (action_ex, task_ex) for action_ex, task_ex in rows}
 
 
+def children_with_tasks(session, child_ids) -> dict:
+    """``{sub-workflow execution id: (it, its parent task)}`` in one query,
+    both read afresh (an engine step absorbing children's reports)."""
+    rows = session.execute(
+        sa.select(Workflow, Task)
+        .join(Task, Task.id == Workflow.task_execution_id)
+        .where(Workflow.id.in_(sorted(child_ids)))
+        .options(*WF_EX_OPTIONS, *TASK_EX_OPTIONS)
+        .execution_options(populate_existing=True)).all()
+    return {child.id: (child, task_ex) for child, task_ex in rows}
+
+
+def parent_workflow_id(session, task_ex_id: str) -> Optional[str]:
+    """The workflow execution of task ``task_ex_id`` (a sub-workflow's
+    parent)."""
+    return session.execute(
+        sa.select(Task.workflow_execution_id).where(Task.id == task_ex_id)
+    ).scalar_one_or_none()
+
+
 # -- tasks of one workflow execution ----------------------------------------
 
 def task_by_unique_key(session, wf_ex_id: str, key: str):

@@ -21,6 +21,7 @@ from mistral_clone.actions import signature
 from mistral_clone.config import CONF
 from mistral_clone.db import models
 from mistral_clone.engine import adhoc
+from mistral_clone.engine import child_reports
 from mistral_clone.engine import completion
 from mistral_clone.engine import dataflow
 from mistral_clone.engine import machines
@@ -97,6 +98,9 @@ class DbStore:
         # Ad-hoc and dynamic actions resolved in this step (every item of
         # a with-items task asks again).
         self._resolved = {}
+        # Sub-workflow definitions found in this step (a parent starting
+        # twenty children of one workflow looks it up once).
+        self._definitions = {}
 
     @property
     def project_id(self):
@@ -283,9 +287,14 @@ class DbStore:
         sees it, whoever runs the step (an admin resuming another
         project's execution, a service's own context): never another
         project's private workflow of that name."""
-        return queries.workflow_definition(
-            self.session, mc_context.RequestContext(project_id=project_id),
-            name, namespace, wb_name)
+        key = (name, namespace, wb_name, project_id)
+        found = self._definitions.get(key)
+        if found is None:
+            found = self._definitions[key] = queries.workflow_definition(
+                self.session,
+                mc_context.RequestContext(project_id=project_id), name,
+                namespace, wb_name)
+        return found
 
     def resolve_action(self, name, namespace, wb_name, project_id,
                        cached: bool = True):
@@ -382,9 +391,10 @@ class DbStore:
     # -- effects after the commit --------------------------------------------
 
     def report_to_parent(self, wf_ex) -> None:
-        self.step.after_commit(
-            clients.get_engine_client().report_subworkflow_result,
-            self.ctx, wf_ex.id)
+        parent_id = queries.parent_workflow_id(self.session,
+                                               wf_ex.task_execution_id)
+        self.step.after_commit(child_reports.deliver, self.ctx, wf_ex.id,
+                               parent_id)
 
     def child_changed(self, wf_ex) -> None:
         """A sub-workflow paused or resumed: its parent task follows, in a

@@ -167,8 +167,13 @@ class EngineClient(_Client):
         return self._call(ctx, "still_running_actions",
                           action_ex_ids=list(action_ex_ids), timeout=timeout)
 
-    def report_subworkflow_result(self, ctx, wf_ex_id: str) -> None:
-        self._cast(ctx, "report_subworkflow_result", wf_ex_id=wf_ex_id)
+    def report_subworkflow_result(self, ctx, wf_ex_id: str,
+                                  parent_wf_ex_id: Optional[str] = None
+                                  ) -> None:
+        """Sub-workflow ``wf_ex_id`` ended (its parent execution, when the
+        sender knows it)."""
+        self._cast(ctx, "report_subworkflow_result", wf_ex_id=wf_ex_id,
+                   parent_wf_ex_id=parent_wf_ex_id)
 
     def start_accepted(self, ctx, wf_ex_id: str) -> None:
         """The API accepted execution ``wf_ex_id``: run its first
