@@ -105,6 +105,10 @@ def test_list_filters_sort_and_next_link(app):
     assert ids("marker=%s" % second.id) == [child.id]
     fields = app.get("/v2/executions?fields=state").json["executions"]
     assert fields[0] == {"id": first.id, "state": "ERROR"}
+    # A blob is read only when named, and then shown.
+    fields = app.get("/v2/executions?fields=input,state").json["executions"]
+    assert fields[0] == {"id": first.id, "state": "ERROR",
+                         "input": '{"k": 1}'}
 
 
 @pytest.mark.parametrize("query, status, message", [

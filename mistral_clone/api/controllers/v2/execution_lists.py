@@ -44,8 +44,11 @@ def list_executions(ctx, path, filters, nulls, marker, limit, sort_keys,
     unless ``fields`` names them). As in Mistral, ``nulls`` asks for
     NULL only in the columns the list filters on (those not given a value;
     an empty ``tags`` filter filters nothing); other names are ignored."""
-    blobs = tuple(b for b in ex_service.LIST_BLOBS
-                  if b in blobs or b in (fields or ()))
+    if fields:
+        # Only what the page shows is read (pollers ask for ``id,state``).
+        blobs = tuple(b for b in ex_service.LIST_BLOBS if b in fields)
+    else:
+        blobs = tuple(b for b in ex_service.LIST_BLOBS if b in blobs)
     for name in nulls:
         if name in filters and filters[name] is None and name != "tags":
             filters[name] = listing.IS_NULL
