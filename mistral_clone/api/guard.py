@@ -23,9 +23,11 @@ from mistral_clone.api import replay
 
 LOG = logging.getLogger(__name__)
 
-# Resources whose POST/PUT body is a JSON object read by WSME.
+# Resources whose POST/PUT body is a JSON object read by WSME
+# (tests/unit/test_openapi.py checks the list against the controllers).
 JSON_BODY_RESOURCES = ("executions", "tasks", "action_executions",
-                       "environments", "cron_triggers")
+                       "environments", "cron_triggers", "event_triggers",
+                       "dynamic_actions")
 
 
 # The message python-mistralclient shows for an error (the maintenance
@@ -125,6 +127,9 @@ def _check_utf8(wsgi_text: str, where: str):
 def _is_json_resource(path):
     parts = path.strip("/").split("/")
     if parts == ["maintenance"]:
+        return True
+    if len(parts) >= 4 and parts[:2] == ["v2", "workflows"] and \
+            parts[3] == "members":
         return True
     return len(parts) >= 2 and parts[0] == "v2" and \
         parts[1] in JSON_BODY_RESOURCES
