@@ -25,6 +25,19 @@ _ERROR_SCHEMA = {
 }
 
 
+# What the list parameters every list shares mean (``api.listing``).
+_LIST_PARAMETERS = {
+    "marker": "the id of the last item of the previous page",
+    "limit": "at most this many items ([api] max_limit)",
+    "sort_keys": "comma-separated columns to sort by (created_at)",
+    "sort_dirs": "comma-separated asc or desc, one per sort key",
+    "fields": "comma-separated attributes to return (id always)",
+    "all_projects": "every project's items (admin)",
+}
+_FILTER = ("a filter: a value, or operator:value with an operator among "
+           "eq, neq, gt, gte, lt, lte, has, in, nin (in:a,b)")
+
+
 def build(root_controller, server_url: str, auth_enabled: bool,
           open_paths=()) -> dict:
     """The document of every route under ``root_controller``. With
@@ -150,8 +163,12 @@ def _parameters(route, description, path_variant) -> list:
         schema = schemas.schema_of(arg.datatype, schemas.QUERY)
         if _is_default(arg.default):
             schema["default"] = arg.default
-        parameters.append({"name": arg.name, "in": "query",
-                           "required": False, "schema": schema})
+        parameter = {"name": arg.name, "in": "query", "required": False,
+                     "schema": schema}
+        text = _query_description(route, arg.name, schema)
+        if text:
+            parameter["description"] = text
+        parameters.append(parameter)
         names.add(arg.name)
     for name, schema, text in (description.query if description else ()):
         if name not in names:
@@ -161,12 +178,23 @@ def _parameters(route, description, path_variant) -> list:
     return parameters
 
 
+def _query_description(route, name, schema):
+    if not route.name.endswith(".get_all"):
+        return None
+    if name in _LIST_PARAMETERS:
+        return _LIST_PARAMETERS[name]
+    if schema.get("type") == "string" and "enum" not in schema:
+        return _FILTER
+    return None
+
+
 def _path_parameter(name, datatype) -> dict:
     schema = {"type": "string"}
     if datatype is not None:
         schema = schemas.schema_of(datatype, schemas.QUERY) or schema
     # One path segment: not empty, no slash.
     schema = dict(schema, pattern="^[^/]+$", minLength=1)
+    schema.pop("description", None)  # that of a query filter
     return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
