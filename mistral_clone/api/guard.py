@@ -88,9 +88,12 @@ class RequestGuard:
         _check_utf8(urllib.parse.unquote_to_bytes(
             request.environ.get("QUERY_STRING", "")).decode("latin-1"),
             "query string")
-        if request.method not in ("POST", "PUT", "PATCH"):
+        if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
             return
         body = self._read_body(request)
+        _check_form(request)
+        if request.method == "DELETE":
+            return
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
@@ -112,6 +115,28 @@ class RequestGuard:
             raise too_large
         request.body = body
         return body
+
+
+# Bodies webob parses into the request's parameters, which pecan and WSME
+# read on every request that has one.
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _check_form(request):
+    """A form body webob cannot parse (``multipart/form-data`` without a
+    boundary, or cut short) is refused here: it crashed every method that
+    reads its parameters (a 500, and an empty one in Mistral 23; found by
+    schemathesis)."""
+    if request.content_type not in _FORM_TYPES:
+        return
+    try:
+        # A part without a name is no parameter (WSME crashed on it).
+        valid = None not in request.POST.keys()
+    except Exception:  # webob's ValueError, TypeError, ... of a bad form
+        valid = False
+    if not valid:
+        raise RequestRefused(400, "Invalid request body: not a valid %s "
+                                  "body." % request.content_type)
 
 
 def _check_utf8(wsgi_text: str, where: str):
