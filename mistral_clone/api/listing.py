@@ -49,10 +49,17 @@ class JsonFilterValue(dict):
 
 def add_json_filters(filters: dict, **values) -> dict:
     """``filters`` plus the JSON column filters given (a JSON filter is an
-    exact match of the stored object, bound through the column's type)."""
+    exact match of the stored object, bound through the column's type).
+
+    A value that is JSON but not an object (``workflow_input=true``)
+    matches no row, as in Mistral's cron trigger list: it is compared as
+    its JSON text, which no stored object is (a crash once)."""
     for column, value in values.items():
-        if value:
-            filters[column] = JsonFilterValue(value)
+        if isinstance(value, dict):
+            if value:
+                filters[column] = JsonFilterValue(value)
+        elif value:
+            filters[column] = "eq:" + json.dumps(value)
     return filters
 
 

@@ -5,6 +5,7 @@ from pecan import rest
 from wsme import types as wtypes
 import wsmeext.pecan as wsme_pecan
 
+from mistral_clone.api.controllers import openapi as openapi_api
 from mistral_clone.api.controllers import unknown_paths
 from mistral_clone.api.controllers.v2 import \
     action_executions as action_executions_api
@@ -42,3 +43,7 @@ class Controller(unknown_paths.NotFoundBelow, rest.RestController):
     @wsme_pecan.wsexpose(RootResource)
     def index(self):
         return RootResource(uri="%s/v2" % pecan.request.application_url)
+
+
+# ``/v2/openapi.json``: a name no Python attribute can have.
+pecan.route(Controller, "openapi.json", openapi_api.OpenAPIController())
