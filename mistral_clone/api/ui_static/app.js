@@ -47,6 +47,8 @@ logout.addEventListener("click", () => { api.setToken(null); route(); });
 async function route() {
   if (leave) { leave(); leave = null; }
   login.hidden = true;
+  delete document.body.dataset.loaded;
+  delete document.body.dataset.execution;
   logout.hidden = !api.token();
   notice(null);
   const hash = location.hash.replace(/^#/, "") || "/";

@@ -50,7 +50,8 @@ export function executionView(root, id, setCrumbs, notice) {
   let alive = true, timer = null;
   const tasks = new Map(), actions = new Map();
   let execution = null, specGraph = null, graph = null, definition = null, allowed = {}, selected = null;
-  let lastTaskUpdate = null, lastActionUpdate = null;
+  let lastTaskUpdate = null, lastActionUpdate = null, drawnGraphFacts = null;
+  let drawnButtonsFor = null;
 
   const summaryBox = el("div", { class: "summary", id: "summary" });
   const actionBox = el("div", { class: "actions", id: "actions" });
@@ -87,6 +88,8 @@ export function executionView(root, id, setCrumbs, notice) {
     }
     if (execution.state_info) items.push(el("span", { class: "mono" }, "Info: " + execution.state_info));
     summaryBox.replaceChildren(...items);
+    if (drawnButtonsFor === execution.state) return;
+    drawnButtonsFor = execution.state;
     const buttons = [];
     if (allowed["executions:update"]) {
       const change = (label, state) => el("button", { type: "button", "data-action": label.toLowerCase(),
@@ -123,10 +126,18 @@ export function executionView(root, id, setCrumbs, notice) {
     let shown = graph;
     const unknown = [...summaries.keys()].filter((n) => !graph.tasks.some((t) => t.name === n));
     if (unknown.length) shown = { ...graph, tasks: graph.tasks.concat(unknown.map((name) => ({ name, lines: null }))) };
-    renderGraph(graphBox, shown, summaries, (name) => selectTask(name));
-    if (selected) graphBox.querySelector(`.node[data-task="${CSS.escape(selected)}"]`)?.classList.add("selected");
+    // Redrawn only when what it shows changed: a refresh of a long run
+    // keeps the same elements (and the reader's place) most of the time.
+    const graphFacts = JSON.stringify([shown.tasks.length, [...summaries].map(([name, s]) =>
+      [name, s.state, s.count, s.retries, s.items, s.itemsDone])]);
+    if (graphFacts !== drawnGraphFacts) {
+      drawnGraphFacts = graphFacts;
+      renderGraph(graphBox, shown, summaries, (name) => selectTask(name));
+      if (selected) graphBox.querySelector(`.node[data-task="${CSS.escape(selected)}"]`)?.classList.add("selected");
+      drawDefinition();
+    }
     timeline.update(taskList, actionList, Date.now());
-    drawDefinition();
+    document.body.dataset.execution = id;
     document.body.dataset.loaded = execution.state + ":" + tasks.size;
   }
 

@@ -33,6 +33,11 @@ export function nodeFacts(task, summary) {
 function edgePath(from, to, isBack) {
   const x1 = from.x + NODE_W, y1 = from.y + NODE_H / 2;
   const x2 = to.x, y2 = to.y + NODE_H / 2;
+  if (from === to) {
+    // A task that runs itself again: a loop over its top right corner.
+    const x = from.x + NODE_W - 40, y = from.y;
+    return `M${x},${y} C${x},${y - 26} ${x + 50},${y - 26} ${x + 36},${y}`;
+  }
   if (isBack) {
     // Around the top of the nodes, back to the left.
     const top = Math.min(from.y, to.y) - 14;
@@ -65,8 +70,9 @@ export function renderGraph(container, graph, summaries, onSelect) {
     const group = svg("g", { class: "edge", "data-from": edge.from, "data-to": edge.to, "data-kind": edge.kind });
     group.append(svg("path", { d, fill: "none", stroke: EDGE_COLORS[edge.kind], "stroke-width": 1.5,
       "marker-end": "url(#arrow-" + edge.kind + ")" }));
-    const lx = isBack ? (from.x + to.x + NODE_W) / 2 : (from.x + NODE_W + to.x) / 2;
-    const ly = isBack ? Math.min(from.y, to.y) - 4 : (from.y + to.y + NODE_H) / 2 - 3;
+    const self = edge.from === edge.to;
+    const lx = self ? from.x + NODE_W - 15 : isBack ? (from.x + to.x + NODE_W) / 2 : (from.x + NODE_W + to.x) / 2;
+    const ly = self ? from.y - 22 : isBack ? Math.min(from.y, to.y) - 4 : (from.y + to.y + NODE_H) / 2 - 3;
     group.append(svg("text", { x: lx, y: ly, "text-anchor": "middle", class: "edge-label" }, edge.kind));
     root.append(group);
   }

@@ -7,6 +7,8 @@ import { colorOf, FINISHED } from "./states.js";
 import { parseTime } from "./api.js";
 
 export const ROW_H = 22, AXIS_H = 24, LABEL_W = 170, VIEW_H = 360;
+// What an instant (the API's times are whole seconds) is drawn as.
+const MIN_W = 3;
 
 function niceStep(spanMs, pixels) {
   const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 3e4, 6e4,
@@ -18,7 +20,10 @@ function niceStep(spanMs, pixels) {
 function label(ms) {
   if (ms < 1000) return ms + " ms";
   if (ms < 60000) return (ms / 1000).toFixed(ms % 1000 ? 1 : 0) + " s";
-  if (ms < 3600000) return (ms / 60000).toFixed(ms % 60000 ? 1 : 0) + " min";
+  if (ms < 3600000) {
+    const seconds = Math.round((ms % 60000) / 1000);
+    return Math.floor(ms / 60000) + " min" + (seconds ? " " + seconds + " s" : "");
+  }
   return (ms / 3600000).toFixed(1) + " h";
 }
 
@@ -70,8 +75,10 @@ export class Timeline {
     requestAnimationFrame(() => { this.pending = false; this.draw(); });
   }
 
+  // Whole pixels: a bar's edges are sharp, never blended into the
+  // background.
   xOf(t, width) {
-    return LABEL_W + (t - this.t0) / (this.t1 - this.t0) * (width - LABEL_W - 10);
+    return Math.round(LABEL_W + (t - this.t0) / (this.t1 - this.t0) * (width - LABEL_W - 10));
   }
 
   draw() {
@@ -103,11 +110,13 @@ export class Timeline {
       ctx.fillText(row.task.name.slice(0, 24), 4, y + 14);
       const x1 = this.xOf(row.start, width), x2 = this.xOf(row.end, width);
       ctx.fillStyle = colorOf(row.task.state);
-      ctx.fillRect(x1, y + 3, Math.max(2, x2 - x1), 10);
+      ctx.fillRect(x1, y + 3, Math.max(MIN_W, x2 - x1), 10);
       for (const a of this.actionsByTask.get(row.task.id) || []) {
         const ax1 = this.xOf(a.start, width), ax2 = this.xOf(a.end, width);
         ctx.fillStyle = colorOf(a.state);
-        ctx.fillRect(ax1, y + 15, Math.max(2, ax2 - ax1), 5);
+        // A pixel apart: an attempt that starts as the one before ends
+        // (a retry) stays a bar of its own.
+        ctx.fillRect(ax1, y + 15, Math.max(MIN_W, ax2 - ax1 - 1), 5);
       }
     }
     // The axis last, over rows scrolled under it.
