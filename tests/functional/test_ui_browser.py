@@ -331,3 +331,74 @@ def test_no_actions_where_the_policy_refuses_them(driver, read_only_server):
     assert driver.find_elements(By.CSS_SELECTOR,
                                 '[data-action="rerun"]') == []
     api.deliver(api.running_action(running))
+
+
+def test_reverse_workflow_of_a_workbook(driver, server):
+    api = server["api"]
+    api.create_workbook(ui_world.WORKBOOK)
+    ex_id = api.start("ui_book.backwards", params={"task_name": "last"})
+    api.wait_state(ex_id)
+    open_execution(driver, server, ex_id, "ERROR")
+    edges = {(e.get_attribute("data-from"), e.get_attribute("data-to"),
+              e.get_attribute("data-kind"))
+             for e in driver.find_elements(By.CSS_SELECTOR, ".edge")}
+    assert edges == {("first", "second", "requires"),
+                     ("second", "last", "requires")}
+    assert node(driver, "last").get_attribute("data-state") == "ERROR"
+    assert br.close_to(node_pixel(driver, "second"), SUCCESS)
+    failed = [line.text for line in driver.find_elements(
+        By.CSS_SELECTOR, "#definition .line.failed")]
+    assert failed[0].split(None, 1)[1] == "last:"
+
+
+# What the page reads from definitions (spec.js over yaml.js), run in the
+# browser itself: the forms of transitions Mistral accepts.
+DEFINITIONS = {
+    "forms": ("""\
+version: '2.0'
+forms:
+  tasks:
+    a:
+      action: std.noop  # a comment
+      on-success:
+        - b
+        - c: <% $.x > 1 %>
+        - fail
+      on-error: d msg="x"
+      on-complete:
+        next: [e]
+        publish:
+          text: |
+            more: than
+            one line
+    b: {action: std.noop, on-success: [e]}
+    c:
+      action: std.echo output="#1"
+    d:
+      workflow: other
+    e:
+      join: 2
+      with-items: i in [1, 2]
+      retry: {count: 3, delay: 1}
+""", "forms"),
+}
+
+
+def test_definitions_are_read(driver, server):
+    driver.get(server["ui"])
+    graph = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "import('./spec.js').then(m => done(m.workflowGraph(arguments[0],"
+        " arguments[1]))).catch(e => done(String(e)));",
+        *DEFINITIONS["forms"])
+    assert isinstance(graph, dict), graph
+    assert {(e["from"], e["to"], e["kind"]) for e in graph["edges"]} == {
+        ("a", "b", "success"), ("a", "c", "success"), ("a", "d", "error"),
+        ("a", "e", "complete"), ("b", "e", "success")}
+    tasks = {t["name"]: t for t in graph["tasks"]}
+    assert list(tasks) == ["a", "b", "c", "d", "e"]
+    assert tasks["e"]["join"] == "2" and tasks["e"]["withItems"]
+    assert tasks["e"]["retry"] == 3
+    assert tasks["d"]["workflow"] == "other"
+    assert tasks["a"]["lines"] == [4, 16]
+    assert tasks["e"]["lines"] == [22, 25]

@@ -60,6 +60,24 @@ ui_waiting:
       action: std.noop
 """
 
+# A workbook's reverse workflow: edges from `requires`.
+WORKBOOK = """\
+version: '2.0'
+name: ui_book
+workflows:
+  backwards:
+    type: reverse
+    tasks:
+      first:
+        action: std.noop
+      second:
+        action: std.noop
+        requires: [first]
+      last:
+        action: std.fail
+        requires: [second]
+"""
+
 
 def loop_workflow(chains):
     """``ui_big``: ``chains`` tasks that each run again until together
@@ -95,9 +113,15 @@ class Api:
             headers=dict(self.headers, **{"Content-Type": "text/plain"}))
         assert response.status_code == 201, response.text
 
-    def start(self, workflow_name, workflow_input=None):
+    def create_workbook(self, text):
+        response = requests.post(
+            self.url + "/workbooks", data=text, timeout=60,
+            headers=dict(self.headers, **{"Content-Type": "text/plain"}))
+        assert response.status_code == 201, response.text
+
+    def start(self, workflow_name, workflow_input=None, params=None):
         return self.call("POST", "/executions", json={
-            "workflow_name": workflow_name,
+            "workflow_name": workflow_name, "params": params or {},
             "input": workflow_input or {}})["id"]
 
     def execution(self, ex_id):
