@@ -77,17 +77,6 @@ def close_to(pixel, color, tolerance=12):
     return all(abs(a - b) <= tolerance for a, b in zip(pixel, hex_rgb(color)))
 
 
-def centre_of(driver, element):
-    """The viewport position of ``element``'s centre, once scrolled into
-    view."""
-    driver.execute_script(
-        "arguments[0].scrollIntoView({block: 'center'})", element)
-    box = driver.execute_script(
-        "const r = arguments[0].getBoundingClientRect();"
-        "return [r.left + r.width / 2, r.top + r.height / 2];", element)
-    return int(box[0]), int(box[1])
-
-
 def runs_of(image, y, color, x_from=0):
     """The widths of the horizontal runs of ``color`` on row ``y``."""
     widths, run = [], 0

@@ -94,8 +94,9 @@ def test_other_project_gets_the_api_answer(world):
     execution."""
     driver = world["driver"]
     driver.get(world["ui"] + "#/")
-    driver.execute_script("sessionStorage.setItem('mistral-clone-ui-token',"
-                          " arguments[0])", world["keystone"].token("b-member"))
+    driver.execute_script(
+        "sessionStorage.setItem('mistral-clone-ui-token', arguments[0])",
+        world["keystone"].token("b-member"))
     driver.get(world["ui"] + "#/executions/" + world["execution"])
     driver.refresh()
     br.wait_for(driver, "!document.getElementById('notice').hidden")
