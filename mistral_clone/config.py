@@ -79,6 +79,10 @@ api_opts = [
     cfg.StrOpt("info_json_file_path", default="info.json",
                help="The JSON file GET /info answers with (relative to "
                     "the service's working directory unless absolute)."),
+    cfg.BoolOpt("ui_enabled", default=True,
+                help="Serve the web view of executions at /ui/ (a page "
+                     "that reads this API from the browser, with the "
+                     "caller's token; nothing under /v2 changes)."),
 ]
 
 healthcheck_opts = [

@@ -45,6 +45,13 @@ if [ "$(id -u)" = 0 ] && [ "${MISTRAL_CLONE_NO_SERVERS:-0}" != 1 ]; then
       postgresql rabbitmq-server openssh-server netcat-openbsd >/dev/null) \
       || echo "could not install PostgreSQL/RabbitMQ/sshd"
   fi
+  # Headless Chromium and its WebDriver, for the web view's tests
+  # (tests/functional/test_ui_*.py; skipped without them).
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      chromium chromium-driver >/dev/null) \
+      || echo "could not install chromium/chromium-driver: the web view tests will be skipped"
+  fi
   if command -v pg_ctlcluster >/dev/null; then
     pg_ctlcluster "$(ls /etc/postgresql | sort -n | tail -1)" main start 2>/dev/null || true
     for _ in $(seq 30); do su postgres -c "psql -tAc 'select 1'" >/dev/null 2>&1 && break; sleep 1; done

@@ -9,6 +9,7 @@ from mistral_clone.api import guard
 from mistral_clone.api import hooks
 from mistral_clone.api import maintenance_hook
 from mistral_clone.api import pecan_speedups
+from mistral_clone.api import ui
 
 
 def setup_app(conf=None):
@@ -23,9 +24,15 @@ def setup_app(conf=None):
         guess_content_type_from_ext=False,
     )
     app = guard.RequestGuard(canonical.CanonicalRedirect(app), conf)
+    protect = None
     if conf.pecan.auth_enable:
         from mistral_clone.api import auth
         app = _open_paths(app, auth.protect(app, conf))
+
+        def protect(inner):
+            return auth.protect(inner, conf)
+    if conf.api.ui_enabled:
+        app = ui.mount(app, conf, protect)
     if conf.healthcheck.enabled:
         from mistral_clone.api import health
         app = health.mount(app, conf)
