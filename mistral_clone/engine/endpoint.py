@@ -11,6 +11,7 @@ import sqlalchemy.exc as sa_exc
 
 from mistral_clone import context as mc_context
 from mistral_clone import exceptions as exc
+from mistral_clone import work_counts
 from mistral_clone.config import CONF
 from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
@@ -391,6 +392,8 @@ class EngineEndpoint:
                     leftovers.extend(_absorb(conductor, wf_ex, items,
                                              pairs))
             session.flush()
+        given = sum(len(items) for items in batches.values())
+        work_counts.add("results", given - len(leftovers))
         return leftovers
 
     def _complete_action(self, ctx, action_ex_id, result, internal):
@@ -426,7 +429,9 @@ class EngineEndpoint:
             _conductor(step).on_action_result(wf_ex, task_ex, action_ex,
                                               result)
             session.flush()
-            return row_dict(action_ex)
+            answer = row_dict(action_ex)
+        work_counts.add("results")
+        return answer
 
     @_expected
     def report_subworkflow_result(self, ctx, wf_ex_id):
