@@ -18,7 +18,10 @@ the CSV (one column per process). At the end, for each process: the mean
 RSS over the first and over the last ``--window`` minutes, their
 difference, and the slope of a least-squares line over the samples after
 the first window (MB per hour): a process whose memory grows without
-bound shows a slope that does not fall as the run gets longer.
+bound shows a slope that does not fall as the run gets longer. With
+``--traced engine1`` that process runs under tracemalloc and writes a
+snapshot every ``--snapshot-interval`` seconds into the topology's log
+directory; ``bench/tracemalloc_diff.py`` compares two.
 """
 
 from __future__ import annotations
@@ -102,6 +105,10 @@ class Soak:
         self.post_errors = 0
         self.last_error = ""
         self.ended: Dict[str, int] = {}
+        # Executions the soak (or its cron trigger) started that ended:
+        # sub-workflow executions are counted in ``ended`` only.
+        self.finished = 0
+        self.top_level: set = set()
         self.unexpected: List[str] = []
         self.workflow_ids: Dict[str, str] = {}
         self.expected: Dict[str, str] = {}
@@ -117,6 +124,7 @@ class Soak:
                 self.workflow_ids[wf["name"]] = wf["id"]
                 self.expected[wf["id"]] = end
             plan.append((kind, self.workflow_ids[wf_name], wf_input))
+            self.top_level.add(self.workflow_ids[wf_name])
         self.api.create_cron_trigger(
             self.cron_name, self.workflow_ids[self.prefix + "_linear"],
             "* * * * *")
@@ -160,6 +168,8 @@ class Soak:
                     continue
                 self.ended[row["state"]] = self.ended.get(row["state"],
                                                           0) + 1
+                if wf_id in self.top_level:
+                    self.finished += 1
                 if row["state"] != expected and len(self.unexpected) < 20:
                     self.unexpected.append("%s %s: %s" % (
                         row["id"], row["state"],
@@ -173,7 +183,7 @@ class Soak:
         pids = self.topo.pids()
         while True:
             row = {"t_s": round(time.monotonic() - t0, 1),
-                   "started": self.started}
+                   "started": self.started, "finished": self.finished}
             for role, pid in pids.items():
                 row[role] = vm_rss_kb(pid)
             self.samples.append(row)
@@ -182,28 +192,39 @@ class Soak:
             if self.stop.wait(self.args.sample_interval):
                 return
 
+    def snapshot_loop(self) -> None:
+        """tracemalloc snapshots of the ``--traced`` processes, one at
+        the start and one every ``--snapshot-interval`` seconds."""
+        self.topo.snapshot_traced()
+        while not self.stop.wait(self.args.snapshot_interval):
+            self.topo.snapshot_traced()
+
     def progress_loop(self, t0: float) -> None:
         while not self.stop.wait(60):
             last = self.samples[-1] if self.samples else {}
             rss = " ".join("%s=%.0f" % (role, (last.get(role) or 0) / 1024)
                            for role in self.topo.roles())
-            print("%5.1f min: %d started, ended %s, %d POST errors; RSS MB "
-                  "%s" % ((time.monotonic() - t0) / 60, self.started,
-                          self.ended, self.post_errors, rss), flush=True)
+            print("%5.1f min: %d started, %d finished (and deleted), ended "
+                  "%s, %d POST errors; RSS MB %s" % (
+                      (time.monotonic() - t0) / 60, self.started,
+                      self.finished, self.ended, self.post_errors, rss),
+                  flush=True)
 
     # -- the run ----------------------------------------------------------
     def run(self) -> dict:
         plan = self.create()
         roles = self.topo.roles()
         with open(self.args.csv, "w", newline="") as fh:
-            writer = csv.DictWriter(fh, ["t_s", "started"] + roles)
+            writer = csv.DictWriter(fh, ["t_s", "started", "finished"]
+                                    + roles)
             writer.writeheader()
             t0 = time.monotonic()
             threads = [threading.Thread(target=fn, args=a, daemon=True)
                        for fn, a in ((self.sample_loop, (writer, fh, t0)),
                                      (self.post_loop, (plan,)),
                                      (self.reap_loop, ()),
-                                     (self.progress_loop, (t0,)))]
+                                     (self.progress_loop, (t0,)),
+                                     (self.snapshot_loop, ()))]
             for thread in threads:
                 thread.start()
             try:
@@ -239,7 +260,8 @@ class Soak:
                 "peak_mb": round(max((s[role] or 0) for s in self.samples)
                                  / 1024, 1) if self.samples else None}
         return {"minutes": round(elapsed / 60, 1), "started": self.started,
-                "ended": self.ended, "post_errors": self.post_errors,
+                "finished": self.finished, "ended": self.ended,
+                "post_errors": self.post_errors,
                 "last_error": self.last_error,
                 "unexpected": self.unexpected, "processes": processes}
 
@@ -264,9 +286,11 @@ def _slope_mb_per_h(samples: List[dict], role: str) -> Optional[float]:
 
 
 def format_report(report: dict) -> str:
-    lines = ["%.1f minutes, %d executions started, ended %s, %d POST "
-             "errors" % (report["minutes"], report["started"],
-                         report["ended"], report["post_errors"])]
+    lines = ["%.1f minutes, %d executions started (besides the cron "
+             "trigger's), %d finished, ended %s (sub-workflows included), "
+             "%d POST errors" % (report["minutes"], report["started"],
+                                 report["finished"], report["ended"],
+                                 report["post_errors"])]
     if report["unexpected"]:
         lines.append("unexpected end states: %s" % report["unexpected"][:5])
     lines.append("%-10s %14s %14s %10s %14s %8s" % (
@@ -293,6 +317,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reap-interval", type=float, default=30.0)
     p.add_argument("--window", type=float, default=5.0,
                    help="minutes averaged at the start and at the end (5)")
+    p.add_argument("--traced", default="",
+                   help="roles run under tracemalloc, e.g. engine1,api "
+                        "(bench/traced_server.py; their RSS is then not "
+                        "the server's)")
+    p.add_argument("--snapshot-interval", type=float, default=300.0,
+                   help="seconds between tracemalloc snapshots (300)")
     p.add_argument("--csv", default="soak.csv")
     p.add_argument("--json", dest="json_path")
     return p
@@ -307,7 +337,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     started_at = datetime.datetime.now(datetime.timezone.utc)
     topo = Topology(args.engines, args.executors, pg_url=args.pg_url,
-                    rabbit_url=args.rabbit_url)
+                    rabbit_url=args.rabbit_url,
+                    traced=[r for r in args.traced.split(",") if r])
     with topo:
         for role, pid in topo.pids().items():
             print("  %-10s %d" % (role, pid), flush=True)

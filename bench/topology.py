@@ -29,7 +29,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from typing import Dict, List, Optional
+from typing import Dict, Iterable, List, Optional
 
 import sqlalchemy as sa
 
@@ -66,7 +66,7 @@ class Topology:
                  pg_url: str = DEFAULT_PG_URL,
                  rabbit_url: str = DEFAULT_RABBIT_URL, pool_size: int = 10,
                  extra_conf: str = "", state_dir: Optional[str] = None,
-                 log=print):
+                 log=print, traced: Iterable[str] = ()):
         self.engines = engines
         self.executors = executors
         self.port = port or _free_port()
@@ -82,6 +82,8 @@ class Topology:
         self.conf_file = os.path.join(self.state_dir, "bench.conf")
         self.processes: Dict[str, subprocess.Popen] = {}
         self.log = log
+        # Roles run under tracemalloc (``bench/traced_server.py``).
+        self.traced = set(traced)
 
     @property
     def url(self) -> str:
@@ -162,10 +164,24 @@ class Topology:
     def _spawn(self, role: str) -> subprocess.Popen:
         service = re.sub(r"\d+$", "", role)
         log = open(self.log_path(role), "w")
+        command = ["-m", "mistral_clone.cmd.server"]
+        env = None
+        if role in self.traced:
+            command = [os.path.join(os.path.dirname(
+                os.path.abspath(__file__)), "traced_server.py")]
+            env = dict(os.environ, MC_TRACEMALLOC_DIR=self.state_dir)
         return subprocess.Popen(
-            [_python(), "-m", "mistral_clone.cmd.server", "--server",
-             service, "--config-file", self.conf_file],
-            stdout=log, stderr=subprocess.STDOUT)
+            [_python()] + command + ["--server", service, "--config-file",
+                                     self.conf_file],
+            stdout=log, stderr=subprocess.STDOUT, env=env)
+
+    def snapshot_traced(self) -> None:
+        """Ask each traced process for a tracemalloc snapshot (written
+        to ``state_dir``)."""
+        for role in self.traced:
+            proc = self.processes.get(role)
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGUSR2)
 
     def _wait_api(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S

@@ -113,17 +113,22 @@ def _drainers(configured: int) -> int:
     return 1 if db_session.has_single_writer() else configured
 
 
-def _absorb(conductor, wf_ex, items, pairs: dict) -> list:
+def _absorb(conductor, wf_ex, items, pairs: dict) -> tuple:
     """Store the results ``items`` of ``wf_ex``'s actions (locked) and move
-    its tasks on; returns the items that are not its own."""
+    its tasks on; returns the items that are not its own, and how many
+    results were new (not of an action already completed: a result sent
+    again)."""
     leftovers = []
+    new = 0
     for item in items:
         action_ex, task_ex = pairs.get(item[1], (None, None))
         if task_ex is None or task_ex.workflow_execution_id != wf_ex.id:
             leftovers.append(item)
             continue
+        if not (states.is_completed(action_ex.state) or action_ex.accepted):
+            new += 1
         conductor.on_action_result(wf_ex, task_ex, action_ex, item[2])
-    return leftovers
+    return leftovers, new
 
 
 class EngineEndpoint:
@@ -377,6 +382,7 @@ class EngineEndpoint:
         that do not belong to the execution they came with (or whose
         execution is gone): they are handled one by one."""
         leftovers = []
+        new = 0
         with step_mod.step(_first_ctx(batches)) as step:
             session = step.session
             executions = queries.lock_workflows(session, batches)
@@ -389,11 +395,12 @@ class EngineEndpoint:
                     if wf_ex is None:
                         leftovers.extend(items)
                         continue
-                    leftovers.extend(_absorb(conductor, wf_ex, items,
-                                             pairs))
+                    not_its_own, taken = _absorb(conductor, wf_ex, items,
+                                                 pairs)
+                    leftovers.extend(not_its_own)
+                    new += taken
             session.flush()
-        given = sum(len(items) for items in batches.values())
-        work_counts.add("results", given - len(leftovers))
+        work_counts.add("results", new)
         return leftovers
 
     def _complete_action(self, ctx, action_ex_id, result, internal):
