@@ -141,16 +141,20 @@ class Topology:
         self._drop_database()
 
     def _write_conf(self) -> None:
+        """max_overflow = max_pool_size: at most twice that many
+        connections per process (the server may be shared with others)."""
         topic = "mc_bench_%s" % self.token
         text = (
             "[DEFAULT]\ntransport_url = %s\n"
             "[database]\nconnection = %s\nmax_pool_size = %d\n"
+            "max_overflow = %d\n"
             "[api]\nhost = 127.0.0.1\nport = %d\n"
             "[pecan]\nauth_enable = False\n"
             "[engine]\ntopic = %s_engine\n"
             "[executor]\ntopic = %s_executor\n"
             "[notifier]\ntopic = %s_notifier\n%s\n"
-            % (self.rabbit_url, self.db_url, self.pool_size, self.port,
+            % (self.rabbit_url, self.db_url, self.pool_size,
+               self.pool_size, self.port,
                topic, topic, topic, self.extra_conf))
         with open(self.conf_file, "w") as fh:
             fh.write(text)
