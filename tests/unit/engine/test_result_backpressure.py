@@ -8,6 +8,7 @@ import threading
 
 from oslo_config import cfg
 
+from mistral_clone.engine import endpoint as endpoint_mod
 from mistral_clone.rpc import transport
 from mistral_clone.rpc.results import CompletionQueue
 from tests.unit.engine.test_completions import _blocked_first_batch
@@ -53,3 +54,47 @@ def test_rabbit_consumers_prefetch_a_bounded_number_unless_configured():
     fake = cfg.ConfigOpts()
     transport._bound_prefetch(fake, "fake:/")
     assert "oslo_messaging_rabbit" not in fake
+
+
+class _RecordingQueue:
+    def __init__(self, room):
+        self.room = room
+        self.calls = []
+
+    def wait_for_room(self, limit, timeout):
+        self.calls.append(("wait", limit, timeout))
+        return self.room
+
+    def submit_many_async(self, key, items):
+        self.calls.append(("submit", key, len(items)))
+
+    def pending(self):
+        return 0
+
+
+def _endpoint_with(queue):
+    endpoint = endpoint_mod.EngineEndpoint.__new__(
+        endpoint_mod.EngineEndpoint)                    # no RPC, no DB
+    endpoint.completions = queue
+    return endpoint
+
+
+def test_an_engine_waits_for_room_before_queueing_results(conf):
+    conf.set_override("max_queued_results", 3, "engine")
+    queue = _RecordingQueue(room=True)
+    _endpoint_with(queue).report_action_results(None, [
+        {"action_ex_id": "a1", "wf_ex_id": "wf1", "result": {}},
+        {"action_ex_id": "a2", "wf_ex_id": "wf1", "result": {}}])
+    assert queue.calls == [("wait", 3, endpoint_mod.ROOM_WAIT_S),
+                           ("submit", "wf1", 2)]
+    # Past the wait they are queued anyway (nothing is dropped).
+    late = _RecordingQueue(room=False)
+    _endpoint_with(late).report_action_results(None, [
+        {"action_ex_id": "a3", "wf_ex_id": "wf2", "result": {}}])
+    assert late.calls[-1] == ("submit", "wf2", 1)
+    # 0: no bound, no wait.
+    conf.set_override("max_queued_results", 0, "engine")
+    free = _RecordingQueue(room=False)
+    _endpoint_with(free).report_action_results(None, [
+        {"action_ex_id": "a4", "wf_ex_id": "wf3", "result": {}}])
+    assert free.calls == [("submit", "wf3", 1)]
