@@ -29,6 +29,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--rabbit-url", default=DEFAULT_RABBIT_URL)
     g.add_argument("--pool-size", type=int, default=10,
                    help="[database] max_pool_size of every process (10)")
+    g.add_argument("--set", action="append", default=[],
+                   metavar="SECTION.OPTION=VALUE",
+                   help="an option for every process's configuration, "
+                        "e.g. engine.result_workers=4 (repeatable)")
 
 
 def start(args: argparse.Namespace, log) -> Optional[Topology]:
@@ -38,11 +42,26 @@ def start(args: argparse.Namespace, log) -> Optional[Topology]:
         return None
     topo = Topology(args.engines or 1, args.executors or 1,
                     pg_url=args.pg_url, rabbit_url=args.rabbit_url,
-                    pool_size=args.pool_size, log=log).start()
+                    pool_size=args.pool_size,
+                    extra_conf=conf_lines(args.set), log=log).start()
     args.url = topo.url
     args.pids = ",".join(str(pid) for pid in topo.pids().values())
     args.pid_pattern = None
     return topo
+
+
+def conf_lines(settings) -> str:
+    """``["engine.result_workers=4", ...]`` as configuration file text,
+    one section per option."""
+    lines = []
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        section, _, option = name.rpartition(".")
+        if not (section and option and _):
+            raise SystemExit("--set wants SECTION.OPTION=VALUE, not %r"
+                             % setting)
+        lines.append("[%s]\n%s = %s" % (section, option, value))
+    return "\n".join(lines)
 
 
 def cpu_used(before: Dict[str, float], after: Dict[str, float]
@@ -56,6 +75,7 @@ def stop(topo: Topology) -> dict:
     topo.stop()
     return {"engines": topo.engines, "executors": topo.executors,
             "pool_size": topo.pool_size, "logs": topo.state_dir,
+            "extra_conf": topo.extra_conf,
             "work": topo.work()}
 
 

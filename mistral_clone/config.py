@@ -191,12 +191,6 @@ engine_opts = [
                     "into one transaction. One engine process runs Python "
                     "on one core, so a few are enough; with SQLite (one "
                     "writer) always 1."),
-    cfg.IntOpt("max_queued_results", default=5000, min=0,
-               help="Executors' results an engine keeps in memory waiting "
-                    "to be stored; past it, its RPC threads take no more "
-                    "messages until the backlog falls, so the rest waits in "
-                    "the broker (for this engine or another). 0: no "
-                    "bound."),
     cfg.IntOpt("action_definition_cache_time", default=60,
                help="Seconds an engine remembers which Python action an "
                     "action name leads to (0: look it up every time)."),

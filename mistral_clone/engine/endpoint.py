@@ -98,10 +98,6 @@ def _in_steps(fn):
     return in_steps
 
 
-# Longest an RPC thread waits for room in the result queue (a database
-# much slower than the executors, for a while).
-ROOM_WAIT_S = 60.0
-
 # Threads evaluating, outside their steps, the slow expressions of result
 # batches (each up to [expressions] evaluation_timeout).
 ASIDE_WORKERS = 4
@@ -293,7 +289,6 @@ class EngineEndpoint:
         calls that wait for an answer (``start_workflow`` from the API)
         instead of queueing them behind result batches."""
         if wf_ex_id:
-            self._wait_for_room()
             self.completions.submit_async(
                 wf_ex_id, (ctx, action_ex_id, dict(result or {})))
             return
@@ -312,19 +307,8 @@ class EngineEndpoint:
                 by_wf_ex.setdefault(wf_ex_id, []).append(entry)
             else:
                 self._complete_one_by_one([entry])
-        if by_wf_ex:
-            self._wait_for_room()
         for wf_ex_id, entries in by_wf_ex.items():
             self.completions.submit_many_async(wf_ex_id, entries)
-
-    def _wait_for_room(self) -> None:
-        """Hold this RPC thread while ``[engine] max_queued_results``
-        results wait for the drainers (see ``CompletionQueue.
-        wait_for_room``); past ROOM_WAIT_S they are queued anyway."""
-        limit = CONF.engine.max_queued_results
-        if limit and not self.completions.wait_for_room(limit, ROOM_WAIT_S):
-            LOG.warning("%d action results wait to be stored; taking more",
-                        self.completions.pending())
 
     def _complete_batches(self, batches: dict) -> None:
         """Results of several workflow executions (``{wf_ex_id: [items]}``)

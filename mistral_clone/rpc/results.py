@@ -34,9 +34,6 @@ LOG = logging.getLogger(__name__)
 
 DEFAULT_MAX_BATCH = 200
 DEFAULT_MAX_KEYS = 50
-# How often a caller waiting for room looks again (a drainer takes up to
-# DEFAULT_MAX_BATCH items per transaction).
-ROOM_POLL_S = 0.05
 
 # The queue of the engine endpoint of this process, if it runs one.
 _local = None
@@ -73,8 +70,6 @@ class CompletionQueue:
         self._lock = threading.Lock()
         # key -> deque of items not yet taken (claimed keys included).
         self._pending: dict = {}
-        # Items in ``_pending`` (what ``wait_for_room`` bounds).
-        self._queued = 0
         # Keys with items and no drainer, oldest first (dict as ordered set).
         self._ready: dict = {}
         self._claimed: set = set()
@@ -142,22 +137,6 @@ class CompletionQueue:
         with self._lock:
             return sum(len(q) for q in self._pending.values())
 
-    def wait_for_room(self, limit: int, timeout: float) -> bool:
-        """Back-pressure for a caller about to queue more: wait while
-        ``limit`` items or more wait for a drainer (at most ``timeout``
-        seconds; False if they still do). An RPC thread waiting here acks
-        no further message, so an engine that falls behind leaves the
-        backlog in the broker, where another engine can take it, instead
-        of in its own memory."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                if self._queued < limit:
-                    return True
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(ROOM_POLL_S)
-
     def wait_idle(self, timeout: Optional[float] = None) -> bool:
         """Wait until every item queued so far was handled (a stopping
         engine handles the results it took before it goes: their senders
@@ -180,7 +159,6 @@ class CompletionQueue:
             if queue is None:
                 queue = self._pending[key] = collections.deque()
             queue.extend(items)
-            self._queued += len(items)
             if key not in self._claimed:
                 self._ready[key] = None
             if self._active >= self._workers:
@@ -198,7 +176,6 @@ class CompletionQueue:
             queue = self._pending[key]
             take = min(len(queue), room)
             batch[key] = [queue.popleft() for _ in range(take)]
-            self._queued -= take
             room -= take
             self._claimed.add(key)
         return batch

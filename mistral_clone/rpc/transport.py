@@ -12,7 +12,6 @@ import threading
 import oslo_messaging as messaging
 from oslo_config import cfg
 from oslo_messaging import transport as _messaging_transport
-from oslo_messaging._drivers import impl_rabbit as _messaging_rabbit
 
 from mistral_clone import config
 from mistral_clone.rpc import serializer as rpc_serializer
@@ -50,31 +49,11 @@ def is_in_process(conf: cfg.ConfigOpts = config.CONF) -> bool:
     return transport_url(conf).startswith("fake:")
 
 
-# Messages a RabbitMQ consumer holds unacknowledged, unless
-# ``[oslo_messaging_rabbit] rabbit_qos_prefetch_count`` says otherwise.
-RABBIT_PREFETCH = 64
-
-
-def _bound_prefetch(conf: cfg.ConfigOpts, url: str) -> None:
-    """oslo.messaging's default prefetch (0, no limit) lets RabbitMQ push
-    a queue's whole backlog to its consumers as it arrives: an engine that
-    falls behind holds its share in memory, unbounded, while another engine
-    may be idle. With a bound, what a process cannot take yet stays in
-    the queue, for whichever consumer is free first."""
-    if not url.startswith("rabbit"):
-        return
-    group = "oslo_messaging_rabbit"
-    conf.register_opts(_messaging_rabbit.rabbit_opts, group=group)
-    conf.set_default("rabbit_qos_prefetch_count", RABBIT_PREFETCH,
-                     group=group)
-
-
 def get_transport(conf: cfg.ConfigOpts = config.CONF):
     url = transport_url(conf)
     with _lock:
         transport = _transports.get(url)
         if transport is None:
-            _bound_prefetch(conf, url)
             transport = messaging.get_rpc_transport(
                 conf, url=url, allowed_remote_exmods=ALLOWED_REMOTE_EXMODS)
             _transports[url] = transport
