@@ -155,7 +155,10 @@ class Soak:
         while not self.stop.wait(self.args.reap_interval):
             self.reap()
 
-    def reap(self) -> None:
+    def reap(self, final: bool = False) -> None:
+        """One round; a round of the loop ends early once the soak stops
+        (under a backlog, deleting can take minutes), the ``final`` one
+        goes through."""
         for wf_id, expected in self.expected.items():
             try:
                 rows = list(self.api.iter_executions(
@@ -164,6 +167,8 @@ class Soak:
                 self.last_error = str(e)[:300]
                 continue
             for row in rows:
+                if self.stop.is_set() and not final:
+                    return
                 if row["state"] not in TERMINAL:
                     continue
                 self.ended[row["state"]] = self.ended.get(row["state"],
@@ -347,7 +352,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             report = soak.run()
         finally:
             soak.cleanup()
-        soak.reap()
+        soak.reap(final=True)
     report["work"] = topo.work()
     report.update(started_at=started_at.isoformat(timespec="seconds"),
                   rate=args.rate, engines=args.engines,
