@@ -6,6 +6,7 @@ options."""
 import os
 import sys
 
+import pytest
 import yaml
 
 from mistral_clone import work_counts
@@ -77,3 +78,11 @@ def test_run_starts_a_topology_only_when_asked():
     assert scaleout.start(plain, print) is None
     assert scaleout.cpu_used({"engine1": 1.0}, {"engine1": 3.5}) == \
         {"engine1": 2.5}
+
+
+def test_set_options_become_configuration_sections():
+    assert scaleout.conf_lines(["engine.result_workers=4",
+                                "oslo_messaging_rabbit.x=0"]) == \
+        "[engine]\nresult_workers = 4\n[oslo_messaging_rabbit]\nx = 0"
+    with pytest.raises(SystemExit):
+        scaleout.conf_lines(["result_workers=4"])
