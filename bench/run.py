@@ -29,6 +29,7 @@ if __package__ in (None, ""):
 from bench import scenarios  # noqa: E402
 from bench.client import MistralClient  # noqa: E402
 from bench import memory  # noqa: E402
+from bench import scaleout  # noqa: E402
 from bench.memory import RssSampler  # noqa: E402
 
 LETTERS = {"a": "linear", "b": "parallel", "c": "subworkflows",
@@ -95,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", dest="json_path", help="write results here")
     p.add_argument("--keep", action="store_true",
                    help="do not delete what the bench created")
+    scaleout.add_arguments(p)
     return p
 
 
@@ -170,6 +172,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         items_concurrency=args.items_concurrency,
         items_source=args.items_source, keep=args.keep,
         log=lambda msg: print(msg, flush=True))
+    topo = scaleout.start(args, lambda msg: print(msg, flush=True))
     api = MistralClient(args.url)
     sampler = make_sampler(args)
     plan = scenarios.plan(settings)
@@ -199,6 +202,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         for key in chosen:
             for label, body in plan[key]:
                 runs = []
+                cpu_before = topo.cpu_by_role() if topo else None
                 for n in range(args.repeat):
                     if sampler:
                         sampler.mark(label)
@@ -216,6 +220,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                 if sampler:
                     sampler.mark(None)
                     entry["peak_mb"] = sampler.peaks_mb().get(label)
+                if topo:
+                    entry["cpu_s"] = scaleout.cpu_used(cpu_before,
+                                                       topo.cpu_by_role())
                 results[label] = entry
     except KeyboardInterrupt:
         interrupted = True
@@ -224,6 +231,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     finally:
         if sampler:
             sampler.stop()
+        if topo:
+            report["topology"] = scaleout.stop(topo)
     rss = sampler.summary() if sampler else None
     if rss:
         rss["pids"] = sampler.resolve_roots()
@@ -235,6 +244,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         datetime.timezone.utc).isoformat(timespec="seconds")
     print()
     print(format_table(results, rss))
+    if topo:
+        print(scaleout.format_sharing(results, report["topology"]))
     if args.json_path:
         with open(args.json_path, "w") as fh:
             json.dump(report, fh, indent=2)

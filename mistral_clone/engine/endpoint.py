@@ -11,6 +11,7 @@ import sqlalchemy.exc as sa_exc
 
 from mistral_clone import context as mc_context
 from mistral_clone import exceptions as exc
+from mistral_clone import work_counts
 from mistral_clone.config import CONF
 from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
@@ -113,11 +114,13 @@ def _drainers(configured: int) -> int:
     return 1 if db_session.has_single_writer() else configured
 
 
-def _absorb(conductor, wf_ex, items, pairs: dict, children: dict) -> list:
+def _absorb(conductor, wf_ex, items, pairs: dict, children: dict) -> tuple:
     """Store the results ``items`` of ``wf_ex``'s actions (locked) and of
     its sub-workflows, and move its tasks on; returns the items that are
-    not its own."""
+    not its own, and how many action results were new (not of an action
+    already completed: a result sent again)."""
     leftovers = []
+    new = 0
     for item in items:
         if isinstance(item, child_reports.ChildEnded):
             child, task_ex = children.get(item.child_id, (None, None))
@@ -131,8 +134,10 @@ def _absorb(conductor, wf_ex, items, pairs: dict, children: dict) -> list:
         if task_ex is None or task_ex.workflow_execution_id != wf_ex.id:
             leftovers.append(item)
             continue
+        if not (states.is_completed(action_ex.state) or action_ex.accepted):
+            new += 1
         conductor.on_action_result(wf_ex, task_ex, action_ex, item[2])
-    return leftovers
+    return leftovers, new
 
 
 def _take_child(conductor, wf_ex, task_ex, child) -> None:
@@ -420,6 +425,7 @@ class EngineEndpoint:
         that do not belong to the execution they came with (or whose
         execution is gone): they are handled one by one."""
         leftovers = []
+        new = 0
         with step_mod.step(_first_ctx(batches)) as step:
             session = step.session
             executions = queries.lock_workflows(session, batches)
@@ -435,9 +441,12 @@ class EngineEndpoint:
                     if wf_ex is None:
                         leftovers.extend(items)
                         continue
-                    leftovers.extend(_absorb(conductor, wf_ex, items,
-                                             pairs, children))
+                    not_its_own, taken = _absorb(conductor, wf_ex, items,
+                                                 pairs, children)
+                    leftovers.extend(not_its_own)
+                    new += taken
             session.flush()
+        work_counts.add("results", new)
         return leftovers
 
     def _complete_action(self, ctx, action_ex_id, result, internal):
@@ -473,7 +482,9 @@ class EngineEndpoint:
             _conductor(step).on_action_result(wf_ex, task_ex, action_ex,
                                               result)
             session.flush()
-            return row_dict(action_ex)
+            answer = row_dict(action_ex)
+        work_counts.add("results")
+        return answer
 
     @_expected
     def report_subworkflow_result(self, ctx, wf_ex_id,

@@ -8,6 +8,7 @@ import logging
 
 from mistral_clone import config
 from mistral_clone import exceptions as exc
+from mistral_clone import work_counts
 from mistral_clone.engine import accepting
 from mistral_clone.engine import expiration
 from mistral_clone.engine import heartbeats
@@ -121,6 +122,7 @@ class EngineService:
                         self.endpoint.aside.running())
         if not step.wait_sent(timeout):
             LOG.warning("Stopping with messages of committed steps unsent")
+        LOG.info(work_counts.engine_summary())
 
 
 def start(recover: bool = True) -> EngineService:

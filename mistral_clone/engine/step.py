@@ -14,6 +14,7 @@ from typing import Callable, Optional
 
 import sqlalchemy as sa
 
+from mistral_clone import work_counts
 from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
 from mistral_clone.expressions import limits
@@ -178,6 +179,8 @@ def step(ctx):
         current = Step(session, ctx, inline=True)
         yield current
         current.drain_inline()
+    work_counts.add("steps")
+    work_counts.add("tasks", len(current.new_tasks))
     current.run_after_commit()
 
 

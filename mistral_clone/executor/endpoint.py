@@ -10,6 +10,7 @@ import oslo_messaging as messaging
 
 from mistral_clone import actions
 from mistral_clone import context as mc_context
+from mistral_clone import work_counts
 from mistral_clone.actions import dynamic
 from mistral_clone.executor import delivery
 from mistral_clone.executor import heartbeats
@@ -41,6 +42,7 @@ def run(ctx, action_ex_id, action_name, action_input, exec_ctx) -> dict:
                                     _action_context(ctx, exec_ctx),
                                     timeout=exec_ctx.get("timeout"),
                                     code=dynamic.code_of(exec_ctx))
+    work_counts.add("actions")
     return serializer.to_primitive({
         "data": result.data, "error": result.error,
         "cancel": bool(result.cancel), "sync": bool(result.sync)})

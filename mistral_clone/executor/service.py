@@ -12,6 +12,7 @@ import socket
 import oslo_messaging as messaging
 
 from mistral_clone import config
+from mistral_clone import work_counts
 from mistral_clone.executor import endpoint as executor_endpoint
 from mistral_clone.executor import heartbeats
 from mistral_clone.executor import liveness
@@ -68,6 +69,7 @@ class ExecutorService:
             config.CONF.graceful_shutdown_timeout or None)
         heartbeats.stop()
         liveness.stop(abandoned)
+        LOG.info(work_counts.executor_summary())
 
 
 def start(topic=None) -> ExecutorService:
