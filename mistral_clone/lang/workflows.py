@@ -6,9 +6,8 @@ from typing import Optional
 from mistral_clone import exceptions as exc
 from mistral_clone.lang import _checks
 from mistral_clone.lang import _collect
-from mistral_clone.lang import _inline
+from mistral_clone.lang import _raw_clauses
 from mistral_clone.lang import _schemas
-from mistral_clone.lang.tasks import CLAUSE_KEYS
 from mistral_clone.lang.tasks import TaskDefaultsSpec
 from mistral_clone.lang.tasks import TaskSpec
 from mistral_clone.lang.transitions import ENGINE_COMMANDS
@@ -89,51 +88,7 @@ def _check_tasks_alone(data, path) -> None:
             _task_spec(task_name, task_data, list(path) + ["tasks"],
                        wf_type, True, None)
     if wf_type == DIRECT:
-        _check_raw_targets(path, tasks, ())
-
-
-def _check_raw_targets(wf_path, tasks: dict, skip) -> None:
-    """When collecting: the transition targets written in the tasks not
-    built (``skip``: the built ones) for problems of their own."""
-    for task_name, task_data in tasks.items():
-        if task_name in skip or not isinstance(task_data, dict):
-            continue
-        where = list(wf_path) + ["tasks", task_name]
-        for key in CLAUSE_KEYS:
-            for sub_path, name in _raw_targets(task_data.get(key)):
-                if name not in tasks and name not in ENGINE_COMMANDS:
-                    _collect.report(_checks.invalid(
-                        "Task '%s' not found." % name, where + [key],
-                        pin=where + [key] + sub_path))
-
-
-def _find_target(clause, name):
-    """The sub-path of ``name`` in a raw clause, None when not there."""
-    for sub_path, target in _raw_targets(clause):
-        if target == name:
-            return sub_path
-    return None
-
-
-def _raw_targets(clause):
-    """(sub-path, target name) of each target written in a raw clause
-    (``t2``, ``[t2, {t3: cond}]``, ``{next: ..., publish: ...}``);
-    what cannot be read as one is skipped."""
-    if isinstance(clause, dict) and ("next" in clause or
-                                     "publish" in clause):
-        for sub_path, name in _raw_targets(clause.get("next")):
-            yield ["next"] + sub_path, name
-        return
-    items = clause if isinstance(clause, list) else [clause]
-    for i, item in enumerate(items):
-        raw = next(iter(item), None) if isinstance(item, dict) else item
-        if not isinstance(raw, str):
-            continue
-        try:
-            name = _inline.split_command(raw)[0]
-        except exc.InvalidModelError:
-            continue
-        yield ([i] if isinstance(clause, list) else []), name
+        _raw_clauses.check_targets(path, tasks, ())
 
 
 def _requires_pin(task, required) -> list:
@@ -249,7 +204,8 @@ class WorkflowSpec:
                             list(path) + ["tasks", task.name, key],
                             pin=self._target_pin(path, task, key, name)))
         if not self._complete:
-            _check_raw_targets(path, self._data["tasks"], set(self.tasks))
+            _raw_clauses.check_targets(path, self._data["tasks"],
+                                       set(self.tasks))
         if self._complete:
             self._validate_joins(path)
 
@@ -257,11 +213,11 @@ class WorkflowSpec:
         """Where transition target ``name`` of clause ``key`` is written:
         in the task's own clause, else in task-defaults' (where it came
         from)."""
-        found = _find_target(task.to_dict().get(key), name)
+        found = _raw_clauses.find_target(task.to_dict().get(key), name)
         if found is not None:
             return list(wf_path) + ["tasks", task.name, key] + found
         defaults = self._data.get("task-defaults") or {}
-        found = _find_target(defaults.get(key), name) or []
+        found = _raw_clauses.find_target(defaults.get(key), name) or []
         return list(wf_path) + ["task-defaults", key] + found
 
     def _validate_joins(self, path):
