@@ -42,8 +42,14 @@ _STATUS_KEY = "mistral_clone.fault_status"
 _DATABASE_KEY = "mistral_clone.database_unavailable"
 
 
-def fault_body(message):
-    return {"faultstring": message}
+def fault_body(message, error=None):
+    """``{"faultstring": ...}``, plus ``errors`` (every problem, located)
+    for a definition that failed validation (``lang.parse_located``)."""
+    body = {"faultstring": message}
+    located = getattr(error, "located_errors", None)
+    if located:
+        body["errors"] = [problem.to_dict() for problem in located]
+    return body
 
 
 def fault_of(error: BaseException) -> tuple:
@@ -157,9 +163,10 @@ def renders_errors(func=None, content_type: str = DEFINITION_JSON):
         except Exception as e:  # never an HTML 500 page
             status, message = fault_of(e)
             remember(pecan.request.environ, e)
+            body = fault_body(message, e)
         pecan.response.status = status
         pecan.response.content_type = content_type
-        pecan.response.text = json.dumps(fault_body(message))
+        pecan.response.text = json.dumps(body)
         return pecan.response
 
     return wrapper

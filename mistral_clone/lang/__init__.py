@@ -49,10 +49,23 @@ Errors: ``DSLParsingError`` (YAML errors name line and column),
 wf.tasks.t1.wait-before:`` and the offending value; ``exc.spec_path`` holds
 the same path.
 
+Located problems (``mistral_clone.lang.inspection``):
+
+* ``inspect(text, kind) -> Inspection`` (kind ``workflows``, ``workbooks``
+  or ``actions``): ``.errors`` (every problem, not only the first) and
+  ``.warnings`` as ``Problem(path, line, column, message)``, and the
+  action/workflow names the text refers to (``.references``).
+* ``parse_located(kind, text)``: ``parse_*(text, validate=True)`` whose
+  DSL error also carries ``located_errors`` (list of ``Problem``).
+
 Expression syntax is checked with ``mistral_clone.expressions.validate``.
 """
 
 from mistral_clone.lang.actions import ActionSpec
+from mistral_clone.lang.inspection import Inspection
+from mistral_clone.lang.inspection import Problem
+from mistral_clone.lang.inspection import inspect
+from mistral_clone.lang.inspection import parse_located
 from mistral_clone.lang.parser import clear_cache
 from mistral_clone.lang.parser import cut_workflow_definition
 from mistral_clone.lang.parser import get_workflow_spec
@@ -85,12 +98,13 @@ from mistral_clone.lang.workflows import WorkflowListSpec
 from mistral_clone.lang.workflows import WorkflowSpec
 
 __all__ = [
-    "ActionSpec", "DIRECT", "ENGINE_COMMANDS", "ERROR", "FAIL", "NOOP",
-    "OnClauseSpec", "PAUSE", "PoliciesSpec", "PublishSpec", "REQUIRED",
-    "REVERSE", "RetrySpec", "SKIPPED", "SUCCEED", "SUCCESS",
-    "TaskDefaultsSpec", "TaskSpec", "TransitionSpec", "WorkbookSpec",
-    "WorkflowListSpec", "WorkflowSpec", "clear_cache",
-    "cut_workflow_definition", "get_workflow_spec", "parse_action",
-    "parse_actions", "parse_workbook", "parse_workflows",
-    "workbook_action_definition", "workbook_workflow_definition",
+    "ActionSpec", "DIRECT", "ENGINE_COMMANDS", "ERROR", "FAIL",
+    "Inspection", "NOOP", "OnClauseSpec", "PAUSE", "PoliciesSpec",
+    "Problem", "PublishSpec", "REQUIRED", "REVERSE", "RetrySpec",
+    "SKIPPED", "SUCCEED", "SUCCESS", "TaskDefaultsSpec", "TaskSpec",
+    "TransitionSpec", "WorkbookSpec", "WorkflowListSpec", "WorkflowSpec",
+    "clear_cache", "cut_workflow_definition", "get_workflow_spec",
+    "inspect", "parse_action", "parse_actions", "parse_located",
+    "parse_workbook", "parse_workflows", "workbook_action_definition",
+    "workbook_workflow_definition",
 ]

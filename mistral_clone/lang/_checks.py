@@ -7,17 +7,23 @@ Expression syntax is checked with ``mistral_clone.expressions.validate``
 
 from mistral_clone import exceptions as exc
 from mistral_clone import expressions as expr_lang
+from mistral_clone.lang import _collect
 from mistral_clone.lang._errors import located
 
 
-def expression(value, path) -> None:
-    """Check the expressions in one value (a non-string is ignored)."""
+def expression(value, path, pin=None) -> None:
+    """Check the expressions in one value (a non-string is ignored).
+
+    A bad one is reported (``_collect.report``): raised, or recorded when
+    collecting every problem.
+    """
     if not isinstance(value, str):
         return
     try:
         expr_lang.validate(value)
     except exc.ExpressionGrammarError as e:
-        raise located(type(e), e.message, path, detail=repr(value))
+        _collect.report(located(type(e), e.message, path,
+                                detail=repr(value), pin=pin))
 
 
 def expressions(part, path) -> None:
@@ -35,6 +41,7 @@ def expressions(part, path) -> None:
             expression(item, list(path) + [key])
 
 
-def invalid(message: str, path, cls=exc.InvalidModelError):
-    """An InvalidModelError (or ``cls``) located at ``path``."""
-    return located(cls, message, path)
+def invalid(message: str, path, cls=exc.InvalidModelError, pin=None):
+    """An InvalidModelError (or ``cls``) located at ``path`` (pointing at
+    ``pin`` when it is more exact)."""
+    return located(cls, message, path, pin=pin)

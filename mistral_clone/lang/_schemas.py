@@ -3,17 +3,21 @@
 The shapes follow what Mistral 23 accepts, element by element, so that
 ``jsonschema``'s best-match error (and so the first line of the message) is
 the same as the one Mistral reports. ``check()`` turns the first error into
-an InvalidModelError that also says where in the document it is.
+an InvalidModelError that also says where in the document it is; when every
+problem is being collected (``lang._collect``) it records the others too.
 """
 
 import pprint
+import re
 
 import jsonschema
 from jsonschema import exceptions as js_exc
 
 from mistral_clone import exceptions as exc
 from mistral_clone import expressions
+from mistral_clone.lang import _collect
 from mistral_clone.lang._errors import located
+from mistral_clone.lang.locator import Key
 
 # Mistral tries the languages in name order: jinja, then yaql.
 EXPRESSION_PATTERNS = (expressions.PATTERNS["jinja"],
@@ -290,15 +294,49 @@ def check(schema_name: str, data, path: list) -> None:
     """Validate ``data`` against a named schema.
 
     Raises InvalidModelError "Invalid DSL: <problem>" followed by where the
-    offending value is, e.g. ``wf.tasks.t1.wait-before``, and the value.
+    offending value is, e.g. ``wf.tasks.t1.wait-before``, and the value:
+    jsonschema's best match. When collecting, each other problem (the most
+    relevant part of every failing branch) is recorded after it.
     """
-    error = js_exc.best_match(VALIDATORS[schema_name].iter_errors(data))
-    if error is None:
+    errors = list(VALIDATORS[schema_name].iter_errors(data))
+    if not errors:
         return
+    best = js_exc.best_match(errors)
+    first = _located_schema_error(best, path)
+    if _collect.is_collecting():
+        seen = {(first.spec_path, first.spec_message)}
+        _collect.report(first)
+        for error in errors:
+            other = _located_schema_error(js_exc.best_match([error]), path)
+            if (other.spec_path, other.spec_message) not in seen:
+                seen.add((other.spec_path, other.spec_message))
+                _collect.report(other)
+    raise first
+
+
+def _located_schema_error(error, path):
     where = list(path) + list(error.absolute_path)
-    raise located(
+    pin = where
+    extra = _unexpected_keys(error)
+    if extra:
+        pin = where + [Key(extra[0])]
+    return located(
         exc.InvalidModelError,
         "Invalid DSL: %s" % error.message,
         where,
         detail=pprint.pformat(error.instance, width=72, sort_dicts=False),
+        pin=pin,
     )
+
+
+def _unexpected_keys(error) -> list:
+    """The keys an ``additionalProperties`` error is about, to point at
+    the first one rather than at the whole mapping."""
+    if error.validator != "additionalProperties" or \
+            not isinstance(error.instance, dict):
+        return []
+    known = error.schema.get("properties", {})
+    patterns = error.schema.get("patternProperties", {})
+    return [key for key in error.instance
+            if key not in known and
+            not any(re.search(p, str(key)) for p in patterns)]

@@ -11,7 +11,7 @@ from mistral_clone import data_limits
 from mistral_clone import exceptions as exc
 
 
-class _DSLLoader(yaml.SafeLoader):
+class DSLLoader(yaml.SafeLoader):
     def fetch_alias(self):
         return self.fetch_plain()
 
@@ -33,7 +33,7 @@ def load(text: str):
     follow) and strings that are not valid Unicode are parsing errors too.
     """
     try:
-        data = yaml.load(text, _DSLLoader) or {}
+        data = yaml.load(text, DSLLoader) or {}
     except yaml.YAMLError as e:
         raise exc.DSLParsingError("Definition could not be parsed: %s\n" % e)
     except RecursionError:

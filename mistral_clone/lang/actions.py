@@ -4,9 +4,11 @@ import json
 
 from mistral_clone import exceptions as exc
 from mistral_clone.lang import _checks
+from mistral_clone.lang import _collect
 from mistral_clone.lang import _inline
 from mistral_clone.lang import _schemas
 from mistral_clone.lang.workflows import DSL_VERSION
+from mistral_clone.lang.workflows import check_item_list
 from mistral_clone.lang.workflows import input_dict
 
 
@@ -18,16 +20,7 @@ class ActionSpec:
 
     def __init__(self, data: dict, path, validate: bool):
         if validate:
-            _schemas.check("action", data, path)
-            try:
-                inline = _inline.split_command(data["base"])[1]
-            except exc.InvalidModelError as e:
-                raise _checks.invalid(e.message, list(path) + ["base"])
-            _checks.expressions(inline, list(path) + ["base"])
-            _checks.expressions(data.get("base-input", {}),
-                                list(path) + ["base-input"])
-            if isinstance(data.get("output"), str):
-                _checks.expression(data["output"], list(path) + ["output"])
+            _validate(data, path)
         self._data = data
         self.name = data["name"]
         self.description = data.get("description")
@@ -57,18 +50,36 @@ class ActionSpec:
         return "ActionSpec(%r)" % self.name
 
 
+def _validate(data, path) -> None:
+    """When collecting, an action of the wrong shape still has its
+    expressions checked before it is left out."""
+    shape_ok = _collect.attempt(_schemas.check, "action", data, path)
+    base = data.get("base") if isinstance(data, dict) else None
+    if isinstance(base, str):
+        try:
+            inline = _inline.split_command(base)[1]
+        except exc.InvalidModelError as e:
+            _collect.abort(_checks.invalid(e.message, list(path) + ["base"]))
+        _checks.expressions(inline, list(path) + ["base"])
+    if isinstance(data, dict):
+        _checks.expressions(data.get("base-input", {}),
+                            list(path) + ["base-input"])
+        if isinstance(data.get("output"), str):
+            _checks.expression(data["output"], list(path) + ["output"])
+    if not shape_ok:
+        raise _collect.Skipped()
+
+
 def parse_action_list(data, validate: bool) -> list:
     """A file of ad-hoc actions: ``version`` plus action names."""
     if validate:
-        _schemas.check("item_list", data, [])
-        if len(data) < 2:
-            raise _checks.invalid(
-                "At least one item must be in the list [data=%s]." % data, [])
+        check_item_list(data)
     actions = []
     for name, action_data in data.items():
         if name == "version":
             continue
-        action_data["name"] = name
-        action_data["version"] = DSL_VERSION
-        actions.append(ActionSpec(action_data, [name], validate))
+        with _collect.element():
+            action_data["name"] = name
+            action_data["version"] = DSL_VERSION
+            actions.append(ActionSpec(action_data, [name], validate))
     return actions

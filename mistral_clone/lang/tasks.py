@@ -21,6 +21,7 @@ from typing import Optional
 
 from mistral_clone import exceptions as exc
 from mistral_clone.lang import _checks
+from mistral_clone.lang import _collect
 from mistral_clone.lang import _inline
 from mistral_clone.lang import _schemas
 from mistral_clone.lang.policies import PoliciesSpec
@@ -143,27 +144,39 @@ class TaskSpec:
             for key, clause in own_clauses.items():
                 check_transition_expressions(clause, list(path) + [key])
             if self.join and len(self.name) > MAX_JOIN_TASK_NAME_LENGTH:
-                raise _checks.invalid(
+                _collect.report(_checks.invalid(
                     "The length of a '%s' join task name must not exceed %d "
-                    "symbols" % (self.name, MAX_JOIN_TASK_NAME_LENGTH), path)
+                    "symbols" % (self.name, MAX_JOIN_TASK_NAME_LENGTH),
+                    path))
 
     # -- building -------------------------------------------------------
 
     @staticmethod
     def _validate_raw(data, path, direct):
-        _schemas.check("direct_task" if direct else "reverse_task", data,
-                       path)
+        """When collecting, a task of the wrong shape still has its
+        expressions and with-items checked before it is left out."""
+        shape_ok = _collect.attempt(
+            _schemas.check, "direct_task" if direct else "reverse_task",
+            data, path)
+        TaskSpec._validate_values(data, path)
+        if not shape_ok:
+            with _collect.element():
+                TaskSpec._read_with_items(data, path, True)
+            raise _collect.Skipped()
+
+    @staticmethod
+    def _validate_values(data, path):
         if len(data["name"]) > MAX_TASK_NAME_LENGTH:
-            raise _checks.invalid(
+            _collect.report(_checks.invalid(
                 "The length of a '%s' task name must not exceed %d symbols"
-                % (data["name"], MAX_TASK_NAME_LENGTH), path)
+                % (data["name"], MAX_TASK_NAME_LENGTH), path))
         command = data.get("action") or data.get("workflow")
-        if command:
+        if isinstance(command, str) and command:
             key = "action" if data.get("action") else "workflow"
             try:
                 params = _inline.split_command(command)[1]
             except exc.InvalidModelError as e:
-                raise _checks.invalid(e.message, list(path) + [key])
+                _collect.abort(_checks.invalid(e.message, list(path) + [key]))
             _checks.expressions(params, list(path) + [key])
         for key in ("input", "publish", "publish-on-error",
                     "publish-on-skip", "keep-result", "safe-rerun"):
@@ -175,25 +188,31 @@ class TaskSpec:
         items = [raw] if isinstance(raw, str) else (raw or [])
         where = list(path) + ["with-items"]
         out = []
-        for item in items:
+        for i, item in enumerate(items):
+            # Where the item is written (``with-items`` may be one string).
+            pin = where + [i] if isinstance(raw, list) else where
             if not isinstance(item, str):
-                raise _checks.invalid(
+                _collect.report(_checks.invalid(
                     "'with-items' elements should be strings: %s" % data,
-                    where)
+                    where, pin=pin))
+                continue
             parsed = _inline.parse_with_items(item)
             if parsed is None:
-                raise _checks.invalid(
+                _collect.report(_checks.invalid(
                     "Wrong format of 'with-items' property. Please use "
                     "format 'var in {[some, list] | <% $.array %> }: "
-                    + str(data), where)
+                    + str(data), where, pin=pin))
+                continue
             var, source = parsed
             if validate:
-                _checks.expression(source, where)
+                _checks.expression(source, where, pin=pin)
             if source.startswith("["):
                 try:
                     source = _inline.decode_list_literal(source)
                 except exc.InvalidModelError as e:
-                    raise _checks.invalid(e.message, where)
+                    _collect.report(_checks.invalid(e.message, where,
+                                                    pin=pin))
+                    continue
             out.append((var, source))
         return out
 

@@ -9,6 +9,7 @@ from typing import NamedTuple, Optional
 
 from mistral_clone import exceptions as exc
 from mistral_clone.lang import _checks
+from mistral_clone.lang import _collect
 from mistral_clone.lang import _inline
 from mistral_clone.lang import _schemas
 
@@ -51,9 +52,9 @@ class PublishSpec:
         if validate:
             _schemas.check("publish", data, path)
             if not any(data.get(k) for k in ("branch", "global", "atomic")):
-                raise _checks.invalid(
+                _collect.report(_checks.invalid(
                     "Either 'branch', 'global' or 'atomic' must be "
-                    "specified: ", path)
+                    "specified: ", path))
             for key in ("branch", "global", "atomic"):
                 _checks.expressions(data.get(key), list(path) + [key])
         return cls(data.get("branch"), data.get("global"), data.get("atomic"))

@@ -2,6 +2,7 @@
 
 from mistral_clone import exceptions as exc
 from mistral_clone.lang import _checks
+from mistral_clone.lang import _collect
 from mistral_clone.lang import _schemas
 from mistral_clone.lang.actions import ActionSpec
 from mistral_clone.lang.workflows import DSL_VERSION
@@ -17,8 +18,9 @@ def check_version(data) -> None:
     except (TypeError, ValueError):
         ok = False
     if not ok:
-        raise _checks.invalid("Unsupported DSL version: %s" % version,
-                              ["version"], cls=exc.DSLParsingError)
+        _collect.report(_checks.invalid(
+            "Unsupported DSL version: %s" % version, ["version"],
+            cls=exc.DSLParsingError))
 
 
 class WorkbookSpec:
@@ -30,29 +32,38 @@ class WorkbookSpec:
         if validate:
             if isinstance(data, dict):
                 check_version(data)
-            _schemas.check("workbook", data, [])
+            # When collecting, a workbook mapping with problems of its own
+            # still has its actions and workflows checked.
+            if not _collect.attempt(_schemas.check, "workbook", data, []) \
+                    and not isinstance(data, dict):
+                raise _collect.Skipped()
         self._data = data
-        self.name = data["name"]
+        self.name = data.get("name")
         self.description = data.get("description")
         self.tags = data.get("tags", [])
         self.version = data.get("version")
-        self.actions = [
-            ActionSpec(item, ["actions", name], validate)
-            for name, item in self._items(data, "actions")
-        ]
+        self.actions = []
+        for name, item in self._items(data, "actions"):
+            with _collect.element():
+                self.actions.append(
+                    ActionSpec(item, ["actions", name], validate))
         self.workflows = []
         for name, item in self._items(data, "workflows"):
-            if not isinstance(item, dict):
-                raise _checks.invalid(
-                    "A specification with polymorphic key must be backed by"
-                    " a dictionary [spec_cls=WorkflowSpec, data=%s]" % item,
-                    ["workflows", name])
-            self.workflows.append(
-                WorkflowSpec(item, ["workflows", name], validate))
+            with _collect.element():
+                if not isinstance(item, dict):
+                    raise _checks.invalid(
+                        "A specification with polymorphic key must be "
+                        "backed by a dictionary [spec_cls=WorkflowSpec, "
+                        "data=%s]" % item, ["workflows", name])
+                self.workflows.append(
+                    WorkflowSpec(item, ["workflows", name], validate))
 
     @staticmethod
     def _items(data, section):
-        for name, item in (data.get(section) or {}).items():
+        items = data.get(section) or {}
+        if not isinstance(items, dict):  # reported by the schema
+            return
+        for name, item in items.items():
             if name == "version":
                 continue
             if isinstance(item, dict):

@@ -5,6 +5,8 @@ from typing import Optional
 
 from mistral_clone import exceptions as exc
 from mistral_clone.lang import _checks
+from mistral_clone.lang import _collect
+from mistral_clone.lang import _raw_clauses
 from mistral_clone.lang import _schemas
 from mistral_clone.lang.tasks import TaskDefaultsSpec
 from mistral_clone.lang.tasks import TaskSpec
@@ -59,6 +61,43 @@ def _is_uuid_like(value: str) -> bool:
     return parsed.hex == cleaned
 
 
+def _task_spec(task_name, task_data, tasks_path, wf_type, validate,
+               defaults):
+    if not isinstance(task_data, dict):
+        raise _checks.invalid(
+            "Invalid DSL: %r is not of type 'object'" % (task_data,),
+            tasks_path + [task_name])
+    # Injected as Mistral does, so to_dict() matches its 'spec'.
+    task_data["type"] = wf_type
+    task_data["name"] = task_name
+    task_data["version"] = DSL_VERSION
+    return TaskSpec(task_data, tasks_path + [task_name], validate, defaults)
+
+
+def _check_tasks_alone(data, path) -> None:
+    """When collecting: the problems of the tasks of a workflow whose own
+    keys are wrong (the workflow itself is not built)."""
+    tasks = data.get("tasks") if isinstance(data, dict) else None
+    if not _collect.is_collecting() or not isinstance(tasks, dict):
+        return
+    wf_type = data.get("type", DIRECT)
+    if wf_type not in WORKFLOW_TYPES:
+        return
+    for task_name, task_data in tasks.items():
+        with _collect.element():
+            _task_spec(task_name, task_data, list(path) + ["tasks"],
+                       wf_type, True, None)
+    if wf_type == DIRECT:
+        _raw_clauses.check_targets(path, tasks, ())
+
+
+def _requires_pin(task, required) -> list:
+    own = task.to_dict().get("requires")
+    if isinstance(own, list) and required in own:
+        return [own.index(required)]
+    return []
+
+
 class WorkflowSpec:
     """One workflow.
 
@@ -79,8 +118,12 @@ class WorkflowSpec:
                 "Failed to find a specification class to instantiate "
                 "[spec_cls=WorkflowSpec, data=%s]" % data, path,
                 cls=exc.DSLParsingError)
+        # Whether every part was built (only ever False when collecting).
+        self._complete = True
         if validate:
-            _schemas.check("workflow", data, path)
+            if not _collect.attempt(_schemas.check, "workflow", data, path):
+                _check_tasks_alone(data, path)
+                raise _collect.Skipped()
             if not data.get("tasks"):
                 raise _checks.invalid(
                     "Workflow doesn't have any tasks [data=%s]" % data, path)
@@ -96,24 +139,22 @@ class WorkflowSpec:
         self.vars = data.get("vars") or {}
         self.task_defaults: Optional[TaskDefaultsSpec] = None
         if data.get("task-defaults") is not None:
-            self.task_defaults = TaskDefaultsSpec(
-                data["task-defaults"], list(path) + ["task-defaults"],
-                validate)
+            self._complete = False
+            with _collect.element():
+                self.task_defaults = TaskDefaultsSpec(
+                    data["task-defaults"], list(path) + ["task-defaults"],
+                    validate)
+                self._complete = True
 
         self.tasks = {}
         tasks_path = list(path) + ["tasks"]
         for task_name, task_data in data["tasks"].items():
-            if not isinstance(task_data, dict):
-                raise _checks.invalid(
-                    "Invalid DSL: %r is not of type 'object'" % (task_data,),
-                    tasks_path + [task_name])
-            # Injected as Mistral does, so to_dict() matches its 'spec'.
-            task_data["type"] = self.type
-            task_data["name"] = task_name
-            task_data["version"] = DSL_VERSION
-            self.tasks[task_name] = TaskSpec(
-                task_data, tasks_path + [task_name], validate,
-                self.task_defaults)
+            with _collect.element():
+                self.tasks[task_name] = _task_spec(
+                    task_name, task_data, tasks_path, self.type, validate,
+                    self.task_defaults)
+        self._complete = self._complete and \
+            len(self.tasks) == len(data["tasks"])
 
         if self.type == DIRECT:
             self._inbound = {name: [] for name in self.tasks}
@@ -124,26 +165,30 @@ class WorkflowSpec:
                         self._inbound[target].append(task.name)
 
         if validate:
-            self._validate_semantics(path)
+            self._validate_semantics(path, set(data["tasks"]))
 
     # -- semantics ----------------------------------------------------------
 
-    def _validate_semantics(self, path):
+    def _validate_semantics(self, path, task_names):
+        """``task_names``: every task of the text, including those left
+        out because they have problems of their own (when collecting)."""
         if _is_uuid_like(self.name):
-            raise _checks.invalid(
-                "Workflow name cannot be in the format of UUID.", path)
+            _collect.report(_checks.invalid(
+                "Workflow name cannot be in the format of UUID.", path))
         if self.type == DIRECT:
-            self._validate_direct(path)
+            self._validate_direct(path, task_names)
         else:
             for task in self.tasks.values():
                 for required in task.requires:
-                    if required not in self.tasks:
-                        raise _checks.invalid(
-                            "Task '%s' not found." % required,
-                            list(path) + ["tasks", task.name, "requires"])
+                    if required not in task_names:
+                        where = list(path) + ["tasks", task.name, "requires"]
+                        _collect.report(_checks.invalid(
+                            "Task '%s' not found." % required, where,
+                            pin=where + _requires_pin(task, required)))
 
-    def _validate_direct(self, path):
-        if not self.start_task_names():
+    def _validate_direct(self, path, task_names):
+        # The graph is only whole when every task was built.
+        if self._complete and not self.start_task_names():
             raise _checks.invalid(
                 "Failed to find start tasks in direct workflow. There must "
                 "be at least one task without inbound transition."
@@ -152,11 +197,32 @@ class WorkflowSpec:
         for task in self.tasks.values():
             for key, clause in task.clauses():
                 for name in clause.task_names():
-                    if name not in self.tasks and \
+                    if name not in task_names and \
                             name not in ENGINE_COMMANDS:
-                        raise _checks.invalid(
+                        _collect.report(_checks.invalid(
                             "Task '%s' not found." % name,
-                            list(path) + ["tasks", task.name, key])
+                            list(path) + ["tasks", task.name, key],
+                            pin=self._target_pin(path, task, key, name)))
+        if not self._complete:
+            _raw_clauses.check_targets(path, self._data["tasks"],
+                                       set(self.tasks))
+        if self._complete:
+            self._validate_joins(path)
+
+    def _target_pin(self, wf_path, task, key, name) -> list:
+        """Where transition target ``name`` of clause ``key`` is written:
+        in the task's own clause, else in task-defaults' (where it came
+        from)."""
+        found = _raw_clauses.find_target(task.to_dict().get(key), name)
+        if found is not None:
+            return list(wf_path) + ["tasks", task.name, key] + found
+        defaults = self._data.get("task-defaults") or {}
+        found = _raw_clauses.find_target(defaults.get(key), name) or []
+        return list(wf_path) + ["task-defaults", key] + found
+
+    def _validate_joins(self, path):
+        """Mistral reports every join problem of a workflow in one message;
+        when collecting, each is also located at its task's ``join``."""
         problems = []
         for task in self.tasks.values():
             if not task.join:
@@ -164,18 +230,27 @@ class WorkflowSpec:
             inbound = len(self._inbound[task.name])
             if task.join == "all":
                 if inbound == 0:
-                    problems.append(
-                        "No inbound tasks for task with 'join: all' "
-                        "[task_name=%s]" % task.name)
+                    problems.append((task.name,
+                                     "No inbound tasks for task with "
+                                     "'join: all' [task_name=%s]"
+                                     % task.name))
                 continue
             needed = 1 if task.join == "one" else task.join
             if inbound < needed:
-                problems.append(
-                    "Not enough inbound tasks for task with 'join' "
-                    "[task_name=%s, join=%s, inbound_tasks=%s]"
-                    % (task.name, needed, inbound))
-        if problems:
-            raise _checks.invalid("\n".join(problems), path)
+                problems.append((task.name,
+                                 "Not enough inbound tasks for task with "
+                                 "'join' [task_name=%s, join=%s, "
+                                 "inbound_tasks=%s]"
+                                 % (task.name, needed, inbound)))
+        if not problems:
+            return
+        if not _collect.is_collecting():
+            raise _checks.invalid(
+                "\n".join(message for _, message in problems), path)
+        for task_name, message in problems:
+            _collect.report(_checks.invalid(
+                message, path,
+                pin=list(path) + ["tasks", task_name, "join"]))
 
     # -- direct workflows ---------------------------------------------------
 
@@ -281,22 +356,32 @@ class WorkflowListSpec:
 
     def __init__(self, data, validate: bool):
         if validate:
-            _schemas.check("item_list", data, [])
-            if len(data) < 2:
-                raise _checks.invalid(
-                    "At least one item must be in the list [data=%s]." % data,
-                    [])
+            check_item_list(data)
         self.version = data.get("version")
         self.workflows = []
         for name, wf_data in data.items():
             if name == "version":
                 continue
-            wf_data["name"] = name
-            wf_data["version"] = DSL_VERSION
-            self.workflows.append(WorkflowSpec(wf_data, [name], validate))
+            with _collect.element():
+                wf_data["name"] = name
+                wf_data["version"] = DSL_VERSION
+                self.workflows.append(
+                    WorkflowSpec(wf_data, [name], validate))
 
     def __iter__(self):
         return iter(self.workflows)
 
     def __len__(self):
         return len(self.workflows)
+
+
+def check_item_list(data) -> None:
+    """A file of workflows or of ad-hoc actions: ``version`` and at least
+    one item. When collecting, the items are still checked one by one if
+    the file is a mapping."""
+    if not _collect.attempt(_schemas.check, "item_list", data, []):
+        if not isinstance(data, dict):
+            raise _collect.Skipped()
+    elif len(data) < 2:
+        _collect.report(_checks.invalid(
+            "At least one item must be in the list [data=%s]." % data, []))

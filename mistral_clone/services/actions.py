@@ -16,7 +16,11 @@ from mistral_clone.services import names
 
 
 def parse(definition: str, validate: bool = True) -> list:
-    return lang.parse_actions(definition, validate=validate)
+    """The specs of ``definition``; a DSL error found by validation
+    carries every problem, located (``located_errors``)."""
+    if validate:
+        return lang.parse_located("actions", definition)
+    return lang.parse_actions(definition, validate=False)
 
 
 def not_found(identifier, namespace) -> exc.NotFoundError:

@@ -22,7 +22,11 @@ from mistral_clone.services import workflows as wf_service
 
 
 def parse(definition: str, validate: bool = True):
-    return lang.parse_workbook(definition, validate=validate)
+    """The specs of ``definition``; a DSL error found by validation
+    carries every problem, located (``located_errors``)."""
+    if validate:
+        return lang.parse_located("workbooks", definition)
+    return lang.parse_workbook(definition, validate=False)
 
 
 def _fill(row, wb_spec, definition, scope, namespace):

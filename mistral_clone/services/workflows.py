@@ -19,7 +19,11 @@ from mistral_clone.services.definitions import check_scope
 
 
 def parse(definition, validate=True):
-    return lang.parse_workflows(definition, validate=validate)
+    """The specs of ``definition``; a DSL error found by validation
+    carries every problem, located (``located_errors``)."""
+    if validate:
+        return lang.parse_located("workflows", definition)
+    return lang.parse_workflows(definition, validate=False)
 
 
 def _wf_definition_texts(definition, wf_list_spec):

@@ -15,9 +15,12 @@ version: '2.0'
 """
 
 
-def test_definition_endpoint_error_body_is_faultstring_only(app):
+def test_definition_endpoint_error_body_is_faultstring_and_located_errors(
+        app):
+    # Mistral's body is the faultstring alone; ``errors`` is ours (see
+    # tests/api/test_located_errors.py), no other key is added.
     resp = post_text(app, "/v2/workflows", "{{{: [", status=400)
-    assert list(resp.json) == ["faultstring"]
+    assert list(resp.json) == ["faultstring", "errors"]
     assert resp.json["faultstring"].startswith(
         "Definition could not be parsed")
 
