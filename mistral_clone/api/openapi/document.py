@@ -21,6 +21,9 @@ _ERROR_SCHEMA = {
         "faultstring": {"type": "string"},
         "faultcode": {"type": "string", "enum": ["Client", "Server"]},
         "debuginfo": {"type": "string", "nullable": True},
+        "errors": {"type": "array", "items": plain.LOCATED,
+                   "description": "a definition's every problem, where it "
+                                  "is (create, update)"},
     },
 }
 

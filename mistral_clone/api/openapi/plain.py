@@ -46,10 +46,24 @@ _DEFINITION_QUERY = (
      "present: store without validating ([api] validation_mode = enabled)"),
 )
 _SCOPE_QUERY = _DEFINITION_QUERY[:1]
+# A problem of a definition and its place (``lang.inspect``).
+LOCATED = {
+    "type": "object",
+    "required": ["path", "line", "column", "message"],
+    "properties": {
+        "path": {"type": "string",
+                 "description": "dotted, list indexes in brackets"},
+        "line": {"type": "integer", "minimum": 1},
+        "column": {"type": "integer", "minimum": 1},
+        "message": {"type": "string"},
+    },
+}
 _VALIDATION = {
     "type": "object", "required": ["valid"],
     "properties": {"valid": {"type": "boolean"},
-                   "error": {"type": "string"}}}
+                   "error": {"type": "string"},
+                   "errors": {"type": "array", "items": LOCATED},
+                   "warnings": {"type": "array", "items": LOCATED}}}
 
 
 def _definition(status, response, **kwargs):
