@@ -104,11 +104,18 @@ class ExecutorEndpoint:
         # action out before running it; ``shutdown`` hands the rest back.
         self._waiting = {}
         self._waiting_lock = threading.Lock()
+        # Actions a worker is running now (under ``_waiting_lock``).
+        self._running = 0
 
     def waiting(self) -> int:
         """Accepted actions waiting for a free worker."""
         with self._waiting_lock:
             return len(self._waiting)
+
+    def running(self) -> int:
+        """Actions the workers are running."""
+        with self._waiting_lock:
+            return self._running
 
     def unsent(self) -> int:
         """Results waiting for their message to an engine."""
@@ -221,12 +228,15 @@ class ExecutorEndpoint:
         with self._waiting_lock:
             if self._waiting.pop(token, None) is None:
                 return      # handed back by ``shutdown``
+            self._running += 1
         try:
             self._run_and_report_tracked(
                 ctx, action_ex_id, action_name, action_input, exec_ctx,
                 reply)
         finally:
             heartbeats.remove(action_ex_id)
+            with self._waiting_lock:
+                self._running -= 1
 
     def _run_and_report_tracked(self, ctx, action_ex_id, action_name,
                                 action_input, exec_ctx, reply):

@@ -66,11 +66,6 @@ def running_ids() -> list:
         return sorted(_running)
 
 
-def running_count() -> int:
-    with _lock:
-        return len(_running)
-
-
 def send_once() -> int:
     """Send the heartbeats of every action running here; how many."""
     ids = running_ids()

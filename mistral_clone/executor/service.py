@@ -28,7 +28,7 @@ def target_name(host: str) -> str:
     return host if host and host != "0.0.0.0" else socket.gethostname()
 
 
-ACTIONS_IN_FLIGHT = "mistral_executor_actions_in_flight"
+ACTIONS_RUNNING = "mistral_executor_actions_running"
 ACTIONS_WAITING = "mistral_executor_actions_waiting"
 RESULTS_UNSENT = "mistral_executor_results_unsent"
 
@@ -64,10 +64,9 @@ class ExecutorService:
         return self
 
     def _watch_queues(self) -> None:
-        queues.watch(ACTIONS_IN_FLIGHT,
-                     "Actions this process accepted and has not finished "
-                     "(running, or waiting for a worker).",
-                     heartbeats.running_count)
+        queues.watch(ACTIONS_RUNNING,
+                     "Actions this executor's workers are running.",
+                     self.endpoint.running)
         queues.watch(ACTIONS_WAITING,
                      "Actions this executor accepted that wait for a free "
                      "worker.", self.endpoint.waiting)
@@ -76,6 +75,7 @@ class ExecutorService:
                      "message to an engine.", self.endpoint.unsent)
 
     def stop(self) -> None:
+        queues.unwatch(ACTIONS_RUNNING, self.endpoint.running)
         queues.unwatch(ACTIONS_WAITING, self.endpoint.waiting)
         queues.unwatch(RESULTS_UNSENT, self.endpoint.unsent)
         if executor_endpoint.local_executor() is self.endpoint:
