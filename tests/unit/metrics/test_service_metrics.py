@@ -4,6 +4,7 @@ cron firings, database errors and retries, RPC errors, queue gauges read
 at scrape time."""
 
 import datetime
+import threading
 
 import oslo_messaging as messaging
 import prometheus_client
@@ -187,3 +188,25 @@ def test_queue_gauges_skip_a_count_that_fails():
         queues.unwatch("mistral_test_queue_depth")
         queues.unwatch("mistral_test_broken_depth")
     assert prometheus_sample_absent("mistral_test_queue_depth")
+
+
+def test_executor_counts_running_and_waiting_actions(monkeypatch):
+    release = threading.Event()
+    started = threading.Event()
+
+    def blocking_run(*_args):
+        started.set()
+        release.wait(60)
+        return {"data": None, "error": None}
+    monkeypatch.setattr(executor_endpoint, "run", blocking_run)
+    endpoint = executor_endpoint.ExecutorEndpoint(workers=1)
+    try:
+        for ax_id in ("ax-10", "ax-11"):
+            endpoint.run_action(None, ax_id, "std.noop", {}, {},
+                                reply=False)
+        assert started.wait(30)
+        assert (endpoint.running(), endpoint.waiting()) == (1, 1)
+    finally:
+        release.set()
+        endpoint.shutdown(timeout=30)
+    assert (endpoint.running(), endpoint.waiting()) == (0, 0)
