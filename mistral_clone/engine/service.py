@@ -107,6 +107,7 @@ class EngineService:
 
     def stop(self) -> None:
         queues.unwatch(RESULTS_WAITING, self.endpoint.completions.pending)
+        queues.unwatch(SENDS_WAITING, step.sending)
         self.scheduler_watch.stop()
         self.expiration.stop()
         self.maintenance.stop()

@@ -162,6 +162,9 @@ def test_scaled_out_scrapes_match_the_api(tmp_path, db_url, db):
     assert total(scraped["scheduler1"],
                  "mistral_scheduler_timers_fired_total",
                  outcome="success") >= RUNS
+    # The wait-before timers end the tasks' delay in the scheduler.
+    assert total(scraped["scheduler1"], TASK_TRANSITIONS,
+                 from_state="DELAYED", to_state="RUNNING") == RUNS
     # Queue depths, all empty now.
     for name, gauge in (("scheduler1", "mistral_scheduler_timers_due"),
                         ("executor1", "mistral_executor_actions_running"),

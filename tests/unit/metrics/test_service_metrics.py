@@ -17,6 +17,9 @@ from mistral_clone import scheduler
 from mistral_clone.db import models
 from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
+from mistral_clone.event_engine import definitions
+from mistral_clone.event_engine import matching
+from mistral_clone.event_engine import service as event_service
 from mistral_clone.executor import endpoint as executor_endpoint
 from mistral_clone.metrics import actions as action_metrics
 from mistral_clone.metrics import queues
@@ -210,3 +213,28 @@ def test_executor_counts_running_and_waiting_actions(monkeypatch):
         release.set()
         endpoint.shutdown(timeout=30)
     assert (endpoint.running(), endpoint.waiting()) == (0, 0)
+
+
+def test_event_trigger_firings_by_outcome(conf):
+    outcomes = [None, exc.MistralError("refused"), exc.NoReplyError()]
+
+    def start_workflow(ctx, **_):
+        outcome = outcomes.pop(0)
+        if outcome is not None:
+            raise outcome
+    engine = event_service.EventEngine(
+        conf, start_workflow=start_workflow,
+        converter=definitions.EventConverter([]))
+    trigger = matching.Trigger(
+        id="et-1", name="et", project_id="p", scope="private",
+        exchange="nova", topic="notifications", event="compute.start",
+        workflow_id="wf-1", workflow_namespace="", workflow_input={},
+        workflow_params={})
+    name = "mistral_event_trigger_firings_total"
+    with change(name, outcome="success") as fired, \
+            change(name, outcome="error") as failed:
+        assert engine._fire(trigger, "msg-1", {}) is True
+        assert engine._fire(trigger, "msg-2", {}) is True
+        # Left for a later delivery: not counted.
+        assert engine._fire(trigger, "msg-3", {}) is False
+    assert (fired(), failed()) == (1, 1)
