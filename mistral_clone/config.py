@@ -15,6 +15,7 @@ from oslo_config import cfg
 from mistral_clone.actions import opts as actions_opts
 from mistral_clone.event_engine import opts as event_engine_opts
 from mistral_clone.expressions import opts as expressions_opts
+from mistral_clone.metrics import opts as metrics_opts
 
 CONF = cfg.CONF
 
@@ -350,7 +351,7 @@ def list_opts():
         ("healthcheck", healthcheck_opts),
         ("execution_expiration_policy", execution_expiration_policy_opts),
     ] + actions_opts.list_opts() + expressions_opts.list_opts() + \
-        event_engine_opts.list_opts()
+        event_engine_opts.list_opts() + metrics_opts.list_opts()
 
 
 _registered = False

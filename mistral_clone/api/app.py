@@ -1,5 +1,5 @@
-"""The WSGI application: pecan app, context hook, body size limit and,
-when ``[pecan] auth_enable`` is on, keystonemiddleware."""
+"""The WSGI application: pecan app, context hook, body size limit,
+``/metrics`` and, when ``[pecan] auth_enable`` is on, keystonemiddleware."""
 
 import pecan
 from mistral_clone import config
@@ -8,6 +8,7 @@ from mistral_clone.api import errors
 from mistral_clone.api import guard
 from mistral_clone.api import hooks
 from mistral_clone.api import maintenance_hook
+from mistral_clone.api import metrics
 from mistral_clone.api import pecan_speedups
 from mistral_clone.api import ui
 
@@ -24,6 +25,8 @@ def setup_app(conf=None):
         guess_content_type_from_ext=False,
     )
     app = guard.RequestGuard(canonical.CanonicalRedirect(app), conf)
+    if conf.metrics.enabled:
+        app = metrics.mount(app, conf)
     protect = None
     if conf.pecan.auth_enable:
         from mistral_clone.api import auth
@@ -36,6 +39,8 @@ def setup_app(conf=None):
     if conf.healthcheck.enabled:
         from mistral_clone.api import health
         app = health.mount(app, conf)
+    if conf.metrics.enabled:
+        app = metrics.measure(app)
     return app
 
 

@@ -128,6 +128,10 @@ def list_rules():
                      for op in operations)
     # Mistral 23 checks no rule on PUT /maintenance: open by default.
     rules.append(policy.RuleDefault("maintenance:update", ""))
+    # Metrics are the operator's: admins, or anyone without auth.
+    rules.append(policy.RuleDefault(
+        "metrics:get", "rule:admin_only or rule:no_auth",
+        description="Read the api's Prometheus metrics (GET /metrics)."))
     return rules
 
 

@@ -15,6 +15,7 @@ import threading
 from mistral_clone import config
 from mistral_clone import exceptions as exc
 from mistral_clone.cmd import preflight
+from mistral_clone.metrics import ports as metrics_ports
 
 LOG = logging.getLogger(__name__)
 
@@ -112,10 +113,18 @@ def main(argv=None):
     oslo_logging.setup(config.CONF, "mistral-clone")
     try:
         preflight.check(names)
+        metrics_server = metrics_ports.start(names, config.CONF)
     except exc.MistralError as e:
         return _refuse(e)
-    prepare_database()
+    try:
+        return _run(names)
+    finally:
+        if metrics_server is not None:
+            metrics_server.stop()
 
+
+def _run(names) -> int:
+    prepare_database()
     stop_event = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop_event.set())

@@ -17,6 +17,8 @@ from typing import Callable, TypeVar
 
 import sqlalchemy.exc as sa_exc
 
+from mistral_clone.metrics import errors as error_metrics
+
 LOG = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -84,6 +86,7 @@ def call(fn: Callable[..., T], *args, **kwargs) -> T:
             LOG.warning("Transient database error (attempt %d) in %s, "
                         "trying again: %s", attempt,
                         getattr(fn, "__qualname__", fn), first_line(e))
+            error_metrics.database_retry()
         time.sleep(delay * (0.5 + random.random()))
         delay = min(delay * 2, _MAX_DELAY_S)
         attempt += 1

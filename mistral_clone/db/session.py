@@ -47,6 +47,7 @@ from mistral_clone import config
 from mistral_clone import effects
 from mistral_clone.db import commit_outcome
 from mistral_clone.db import retry
+from mistral_clone.metrics import errors as error_metrics
 
 _lock = threading.Lock()
 _engine = None
@@ -110,6 +111,13 @@ def _server_wrote(dbapi_conn) -> bool:
         return True     # no usable socket: let the ping decide
 
 
+def _count_error(context) -> None:
+    """Every failed statement or connection attempt, by the class of
+    its error (SQLAlchemy's DB-API wrapper where it made one)."""
+    error = context.sqlalchemy_exception or context.original_exception
+    error_metrics.database_error(type(error).__name__)
+
+
 def create_engine(url):
     conf = config.CONF.database
     kwargs = {"echo": conf.connection_debug, "future": True}
@@ -122,6 +130,7 @@ def create_engine(url):
     else:
         kwargs["pool_recycle"] = conf.connection_recycle_time
     engine = sa.create_engine(url, **kwargs)
+    event.listen(engine, "handle_error", _count_error)
     if url.startswith("sqlite"):
         _configure_sqlite(engine)
     else:

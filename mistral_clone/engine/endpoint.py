@@ -30,6 +30,7 @@ from mistral_clone.engine import step as step_mod
 from mistral_clone.engine import store as store_mod
 from mistral_clone.engine import timers  # noqa: F401 - registers targets
 from mistral_clone.expressions import limits
+from mistral_clone.metrics import engine as engine_metrics
 from mistral_clone.rpc import results as rpc_results
 
 LOG = logging.getLogger(__name__)
@@ -447,6 +448,8 @@ class EngineEndpoint:
                     new += taken
             session.flush()
         work_counts.add("results", new)
+        engine_metrics.observe_result_batch(
+            sum(len(items) for items in batches.values()) - len(leftovers))
         return leftovers
 
     def _complete_action(self, ctx, action_ex_id, result, internal):

@@ -20,6 +20,7 @@ from mistral_clone.engine import step
 from mistral_clone.engine.endpoint import EngineEndpoint
 from mistral_clone.executor import heartbeats as executor_heartbeats
 from mistral_clone.executor import liveness as executor_liveness
+from mistral_clone.metrics import queues
 from mistral_clone.rpc import clients
 from mistral_clone.rpc import results as rpc_results
 from mistral_clone.rpc import transport
@@ -35,6 +36,10 @@ def check_config(conf=None) -> None:
         raise exc.MistralError(
             "The config property 'yaql.convert_output_data' is set to False "
             "so 'yaql.convert_input_data' must also be set to False.")
+
+
+RESULTS_WAITING = "mistral_engine_results_waiting"
+SENDS_WAITING = "mistral_engine_sends_waiting"
 
 
 class EngineService:
@@ -73,6 +78,7 @@ class EngineService:
         # send heartbeats as an executor's do, and make it a member.
         executor_heartbeats.start()
         executor_liveness.start()
+        self._watch_queues()
         try:
             members.register_this_process()
         except Exception as e:  # noqa: BLE001 - its first beat registers it
@@ -92,7 +98,17 @@ class EngineService:
             self.scheduler_watch.start()
         return self
 
+    def _watch_queues(self) -> None:
+        queues.watch(RESULTS_WAITING,
+                     "Action results this engine received and has not "
+                     "absorbed yet.", self.endpoint.completions.pending)
+        queues.watch(SENDS_WAITING,
+                     "Message sends of committed engine steps still "
+                     "running in the background.", step.sending)
+
     def stop(self) -> None:
+        queues.unwatch(RESULTS_WAITING, self.endpoint.completions.pending)
+        queues.unwatch(SENDS_WAITING, step.sending)
         self.scheduler_watch.stop()
         self.expiration.stop()
         self.maintenance.stop()

@@ -10,6 +10,7 @@ import concurrent.futures
 import contextlib
 import logging
 import threading
+import time
 from typing import Callable, Optional
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from mistral_clone.db import session as db_session
 from mistral_clone.expressions import limits
 from mistral_clone.expressions.provider import DATA_PROVIDER_KEY
 from mistral_clone.engine.provider import DbDataProvider
+from mistral_clone.metrics import engine as engine_metrics
 
 LOG = logging.getLogger(__name__)
 
@@ -45,6 +47,9 @@ class Step:
         self.new_tasks = []
         # key -> (send, [items]): see ``after_commit_grouped``.
         self._grouped = {}
+        # (kind, from_state, to_state) of the state changes made in this
+        # step: counted once it has committed.
+        self.transitions = []
 
     def after_commit(self, fn: Callable, *args, **kwargs) -> None:
         self._after_commit.append((fn, args, kwargs))
@@ -87,6 +92,9 @@ class Step:
         its confirm, in no particular order) all go to the parallel
         senders: the step's thread, the engine's drainer or an RPC call
         someone waits for, goes on at once."""
+        if self.transitions:
+            engine_metrics.count_transitions(self.transitions)
+            self.transitions = []
         ops, self._after_commit = self._after_commit, []
         unordered = []
         for send, items in self._grouped.values():
@@ -152,6 +160,12 @@ def _untrack(future: concurrent.futures.Future) -> None:
         _sending.discard(future)
 
 
+def sending() -> int:
+    """Background sends of committed steps not done yet."""
+    with _sender_lock:
+        return len(_sending)
+
+
 def wait_sent(timeout=None) -> bool:
     """Wait until the messages of the steps committed so far have left (a
     stopping engine sends what it committed before it goes); False if
@@ -175,12 +189,14 @@ def step(ctx):
     """A step in one transaction; the post-commit queue runs after it.
     Expressions evaluated in it get the time a transaction allows them
     (see ``call``)."""
+    started = time.perf_counter()
     with db_session.transaction() as session, limits.in_transaction():
         current = Step(session, ctx, inline=True)
         yield current
         current.drain_inline()
     work_counts.add("steps")
     work_counts.add("tasks", len(current.new_tasks))
+    engine_metrics.observe_step(time.perf_counter() - started)
     current.run_after_commit()
 
 

@@ -120,6 +120,8 @@ class DbStore:
     # -- notifications and environment --------------------------------------
 
     def notify(self, wf_ex, change: machines.Change) -> None:
+        self.step.transitions.append(
+            (change.kind, change.from_state, change.to_state))
         if change.kind == machines.WORKFLOW:
             notify.workflow_event(self.step, change.record,
                                   change.from_state, change.to_state)

@@ -33,6 +33,7 @@ from mistral_clone.db import session as db_session
 from mistral_clone.event_engine import definitions
 from mistral_clone.event_engine import listeners
 from mistral_clone.event_engine import matching
+from mistral_clone.metrics import timers as timer_metrics
 from mistral_clone.rpc import clients
 from mistral_clone.rpc import transport
 
@@ -182,6 +183,9 @@ class EventEngine:
         except Exception as e:  # noqa: BLE001 - one trigger, not the others
             LOG.error("Failed to process event trigger %s: %s", trigger.id,
                       e)
+            timer_metrics.event_trigger_fired(failed=True)
+            return True
+        timer_metrics.event_trigger_fired()
         return True
 
     # Life cycle.

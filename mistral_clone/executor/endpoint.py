@@ -4,6 +4,7 @@ results back to an engine, several per message when they finish together."""
 import concurrent.futures
 import logging
 import threading
+import time
 from typing import Optional
 
 import oslo_messaging as messaging
@@ -12,9 +13,11 @@ from mistral_clone import actions
 from mistral_clone import context as mc_context
 from mistral_clone import work_counts
 from mistral_clone.actions import dynamic
+from mistral_clone.actions import registry
 from mistral_clone.executor import delivery
 from mistral_clone.executor import heartbeats
 from mistral_clone.executor import liveness
+from mistral_clone.metrics import actions as action_metrics
 from mistral_clone.rpc import clients
 from mistral_clone.rpc import results as rpc_results
 from mistral_clone.rpc import serializer
@@ -37,15 +40,24 @@ def _action_context(ctx, exec_ctx: dict) -> actions.ActionContext:
 def run(ctx, action_ex_id, action_name, action_input, exec_ctx) -> dict:
     """Run one action; never raises. The result as a plain dict."""
     exec_ctx = dict(exec_ctx or {}, action_execution_id=action_ex_id)
+    code = dynamic.code_of(exec_ctx)
+    started = time.perf_counter()
     with heartbeats.running(action_ex_id):
         result = actions.run_action(action_name, action_input,
                                     _action_context(ctx, exec_ctx),
                                     timeout=exec_ctx.get("timeout"),
-                                    code=dynamic.code_of(exec_ctx))
+                                    code=code)
+    action_metrics.observe_run(action_name, code is not None,
+                               result.error is not None,
+                               time.perf_counter() - started, _registered)
     work_counts.add("actions")
     return serializer.to_primitive({
         "data": result.data, "error": result.error,
         "cancel": bool(result.cancel), "sync": bool(result.sync)})
+
+
+def _registered(action_name: str) -> bool:
+    return registry.find_action(action_name) is not None
 
 
 # The executor endpoint serving ``[executor] topic`` in this process on the
@@ -94,6 +106,22 @@ class ExecutorEndpoint:
         # action out before running it; ``shutdown`` hands the rest back.
         self._waiting = {}
         self._waiting_lock = threading.Lock()
+        # Actions a worker is running now (under ``_waiting_lock``).
+        self._running = 0
+
+    def waiting(self) -> int:
+        """Accepted actions waiting for a free worker."""
+        with self._waiting_lock:
+            return len(self._waiting)
+
+    def running(self) -> int:
+        """Actions the workers are running."""
+        with self._waiting_lock:
+            return self._running
+
+    def unsent(self) -> int:
+        """Results waiting for their message to an engine."""
+        return self._results.pending()
 
     def shutdown(self, timeout: Optional[float] = None) -> list:
         """Stop after the listeners did: the accepted actions no worker
@@ -202,12 +230,15 @@ class ExecutorEndpoint:
         with self._waiting_lock:
             if self._waiting.pop(token, None) is None:
                 return      # handed back by ``shutdown``
+            self._running += 1
         try:
             self._run_and_report_tracked(
                 ctx, action_ex_id, action_name, action_input, exec_ctx,
                 reply)
         finally:
             heartbeats.remove(action_ex_id)
+            with self._waiting_lock:
+                self._running -= 1
 
     def _run_and_report_tracked(self, ctx, action_ex_id, action_name,
                                 action_input, exec_ctx, reply):

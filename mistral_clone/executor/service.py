@@ -17,6 +17,7 @@ from mistral_clone.executor import endpoint as executor_endpoint
 from mistral_clone.executor import heartbeats
 from mistral_clone.executor import liveness
 from mistral_clone.executor.endpoint import ExecutorEndpoint
+from mistral_clone.metrics import queues
 from mistral_clone.rpc import serializer as rpc_serializer
 from mistral_clone.rpc import transport
 
@@ -26,6 +27,11 @@ LOG = logging.getLogger(__name__)
 def target_name(host: str) -> str:
     """The server name tasks reach with ``target: <name>``."""
     return host if host and host != "0.0.0.0" else socket.gethostname()
+
+
+ACTIONS_RUNNING = "mistral_executor_actions_running"
+ACTIONS_WAITING = "mistral_executor_actions_waiting"
+RESULTS_UNSENT = "mistral_executor_results_unsent"
 
 
 class ExecutorService:
@@ -55,9 +61,24 @@ class ExecutorService:
             executor_endpoint.set_local_executor(self.endpoint)
         heartbeats.start()
         liveness.start()
+        self._watch_queues()
         return self
 
+    def _watch_queues(self) -> None:
+        queues.watch(ACTIONS_RUNNING,
+                     "Actions this executor's workers are running.",
+                     self.endpoint.running)
+        queues.watch(ACTIONS_WAITING,
+                     "Actions this executor accepted that wait for a free "
+                     "worker.", self.endpoint.waiting)
+        queues.watch(RESULTS_UNSENT,
+                     "Results of finished actions waiting for their "
+                     "message to an engine.", self.endpoint.unsent)
+
     def stop(self) -> None:
+        queues.unwatch(ACTIONS_RUNNING, self.endpoint.running)
+        queues.unwatch(ACTIONS_WAITING, self.endpoint.waiting)
+        queues.unwatch(RESULTS_UNSENT, self.endpoint.unsent)
         if executor_endpoint.local_executor() is self.endpoint:
             executor_endpoint.set_local_executor(None)
         for server in (self.server, self.target_server):

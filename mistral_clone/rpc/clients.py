@@ -20,6 +20,7 @@ import oslo_messaging as messaging
 from mistral_clone import config
 from mistral_clone import effects
 from mistral_clone import exceptions as exc
+from mistral_clone.metrics import errors as error_metrics
 from mistral_clone.rpc import deadline
 from mistral_clone.rpc import transport
 
@@ -74,17 +75,25 @@ class _Client:
             raise _clean_error(e) from None
         except (messaging.MessagingTimeout, deadline.DeadlineExceeded):
             LOG.warning("No answer to %s in time", method)
+            error_metrics.rpc_error(method, error_metrics.TIMEOUT)
             raise exc.NoReplyError() from None
         except messaging.RemoteError:
-            raise  # the other side failed unexpectedly: not a lost reply
+            # The other side failed unexpectedly: not a lost reply.
+            error_metrics.rpc_error(method, error_metrics.REMOTE)
+            raise
         except messaging.MessagingException as e:
             # MessageDeliveryFailure: the broker could not be reached.
             LOG.warning("Could not send %s: %s", method, e)
+            error_metrics.rpc_error(method, error_metrics.UNREACHABLE)
             raise exc.NoReplyError() from None
 
     def _cast(self, ctx, method: str, **kwargs) -> None:
         effects.note_message()
-        self._client.cast(ctx, method, **kwargs)
+        try:
+            self._client.cast(ctx, method, **kwargs)
+        except messaging.MessagingException:
+            error_metrics.rpc_error(method, error_metrics.UNREACHABLE)
+            raise
 
 
 # The key of ``start_action``'s answer that asks for a call with

@@ -166,6 +166,14 @@ def claim_due_calls(session, now: datetime.datetime,
     return claimed
 
 
+def count_due(session, now: datetime.datetime,
+              captured_job_timeout: float) -> int:
+    """How many calls a scheduler could claim now."""
+    return session.execute(
+        sa.select(sa.func.count()).select_from(DelayedCall)
+        .where(_due_clause(now, captured_job_timeout))).scalar()
+
+
 def finish_call(session, call: ClaimedCall) -> bool:
     """Remove a claimed call; False when the claim was lost meanwhile
     (another scheduler took it over, or ``delete_calls`` removed it)."""

@@ -41,6 +41,7 @@ from mistral_clone.db import maintenance as maintenance_db
 from mistral_clone.db import models
 from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
+from mistral_clone.metrics import timers as timer_metrics
 from mistral_clone.rpc import clients
 from mistral_clone.scheduler import calls
 from mistral_clone.scheduler import trust_deletion
@@ -211,6 +212,7 @@ def fire(trigger: DueTrigger, start_workflow: StartWorkflow,
                    wf_input=trigger.workflow_input,
                    description=execution_description(trigger.id),
                    **trigger.workflow_params)
+    timer_metrics.cron_fired()
 
 
 def process_due_triggers(start_workflow: StartWorkflow,

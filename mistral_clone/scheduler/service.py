@@ -26,6 +26,8 @@ from mistral_clone.db import retry
 from mistral_clone.db import session as db_session
 from mistral_clone.engine import step as step_mod
 from mistral_clone.engine import timers  # noqa: F401 - registers targets
+from mistral_clone.metrics import queues
+from mistral_clone.metrics import timers as timer_metrics
 from mistral_clone.scheduler import calls
 from mistral_clone.scheduler import cron
 
@@ -35,6 +37,10 @@ LOG = logging.getLogger(__name__)
 def _default_start_workflow(ctx, **kwargs):
     from mistral_clone.rpc import clients
     return clients.get_engine_client().start_workflow(ctx, **kwargs)
+
+
+TIMERS_DUE = "mistral_scheduler_timers_due"
+TIMERS_RUNNING = "mistral_scheduler_timers_running"
 
 
 class SchedulerService:
@@ -67,6 +73,13 @@ class SchedulerService:
 
     def start(self) -> "SchedulerService":
         calls.add_wake_listener(self.wake)
+        queues.watch(TIMERS_DUE,
+                     "Durable timers due now that no scheduler has taken "
+                     "(read from the database at each scrape).",
+                     self.count_due)
+        queues.watch(TIMERS_RUNNING,
+                     "Durable timers this scheduler took and is running.",
+                     self.running)
         loops = [("scheduler-calls", self._calls_loop)]
         if self._cron_enabled:
             loops.append(("scheduler-cron", self._cron_loop))
@@ -77,6 +90,8 @@ class SchedulerService:
         return self
 
     def stop(self, timeout: float = 10) -> None:
+        queues.unwatch(TIMERS_DUE, self.count_due)
+        queues.unwatch(TIMERS_RUNNING, self.running)
         calls.remove_wake_listener(self.wake)
         self._stop.set()
         self._wake.set()
@@ -92,6 +107,16 @@ class SchedulerService:
         self._wake.set()
 
     # Delayed calls.
+
+    def count_due(self) -> int:
+        with db_session.read_only() as session:
+            return calls.count_due(
+                session, self._now(),
+                self._conf.scheduler.captured_job_timeout)
+
+    def running(self) -> int:
+        with self._lock:
+            return len(self._in_flight)
 
     def run_due_calls(self, wait: bool = False) -> int:
         """One poll: claim due calls and hand them to the pool; with
@@ -195,10 +220,12 @@ def run_call(call: calls.ClaimedCall) -> None:
     no lock held and the call runs again (``engine.step.call``)."""
     try:
         step_mod.call(None, _run_target, call)
+        timer_metrics.timer_fired()
         return
     except Exception:
         LOG.exception("Delayed call %s(%s) failed", call.func_name,
                       call.func_args)
+    timer_metrics.timer_fired(failed=True)
     with db_session.transaction() as session:
         calls.finish_call(session, call)
 
