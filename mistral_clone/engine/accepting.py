@@ -20,7 +20,6 @@ answers before the first tasks run.
 """
 
 import datetime
-import functools
 import logging
 
 import sqlalchemy as sa
@@ -35,6 +34,7 @@ from mistral_clone.db import session as db_session
 from mistral_clone.engine import conductor as conductor_mod
 from mistral_clone.engine import heartbeats
 from mistral_clone.engine import queries
+from mistral_clone.engine import start_hints
 from mistral_clone.engine import states
 from mistral_clone.engine import step as step_mod
 from mistral_clone.engine import store as store_mod
@@ -109,12 +109,12 @@ def _accept(ctx, wf_def, wf_ex_id, wf_input, description, params) -> dict:
         wf_ex = conductor.accept_workflow(wf_def, wf_input or {},
                                           description, params or {},
                                           wf_ex_id)
+        caller = _caller(ctx)
         step.session.add(Start(id=wf_ex.id, created_at=models.utcnow(),
-                               caller=_caller(ctx)))
-        # Sent by the step's background senders: the answer does not wait
+                               caller=caller))
+        # Queued for the process's hint sender: the answer does not wait
         # for the broker.
-        step.after_commit_grouped("start", functools.partial(hint, ctx),
-                                  wf_ex.id)
+        step.after_commit(hint, ctx, [wf_ex.id], caller)
         return as_accepted(execution_dict(step.session, wf_ex))
 
 
@@ -122,17 +122,36 @@ def _caller(ctx) -> dict:
     return ctx.to_wire() if hasattr(ctx, "to_wire") else {}
 
 
-def hint(ctx, wf_ex_ids: list) -> None:
-    """Tell an engine that ``wf_ex_ids`` wait for their start. A hint that
-    cannot be sent (the broker is away) is left to the engines' sweep."""
-    client = clients.get_engine_client(
-        reply_timeout=CONF.api.engine_reply_timeout)
+def hint(ctx, wf_ex_ids: list, caller: dict = None) -> None:
+    """Tell an engine that ``wf_ex_ids`` wait for their start, in a
+    message shared with other requests' hints (``start_hints``). A hint
+    that cannot be sent (the broker is away) is left to the engines'
+    sweep."""
+    caller = _caller(ctx) if caller is None else caller
     for wf_ex_id in wf_ex_ids:
-        try:
-            client.start_accepted(ctx, wf_ex_id)
-        except Exception as e:  # noqa: BLE001 - the sweep starts it
-            LOG.warning("Could not tell an engine to start execution %s "
-                        "(%s); an engine's sweep will", wf_ex_id, e)
+        _hints.offer(ctx, wf_ex_id, caller)
+
+
+def _send_hints(ctx, starts: list) -> None:
+    clients.get_engine_client(
+        reply_timeout=CONF.api.engine_reply_timeout).start_accepted_many(
+            ctx, starts)
+
+
+_hints = start_hints.HintSender(_send_hints)
+
+
+def wait_hints_sent(timeout: float = None) -> bool:
+    """Until this process's queued hints are sent (tests)."""
+    return _hints.wait_sent(timeout)
+
+
+def hinted_starts(ctx, starts: list) -> list:
+    """``(caller's context, execution id)`` of a ``start_accepted_many``
+    message's ``[execution id, caller on the wire]`` (the message's own
+    context for a hint without its caller)."""
+    return [(mc_context.RequestContext.from_wire(caller) if caller else ctx,
+             wf_ex_id) for wf_ex_id, caller in starts]
 
 
 # -- the engine's half --------------------------------------------------------
