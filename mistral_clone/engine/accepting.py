@@ -46,6 +46,9 @@ Start = models.WorkflowStart
 
 # Most accepted executions one sweep starts before it looks again.
 SWEEP_BATCH = 100
+# Most accepted executions of one caller started in one engine step: a
+# commit and a few statements for all of them, yet a short transaction.
+START_BATCH = 20
 
 
 def execution_dict(session, wf_ex) -> dict:
@@ -150,8 +153,9 @@ def hinted_starts(ctx, starts: list) -> list:
     """``(caller's context, execution id)`` of a ``start_accepted_many``
     message's ``[execution id, caller on the wire]`` (the message's own
     context for a hint without its caller)."""
-    return [(mc_context.RequestContext.from_wire(caller) if caller else ctx,
-             wf_ex_id) for wf_ex_id, caller in starts]
+    return [(ctx if caller is None
+             else mc_context.RequestContext.from_wire(caller), wf_ex_id)
+            for wf_ex_id, caller in starts]
 
 
 # -- the engine's half --------------------------------------------------------
@@ -183,6 +187,53 @@ def _start_accepted(ctx, wf_ex_id) -> bool:
             return False
         return start_first(step, conductor_mod.Conductor(
             store_mod.DbStore(step)), wf_ex)
+
+
+def start_many(pairs: list) -> None:
+    """Start the accepted executions of ``[(ctx, execution id)]``: those
+    of one caller ``START_BATCH`` at a time in one step (one statement
+    locks them, one deletes their start rows, one commit). When such a
+    step fails, each is started on its own (``start_accepted``), so an
+    error stays with its own execution."""
+    for ctx, wf_ex_ids in mc_context.group_by_caller(pairs):
+        for i in range(0, len(wf_ex_ids), START_BATCH):
+            _start_batch(ctx, wf_ex_ids[i:i + START_BATCH])
+
+
+def _start_batch(ctx, wf_ex_ids: list) -> None:
+    if len(wf_ex_ids) > 1:
+        try:
+            step_mod.call(ctx, _start_together, ctx, wf_ex_ids)
+            return
+        except Exception as e:  # noqa: BLE001 - one by one below
+            if retry.is_transient(e):
+                LOG.error("The database is unavailable; %d executions are "
+                          "left to the next sweep", len(wf_ex_ids))
+                return
+            LOG.warning("Starting %d executions together failed; starting "
+                        "them one by one", len(wf_ex_ids), exc_info=True)
+    for wf_ex_id in wf_ex_ids:
+        start_accepted(ctx, wf_ex_id)
+
+
+def _start_together(ctx, wf_ex_ids: list) -> None:
+    with step_mod.step(ctx) as step:
+        executions = queries.lock_workflows(step.session, wf_ex_ids)
+        # Those whose row another engine did not delete first (a row
+        # without its execution: deleted before it started).
+        taken = _take_many(step.session, wf_ex_ids)
+        conductor = conductor_mod.Conductor(store_mod.DbStore(step))
+        with conductor.batch():
+            for wf_ex_id in wf_ex_ids:
+                if wf_ex_id in taken and wf_ex_id in executions:
+                    conductor.run_accepted(executions[wf_ex_id])
+
+
+def _take_many(session, wf_ex_ids: list) -> set:
+    """Delete the start rows of ``wf_ex_ids``; the ids that had one."""
+    return set(session.execute(
+        sa.delete(Start).where(Start.id.in_(wf_ex_ids)).returning(Start.id)
+        .execution_options(synchronize_session=False)).scalars())
 
 
 def start_first(step, conductor, wf_ex) -> bool:
@@ -227,11 +278,11 @@ def sweep(older_than: float) -> int:
     """Start the accepted executions waiting for more than ``older_than``
     seconds; how many were found."""
     found = waiting(older_than)
-    for wf_ex_id, caller in found:
+    for wf_ex_id, _caller in found:
         LOG.info("Starting execution %s, whose start no engine took",
                  wf_ex_id)
-        start_accepted(mc_context.RequestContext.from_wire(caller),
-                       wf_ex_id)
+    start_many([(mc_context.RequestContext.from_wire(caller or {}),
+                 wf_ex_id) for wf_ex_id, caller in found])
     return len(found)
 
 

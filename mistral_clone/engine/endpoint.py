@@ -139,8 +139,9 @@ class EngineEndpoint:
         self.aside = aside_mod.Aside(ASIDE_WORKERS)
         # Starts of accepted executions, off the RPC threads.
         self.starts = start_lane.StartLane(
-            accepting.start_accepted,
-            workers=_drainers(CONF.engine.start_workers))
+            accepting.start_many,
+            workers=_drainers(CONF.engine.start_workers),
+            batch=accepting.START_BATCH)
 
     # -- workflows ---------------------------------------------------------
 

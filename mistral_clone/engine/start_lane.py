@@ -30,13 +30,14 @@ QUEUE_LIMIT = 20000
 
 class StartLane:
     """``offer`` queues ``(ctx, execution id)`` pairs; ``workers`` threads
-    call ``start(ctx, execution id)`` for each, oldest first, each id once
-    while it is queued."""
+    call ``start([(ctx, execution id), ...])`` with up to ``batch`` of
+    them, oldest first, each id once while it is queued."""
 
     def __init__(self, start: Callable, workers: int = 1,
-                 limit: int = QUEUE_LIMIT):
+                 limit: int = QUEUE_LIMIT, batch: int = 1):
         self._start = start
         self._workers = max(1, workers)
+        self._batch = max(1, batch)
         self._limit = limit
         self._cond = threading.Condition()
         self._queue = collections.deque()
@@ -79,16 +80,17 @@ class StartLane:
                     self._cond.wait()
                 if self._stopping:
                     return
-                ctx, wf_ex_id = self._queue.popleft()
-                self._queued.discard(wf_ex_id)
-                self._busy += 1
+                taken = [self._queue.popleft() for _ in range(
+                    min(self._batch, len(self._queue)))]
+                self._queued.difference_update(i for _, i in taken)
+                self._busy += len(taken)
             try:
-                self._start(ctx, wf_ex_id)
-            except Exception:  # noqa: BLE001 - the sweep tries it again
-                LOG.exception("Starting execution %s failed", wf_ex_id)
+                self._start(taken)
+            except Exception:  # noqa: BLE001 - the sweep tries them again
+                LOG.exception("Starting %d execution(s) failed", len(taken))
             finally:
                 with self._cond:
-                    self._busy -= 1
+                    self._busy -= len(taken)
                     self._cond.notify_all()
 
     def pending(self) -> int:

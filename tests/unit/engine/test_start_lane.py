@@ -12,19 +12,20 @@ def test_the_lane_starts_each_queued_execution_once_oldest_first():
     started = []
     release = threading.Event()
 
-    def start(ctx, wf_ex_id):
+    def start(pairs):
         release.wait(10)
-        started.append((ctx, wf_ex_id))
+        started.append(pairs)
 
-    lane = start_lane.StartLane(start, workers=1)
+    lane = start_lane.StartLane(start, workers=1, batch=2)
     lane.offer([("c1", "a")])
     wait_for(lambda: lane.pending() == 1 and not lane._queue)
     # "b" twice while queued: one start.
-    lane.offer([("c2", "b"), ("c3", "c"), ("c2", "b")])
-    assert lane.pending() == 3
+    lane.offer([("c2", "b"), ("c3", "c"), ("c2", "b"), ("c4", "d")])
+    assert lane.pending() == 4
     release.set()
     assert lane.wait_idle(10)
-    assert started == [("c1", "a"), ("c2", "b"), ("c3", "c")]
+    assert started == [[("c1", "a")], [("c2", "b"), ("c3", "c")],
+                       [("c4", "d")]]
     lane.stop(5)
 
 
@@ -33,7 +34,8 @@ def test_the_lane_runs_at_most_its_workers_at_once():
     lock = threading.Lock()
     release = threading.Event()
 
-    def start(ctx, wf_ex_id):
+    def start(pairs):
+        [(_ctx, wf_ex_id)] = pairs
         with lock:
             running.append(wf_ex_id)
             most.append(len(running))
@@ -55,7 +57,8 @@ def test_a_full_lane_leaves_the_rest_to_the_sweep_and_a_failure_goes_on():
     started = []
     release = threading.Event()
 
-    def start(ctx, wf_ex_id):
+    def start(pairs):
+        [(_ctx, wf_ex_id)] = pairs
         release.wait(10)
         if wf_ex_id == "x":
             raise RuntimeError("boom")
@@ -73,7 +76,7 @@ def test_a_full_lane_leaves_the_rest_to_the_sweep_and_a_failure_goes_on():
 
 def test_a_stopped_lane_starts_nothing_more():
     started = []
-    lane = start_lane.StartLane(lambda ctx, i: started.append(i))
+    lane = start_lane.StartLane(started.append)
     lane.stop(5)
     lane.offer([(None, "a")])
     assert lane.pending() == 0 and started == []
