@@ -196,6 +196,13 @@ engine_opts = [
                     "into one transaction. One engine process runs Python "
                     "on one core, so a few are enough; with SQLite (one "
                     "writer) always 1."),
+    cfg.IntOpt("start_workers", default=2, min=1,
+               help="Threads of an engine that run the first tasks of the "
+                    "executions the API accepted (POST /v2/executions), "
+                    "apart from its RPC threads and result workers, so "
+                    "that a burst of starts leaves the executions already "
+                    "running their share of the engine. With SQLite (one "
+                    "writer) always 1."),
     cfg.IntOpt("action_definition_cache_time", default=60,
                help="Seconds an engine remembers which Python action an "
                     "action name leads to (0: look it up every time)."),

@@ -20,7 +20,6 @@ answers before the first tasks run.
 """
 
 import datetime
-import functools
 import logging
 
 import sqlalchemy as sa
@@ -35,6 +34,7 @@ from mistral_clone.db import session as db_session
 from mistral_clone.engine import conductor as conductor_mod
 from mistral_clone.engine import heartbeats
 from mistral_clone.engine import queries
+from mistral_clone.engine import start_hints
 from mistral_clone.engine import states
 from mistral_clone.engine import step as step_mod
 from mistral_clone.engine import store as store_mod
@@ -46,6 +46,9 @@ Start = models.WorkflowStart
 
 # Most accepted executions one sweep starts before it looks again.
 SWEEP_BATCH = 100
+# Most accepted executions of one caller started in one engine step: a
+# commit and a few statements for all of them, yet a short transaction.
+START_BATCH = 20
 
 
 def execution_dict(session, wf_ex) -> dict:
@@ -109,12 +112,12 @@ def _accept(ctx, wf_def, wf_ex_id, wf_input, description, params) -> dict:
         wf_ex = conductor.accept_workflow(wf_def, wf_input or {},
                                           description, params or {},
                                           wf_ex_id)
+        caller = _caller(ctx)
         step.session.add(Start(id=wf_ex.id, created_at=models.utcnow(),
-                               caller=_caller(ctx)))
-        # Sent by the step's background senders: the answer does not wait
+                               caller=caller))
+        # Queued for the process's hint sender: the answer does not wait
         # for the broker.
-        step.after_commit_grouped("start", functools.partial(hint, ctx),
-                                  wf_ex.id)
+        step.after_commit(hint, ctx, [wf_ex.id], caller)
         return as_accepted(execution_dict(step.session, wf_ex))
 
 
@@ -122,17 +125,37 @@ def _caller(ctx) -> dict:
     return ctx.to_wire() if hasattr(ctx, "to_wire") else {}
 
 
-def hint(ctx, wf_ex_ids: list) -> None:
-    """Tell an engine that ``wf_ex_ids`` wait for their start. A hint that
-    cannot be sent (the broker is away) is left to the engines' sweep."""
-    client = clients.get_engine_client(
-        reply_timeout=CONF.api.engine_reply_timeout)
+def hint(ctx, wf_ex_ids: list, caller: dict = None) -> None:
+    """Tell an engine that ``wf_ex_ids`` wait for their start, in a
+    message shared with other requests' hints (``start_hints``). A hint
+    that cannot be sent (the broker is away) is left to the engines'
+    sweep."""
+    caller = _caller(ctx) if caller is None else caller
     for wf_ex_id in wf_ex_ids:
-        try:
-            client.start_accepted(ctx, wf_ex_id)
-        except Exception as e:  # noqa: BLE001 - the sweep starts it
-            LOG.warning("Could not tell an engine to start execution %s "
-                        "(%s); an engine's sweep will", wf_ex_id, e)
+        _hints.offer(ctx, wf_ex_id, caller)
+
+
+def _send_hints(ctx, starts: list) -> None:
+    clients.get_engine_client(
+        reply_timeout=CONF.api.engine_reply_timeout).start_accepted_many(
+            ctx, starts)
+
+
+_hints = start_hints.HintSender(_send_hints)
+
+
+def wait_hints_sent(timeout: float = None) -> bool:
+    """Until this process's queued hints are sent (tests)."""
+    return _hints.wait_sent(timeout)
+
+
+def hinted_starts(ctx, starts: list) -> list:
+    """``(caller's context, execution id)`` of a ``start_accepted_many``
+    message's ``[execution id, caller on the wire]`` (the message's own
+    context for a hint without its caller)."""
+    return [(ctx if caller is None
+             else mc_context.RequestContext.from_wire(caller), wf_ex_id)
+            for wf_ex_id, caller in starts]
 
 
 # -- the engine's half --------------------------------------------------------
@@ -164,6 +187,53 @@ def _start_accepted(ctx, wf_ex_id) -> bool:
             return False
         return start_first(step, conductor_mod.Conductor(
             store_mod.DbStore(step)), wf_ex)
+
+
+def start_many(pairs: list) -> None:
+    """Start the accepted executions of ``[(ctx, execution id)]``: those
+    of one caller ``START_BATCH`` at a time in one step (one statement
+    locks them, one deletes their start rows, one commit). When such a
+    step fails, each is started on its own (``start_accepted``), so an
+    error stays with its own execution."""
+    for ctx, wf_ex_ids in mc_context.group_by_caller(pairs):
+        for i in range(0, len(wf_ex_ids), START_BATCH):
+            _start_batch(ctx, wf_ex_ids[i:i + START_BATCH])
+
+
+def _start_batch(ctx, wf_ex_ids: list) -> None:
+    if len(wf_ex_ids) > 1:
+        try:
+            step_mod.call(ctx, _start_together, ctx, wf_ex_ids)
+            return
+        except Exception as e:  # noqa: BLE001 - one by one below
+            if retry.is_transient(e):
+                LOG.error("The database is unavailable; %d executions are "
+                          "left to the next sweep", len(wf_ex_ids))
+                return
+            LOG.warning("Starting %d executions together failed; starting "
+                        "them one by one", len(wf_ex_ids), exc_info=True)
+    for wf_ex_id in wf_ex_ids:
+        start_accepted(ctx, wf_ex_id)
+
+
+def _start_together(ctx, wf_ex_ids: list) -> None:
+    with step_mod.step(ctx) as step:
+        executions = queries.lock_workflows(step.session, wf_ex_ids)
+        # Those whose row another engine did not delete first (a row
+        # without its execution: deleted before it started).
+        taken = _take_many(step.session, wf_ex_ids)
+        conductor = conductor_mod.Conductor(store_mod.DbStore(step))
+        with conductor.batch():
+            for wf_ex_id in wf_ex_ids:
+                if wf_ex_id in taken and wf_ex_id in executions:
+                    conductor.run_accepted(executions[wf_ex_id])
+
+
+def _take_many(session, wf_ex_ids: list) -> set:
+    """Delete the start rows of ``wf_ex_ids``; the ids that had one."""
+    return set(session.execute(
+        sa.delete(Start).where(Start.id.in_(wf_ex_ids)).returning(Start.id)
+        .execution_options(synchronize_session=False)).scalars())
 
 
 def start_first(step, conductor, wf_ex) -> bool:
@@ -208,11 +278,11 @@ def sweep(older_than: float) -> int:
     """Start the accepted executions waiting for more than ``older_than``
     seconds; how many were found."""
     found = waiting(older_than)
-    for wf_ex_id, caller in found:
+    for wf_ex_id, _caller in found:
         LOG.info("Starting execution %s, whose start no engine took",
                  wf_ex_id)
-        start_accepted(mc_context.RequestContext.from_wire(caller),
-                       wf_ex_id)
+    start_many([(mc_context.RequestContext.from_wire(caller or {}),
+                 wf_ex_id) for wf_ex_id, caller in found])
     return len(found)
 
 

@@ -25,6 +25,7 @@ from mistral_clone.engine import machines
 from mistral_clone.engine import provider
 from mistral_clone.engine import queries
 from mistral_clone.engine import standalone
+from mistral_clone.engine import start_lane
 from mistral_clone.engine import states
 from mistral_clone.engine import step as step_mod
 from mistral_clone.engine import store as store_mod
@@ -178,6 +179,11 @@ class EngineEndpoint:
         rpc_results.set_local_engine_queue(self.completions)
         # Batches waiting for a slow expression, off the drainers.
         self.aside = aside_mod.Aside(ASIDE_WORKERS)
+        # Starts of accepted executions, off the RPC threads.
+        self.starts = start_lane.StartLane(
+            accepting.start_many,
+            workers=_drainers(CONF.engine.start_workers),
+            batch=accepting.START_BATCH)
 
     # -- workflows ---------------------------------------------------------
 
@@ -222,8 +228,14 @@ class EngineEndpoint:
 
     def start_accepted(self, ctx, wf_ex_id):
         """Run the first tasks of an execution the API accepted (a hint:
-        ``accepting``)."""
-        accepting.start_accepted(ctx, wf_ex_id)
+        ``accepting``), in the engine's start lane."""
+        self.starts.offer([(ctx, wf_ex_id)])
+
+    def start_accepted_many(self, ctx, starts):
+        """``start_accepted`` for many executions: ``starts`` is a list of
+        ``[execution id, its caller's context on the wire]``
+        (``start_hints``)."""
+        self.starts.offer(accepting.hinted_starts(ctx, starts))
 
     @_expected
     @_in_steps

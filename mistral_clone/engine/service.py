@@ -125,6 +125,9 @@ class EngineService:
             server.stop()
         for server in (self.server, self.liveness_server):
             server.wait()
+        # Hints still queued are the sweep's (their start rows stay).
+        self.endpoint.starts.stop(config.CONF.graceful_shutdown_timeout
+                                  or None)
         # What it took stays its to finish: the results it acknowledged
         # (their senders count them delivered) and the messages of what
         # it committed, within the graceful shutdown time.

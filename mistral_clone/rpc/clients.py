@@ -189,6 +189,11 @@ class EngineClient(_Client):
         tasks."""
         self._cast(ctx, "start_accepted", wf_ex_id=wf_ex_id)
 
+    def start_accepted_many(self, ctx, starts: list) -> None:
+        """The API accepted these executions (``[execution id, caller's
+        context on the wire]`` each): run their first tasks."""
+        self._cast(ctx, "start_accepted_many", starts=starts)
+
     def continue_workflow(self, ctx, wf_ex_id: str) -> None:
         self._cast(ctx, "continue_workflow", wf_ex_id=wf_ex_id)
 

@@ -11,6 +11,7 @@ from mistral_clone import lang
 from mistral_clone.db import lookup
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
+from mistral_clone.services import definition_texts
 from mistral_clone.services import definitions
 from mistral_clone.services import members
 from mistral_clone.services import names
@@ -108,7 +109,7 @@ def get_workflow(ctx, identifier, namespace=""):
             raise exc.NotFoundError(
                 "Workflow not found [workflow_identifier=%s, namespace=%s]"
                 % (identifier, namespace or ""))
-        return definitions.with_definition(row)
+        return definition_texts.with_definition(row)
 
 
 def delete_workflow(ctx, identifier, namespace=""):

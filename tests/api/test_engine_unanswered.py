@@ -93,7 +93,7 @@ def test_pause_and_resume_before_the_start_run_its_tasks(app, no_engine,
     """The hint is lost and no sweep runs: the pause starts it first, so
     the resume does not find a workflow with nothing run and call it
     done."""
-    monkeypatch.setattr(accepting, "hint", lambda ctx, wf_ex_ids: None)
+    monkeypatch.setattr(accepting, "hint", lambda *hint_args: None)
     post_text(app, "/v2/workflows", WF.replace("wf:", "waits:").replace(
         "std.noop", "std.async_noop"), status=201)
     ex_id = app.post_json("/v2/executions", {"workflow_name": "waits"},

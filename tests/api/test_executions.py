@@ -31,9 +31,12 @@ def _start(app, engine, body, status=201):
     """POST the start; the API writes the execution and hints an engine
     (recorded by ``engine``) to run its first tasks."""
     resp = app.post_json("/v2/executions", body, status=status)
-    # The hint leaves after the answer.
+    # The hint leaves after the answer, with its caller's context.
     wait_for(lambda: engine.calls)
-    assert engine.calls == [("start_accepted", {"args": (resp.json["id"],)})]
+    [(method, sent)] = engine.calls
+    assert method == "start_accepted_many"
+    [[hinted_id, caller]] = sent["args"][0]
+    assert hinted_id == resp.json["id"] and "project_id" in caller
     return resp
 
 
