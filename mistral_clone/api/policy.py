@@ -158,7 +158,10 @@ class _Decisions:
     our persona rules, the biggest part of a short request). An answer
     depends only on the rule, the target and the credentials, so the same
     question within ``TTL`` seconds gets the same answer from here; a
-    changed policy file is read again at most ``TTL`` seconds later.
+    changed policy file is read again at most ``TTL`` seconds later. Rules
+    that ask a remote server (``http:``/``https:`` checks) may answer
+    otherwise from one request to the next: while any rule has one,
+    nothing is kept.
     """
 
     TTL = 1.0
@@ -168,21 +171,45 @@ class _Decisions:
         self._lock = threading.Lock()
         self._answers = {}
         self._since = float("-inf")
+        self._enforcer = None
+        self._keep = False
 
     def allowed(self, rule, target: dict, creds: dict) -> bool:
+        enforcer = get_enforcer()
         key = (rule, _frozen(target), _frozen(creds))
         now = time.monotonic()
         with self._lock:
             if now - self._since >= self.TTL or \
+                    enforcer is not self._enforcer or \
                     len(self._answers) >= self.MAX_ENTRIES:
                 self._answers.clear()
                 self._since = now
-            answer = self._answers.get(key)
+                self._enforcer = enforcer
+                enforcer.load_rules()
+                self._keep = not _asks_remote(enforcer)
+            answer = self._answers.get(key) if self._keep else None
         if answer is None:
-            answer = bool(get_enforcer().enforce(rule, target, creds))
+            answer = bool(enforcer.enforce(rule, target, creds))
             with self._lock:
-                self._answers[key] = answer
+                if self._keep and enforcer is self._enforcer:
+                    self._answers[key] = answer
         return answer
+
+
+def _asks_remote(enforcer) -> bool:
+    """Whether a rule of ``enforcer`` has an ``http:``/``https:`` check."""
+    return any(getattr(check, "kind", None) in ("http", "https")
+               for rule in enforcer.rules.values()
+               for check in _walk(rule))
+
+
+def _walk(check):
+    yield check
+    for inner in getattr(check, "rules", ()) or ():
+        yield from _walk(inner)
+    inner = getattr(check, "rule", None)
+    if inner is not None and not isinstance(inner, str):
+        yield from _walk(inner)
 
 
 def _frozen(values: dict) -> tuple:

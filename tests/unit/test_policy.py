@@ -113,3 +113,40 @@ def test_a_changed_policy_file_is_honoured_after_the_answers_expire(
         assert allowed("environments:create", ctx_with("admin"))
     finally:
         config.CONF.clear_override("policy_file", "oslo_policy")
+
+
+def test_nothing_is_kept_while_a_rule_asks_a_remote_server(tmp_path,
+                                                           monkeypatch):
+    config.parse_args([])
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(
+        '"environments:create": "role:member or '
+        'not http://127.0.0.1:9/never"\n')
+    policy.get_enforcer()  # registers [oslo_policy]
+    config.CONF.set_override("policy_file", str(policy_file),
+                             "oslo_policy")
+    monkeypatch.setattr(policy, "_enforcer", None)
+    decisions = policy._Decisions()
+    monkeypatch.setattr(policy, "_decisions", decisions)
+    try:
+        assert allowed("environments:create", ctx_with("member"))
+        assert decisions._keep is False and decisions._answers == {}
+        policy_file.write_text('"environments:create": "role:member"\n')
+        os.utime(policy_file, (1, 2_000_000_000))
+        monkeypatch.setattr(decisions, "TTL", 0.0)
+        assert allowed("environments:create", ctx_with("member"))
+        assert decisions._keep is True and len(decisions._answers) == 1
+    finally:
+        config.CONF.clear_override("policy_file", "oslo_policy")
+
+
+def test_a_new_enforcer_forgets_the_answers(monkeypatch):
+    config.parse_args([])
+    decisions = policy._Decisions()
+    monkeypatch.setattr(policy, "_decisions", decisions)
+    assert allowed("environments:create", ctx_with("member"))
+    assert len(decisions._answers) == 1
+    monkeypatch.setattr(policy, "_enforcer", None)
+    assert allowed("environments:get", ctx_with("member"))
+    assert list(decisions._answers) == [
+        ("environments:get",) + list(decisions._answers)[0][1:]]
