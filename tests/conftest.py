@@ -13,12 +13,14 @@ dropped afterwards, so parallel workers never meet; a test that asks for
 import contextlib
 import os
 import uuid
+import warnings
 
 import pytest
 import sqlalchemy as sa
 
 from mistral_clone import config
 from tests import database_templates as database_templates_module
+from tests import shared_services
 
 PG_URL = os.environ.get("MISTRAL_CLONE_TEST_PG_URL")
 
@@ -151,3 +153,42 @@ def db_proxy(db_url, conf, db):
         session.dispose()
         yield proxy
         session.dispose()
+
+
+@pytest.fixture
+def policy_file(conf, tmp_path, monkeypatch):
+    """``[oslo_policy] policy_file`` set to a file of this test's (the
+    path; write the rules into it), read by a fresh enforcer with no
+    answers kept from before."""
+    from mistral_clone.api import policy
+    path = tmp_path / "policy.yaml"
+    path.write_text("{}\n")
+    policy.get_enforcer()  # registers [oslo_policy]
+    conf.set_override("policy_file", str(path), "oslo_policy")
+    monkeypatch.setattr(policy, "_enforcer", None)
+    monkeypatch.setattr(policy, "_decisions", policy._Decisions())
+    yield path
+    conf.clear_override("policy_file", "oslo_policy")
+
+
+@pytest.fixture(autouse=True)
+def no_services_left_behind(request):
+    """A test runs with no engine or executor of another test around: the
+    functional tests' shared ones stop before any test that does not ask
+    for them (tests/shared_services.py), and a test that started its own
+    and did not stop it is told so, and its heartbeat sender stopped (one
+    left running beat into later tests' fake engines and databases)."""
+    if "_running_services" not in request.fixturenames:
+        shared_services.stop()
+    yield
+    if "_running_services" in request.fixturenames:
+        return
+    from mistral_clone.executor import heartbeats
+    with heartbeats._lock:
+        sender, heartbeats._sender = heartbeats._sender, None
+        users, heartbeats._users = heartbeats._users, 0
+        heartbeats._running.clear()
+    if sender is not None:
+        sender.stop()
+        warnings.warn("%s left a heartbeat sender running (%d users)"
+                      % (request.node.nodeid, users))

@@ -1,8 +1,6 @@
 """The WSGI app under webtest, on a fresh database, with the system actions
 registered; a recording stand-in for the engine's RPC client."""
 
-import warnings
-
 import pytest
 import webtest
 
@@ -30,21 +28,3 @@ def engine(monkeypatch):
     monkeypatch.setattr(clients, "get_engine_client",
                         lambda reply_timeout=None: fake)
     return fake
-
-
-@pytest.fixture(autouse=True)
-def no_heartbeats_left_behind():
-    """A test that started an engine or executor and did not stop it
-    leaves this process's heartbeat sender running (one left beat into
-    later tests' fake engines and databases): each test ends with none,
-    and says so when it had to stop one."""
-    yield
-    from mistral_clone.executor import heartbeats
-    with heartbeats._lock:
-        sender, heartbeats._sender = heartbeats._sender, None
-        users, heartbeats._users = heartbeats._users, 0
-        heartbeats._running.clear()
-    if sender is not None:
-        sender.stop()
-        warnings.warn("a heartbeat sender was left running (%d users)"
-                      % users)

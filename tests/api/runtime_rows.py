@@ -53,12 +53,6 @@ def action_ex(task=None, **kw) -> models.ActionExecution:
     return add(models.ActionExecution(**values))
 
 
-# Engine calls only executors make.
-EXECUTOR_CALLS = frozenset(("still_running_actions",
-                            "process_action_heartbeats",
-                            "report_action_results", "report_action_result"))
-
-
 class FakeEngine:
     """Records each call; answers with ``answer(method, kwargs)``, by
     default the dict the call describes."""
@@ -69,10 +63,6 @@ class FakeEngine:
         self.answers = {}
 
     def _record(self, method, **kwargs):
-        if method in EXECUTOR_CALLS:
-            # Never the API's: an executor of an earlier test of this
-            # worker still running (see ``no_heartbeats_left_behind``).
-            return [] if method == "still_running_actions" else None
         self.calls.append((method, kwargs))
         if self.error is not None:
             raise self.error

@@ -138,18 +138,11 @@ def query_string(query: dict) -> str:
         for k, v in query.items())
 
 
-# Written by executors' liveness beats, whatever requests do (a beat of an
-# executor started by an earlier test of the same worker once landed in
-# the middle of a refused request).
-_NOT_WRITTEN_BY_REQUESTS = frozenset(("executor_members",))
-
-
 def row_counts() -> dict:
     with db_session.read_only() as session:
         return {table.name: session.execute(
             sa.select(sa.func.count()).select_from(table)).scalar()
-            for table in models.Base.metadata.sorted_tables
-            if table.name not in _NOT_WRITTEN_BY_REQUESTS}
+            for table in models.Base.metadata.sorted_tables}
 
 
 def call(app, method, path, body=b"", content_type=None, headers=None):

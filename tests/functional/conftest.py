@@ -5,26 +5,26 @@ for states (no bare sleeps)."""
 import pytest
 
 from mistral_clone import context as mc_context
+from tests import shared_services
 from tests.waiting import wait_for
 
 # Still importable from here, where the policy tests look for it.
 __all__ = ["wait_for"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def _running_services():
-    """Engine and executor servers, started once: they keep no state of
-    their own, each test brings its own database."""
-    from mistral_clone import config
-    from mistral_clone.engine import service as engine_service
-    from mistral_clone.executor import service as executor_service
-    from mistral_clone.rpc import clients
-    config.parse_args([])
-    started = [engine_service.start(recover=False), executor_service.start()]
+    """Engine and executor servers, shared by the tests of this worker
+    that run one after the other (tests/shared_services.py): they keep no
+    state of their own, each test brings its own database."""
+    shared_services.ensure_running()
     yield
-    for service in reversed(started):
-        service.stop()
-    clients.cleanup()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_services_stopped_at_the_end():
+    yield
+    shared_services.stop()
 
 
 @pytest.fixture

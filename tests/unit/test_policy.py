@@ -88,56 +88,35 @@ def test_sample_is_current(tmp_path):
 
 
 def test_a_changed_policy_file_is_honoured_after_the_answers_expire(
-        tmp_path, monkeypatch):
+        policy_file, monkeypatch):
     """Answers are kept for ``_Decisions.TTL`` seconds (oslo.policy costs
     about a millisecond per question); a policy file changed meanwhile
     counts from then on."""
-    config.parse_args([])
-    policy_file = tmp_path / "policy.yaml"
     policy_file.write_text('"environments:create": ""\n')
-    policy.get_enforcer()  # registers [oslo_policy]
-    config.CONF.set_override("policy_file", str(policy_file),
-                             "oslo_policy")
-    monkeypatch.setattr(policy, "_enforcer", None)
-    decisions = policy._Decisions()
-    monkeypatch.setattr(policy, "_decisions", decisions)
-    try:
-        member = ctx_with("member")
-        assert allowed("environments:create", member)
-        policy_file.write_text('"environments:create": "rule:admin_only"\n')
-        # Stat times have a coarse grain on some file systems.
-        os.utime(policy_file, (1, 2_000_000_000))
-        assert allowed("environments:create", member)  # kept
-        monkeypatch.setattr(decisions, "TTL", 0.0)
-        assert not allowed("environments:create", member)
-        assert allowed("environments:create", ctx_with("admin"))
-    finally:
-        config.CONF.clear_override("policy_file", "oslo_policy")
+    member = ctx_with("member")
+    assert allowed("environments:create", member)
+    policy_file.write_text('"environments:create": "rule:admin_only"\n')
+    # Stat times have a coarse grain on some file systems.
+    os.utime(policy_file, (1, 2_000_000_000))
+    assert allowed("environments:create", member)  # kept
+    monkeypatch.setattr(policy._decisions, "TTL", 0.0)
+    assert not allowed("environments:create", member)
+    assert allowed("environments:create", ctx_with("admin"))
 
 
-def test_nothing_is_kept_while_a_rule_asks_a_remote_server(tmp_path,
+def test_nothing_is_kept_while_a_rule_asks_a_remote_server(policy_file,
                                                            monkeypatch):
-    config.parse_args([])
-    policy_file = tmp_path / "policy.yaml"
     policy_file.write_text(
         '"environments:create": "role:member or '
         'not http://127.0.0.1:9/never"\n')
-    policy.get_enforcer()  # registers [oslo_policy]
-    config.CONF.set_override("policy_file", str(policy_file),
-                             "oslo_policy")
-    monkeypatch.setattr(policy, "_enforcer", None)
-    decisions = policy._Decisions()
-    monkeypatch.setattr(policy, "_decisions", decisions)
-    try:
-        assert allowed("environments:create", ctx_with("member"))
-        assert decisions._keep is False and decisions._answers == {}
-        policy_file.write_text('"environments:create": "role:member"\n')
-        os.utime(policy_file, (1, 2_000_000_000))
-        monkeypatch.setattr(decisions, "TTL", 0.0)
-        assert allowed("environments:create", ctx_with("member"))
-        assert decisions._keep is True and len(decisions._answers) == 1
-    finally:
-        config.CONF.clear_override("policy_file", "oslo_policy")
+    decisions = policy._decisions
+    assert allowed("environments:create", ctx_with("member"))
+    assert decisions._keep is False and decisions._answers == {}
+    policy_file.write_text('"environments:create": "role:member"\n')
+    os.utime(policy_file, (1, 2_000_000_000))
+    monkeypatch.setattr(decisions, "TTL", 0.0)
+    assert allowed("environments:create", ctx_with("member"))
+    assert decisions._keep is True and len(decisions._answers) == 1
 
 
 def test_a_new_enforcer_forgets_the_answers(monkeypatch):
