@@ -1,10 +1,12 @@
 """``mistral-clone-server --server api,engine,executor,scheduler,notifier,
 event-engine``
 (or ``all``, the default): starts the chosen services in this process and
-runs until SIGTERM/SIGINT."""
+runs until SIGTERM/SIGINT. SIGQUIT writes every thread's stack to stderr
+(the service goes on): what an operator asks a stuck process."""
 
 import argparse
 import ctypes
+import faulthandler
 import importlib
 import logging
 import os
@@ -123,11 +125,16 @@ def main(argv=None):
             metrics_server.stop()
 
 
+# How soon the main thread sees a stop signal received by another thread.
+_SIGNAL_CHECK_S = 0.5
+
+
 def _run(names) -> int:
     prepare_database()
     stop_event = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop_event.set())
+    faulthandler.register(signal.SIGQUIT, all_threads=True)
     started = []
     try:
         start_services(names, started)
@@ -136,7 +143,12 @@ def _run(names) -> int:
         return _refuse(e)
     print("mistral-clone: %s running" % ", ".join(names), flush=True)
     try:
-        stop_event.wait()
+        # Never an endless wait: a signal the kernel hands to another
+        # thread only sets CPython's flag, and the main thread runs the
+        # handler when it next wakes; blocked for good it would not stop
+        # on SIGTERM at all.
+        while not stop_event.wait(_SIGNAL_CHECK_S):
+            pass
     finally:
         stop_services(started)
     return 0

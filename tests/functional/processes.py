@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -77,7 +78,16 @@ def stop(procs):
     for proc in procs:
         proc.terminate()
     for proc in procs:
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # Its threads' stacks go to its log: what held it up.
+            proc.send_signal(signal.SIGQUIT)
+            time.sleep(1)
+            proc.kill()
+            raise AssertionError(
+                "%s did not stop within 30 s of SIGTERM; its threads' "
+                "stacks are at the end of its log" % " ".join(proc.args))
 
 
 def http(method, url, body=None, content_type="application/json"):

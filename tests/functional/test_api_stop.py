@@ -10,6 +10,7 @@ import time
 import urllib.request
 
 from tests.functional.server import free_port, wait_for_port
+from tests.waiting import wait_for
 
 # Enough tasks that validating takes seconds even on a fast machine.
 TASKS = 8000
@@ -24,16 +25,21 @@ def _big_definition() -> bytes:
     return "\n".join(lines).encode()
 
 
-def test_a_request_in_progress_gets_its_answer(tmp_path):
+def _start(tmp_path, services):
+    """(port, process) of a server of its own, logging to server.log."""
     port = free_port()
     conf = tmp_path / "mc.conf"
     conf.write_text("[api]\nport = %d\n" % port)
     env = dict(os.environ, MISTRAL_CLONE_STATE_DIR=str(tmp_path))
     with open(tmp_path / "server.log", "w") as log:
-        proc = subprocess.Popen(
+        return port, subprocess.Popen(
             [sys.executable, "-m", "mistral_clone.cmd.server", "--server",
-             "api", "--config-file", str(conf)], env=env, stdout=log,
+             services, "--config-file", str(conf)], env=env, stdout=log,
             stderr=subprocess.STDOUT)
+
+
+def test_a_request_in_progress_gets_its_answer(tmp_path):
+    port, proc = _start(tmp_path, "api")
     try:
         wait_for_port(port, proc)
         answers = []
@@ -65,3 +71,33 @@ def test_a_request_in_progress_gets_its_answer(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def _tgkill(pid, tid, sig):
+    """Send ``sig`` to one thread of another process (tgkill(2))."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert libc.syscall(234, pid, tid, sig) == 0  # SYS_tgkill, x86-64
+
+
+def test_sigquit_writes_the_stacks_and_a_stop_reaches_any_thread(tmp_path):
+    """SIGQUIT: every thread's stack in the log, the service goes on.
+    SIGTERM received by a thread other than the main one: it still stops
+    (the main thread never waits without end)."""
+    port, proc = _start(tmp_path, "api,engine,executor")
+    try:
+        wait_for_port(port, proc)
+        proc.send_signal(signal.SIGQUIT)
+        wait_for(lambda: "most recent call first" in
+                 (tmp_path / "server.log").read_text())
+        with urllib.request.urlopen(
+                "http://127.0.0.1:%d/v2/workflows" % port, timeout=30) as r:
+            assert r.status == 200
+        others = sorted(int(t) for t in os.listdir("/proc/%d/task" % proc.pid)
+                        if int(t) != proc.pid)
+        _tgkill(proc.pid, others[-1], signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
