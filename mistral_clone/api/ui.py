@@ -3,8 +3,13 @@
 A single page of our own (``ui_static/``: HTML, CSS and plain JavaScript,
 nothing fetched from elsewhere) that reads the ``/v2`` API from the
 browser, with the browser's own token. The page itself answers without a
-token, as it must to ask for one; everything it shows comes from ``/v2``,
-where the API's authentication and policy apply as for any client.
+token, as it must to ask for one; what it shows comes from ``/v2``, where
+the API's authentication and policy apply as for any client, and from two
+answers of its own behind the same authentication and policy.
+
+``/ui/graph`` hands the page a workflow's tasks and transitions with their
+lines in the definition (``ui_graph``), read by the server's own parser,
+so the browser needs no YAML reader.
 
 One thing the page cannot learn from ``/v2`` without trying it: whether the
 caller may pause, resume, cancel or rerun. ``/ui/permissions`` answers that
@@ -25,9 +30,11 @@ from urllib.parse import parse_qs
 from mistral_clone import context
 from mistral_clone import exceptions as exc
 from mistral_clone.api import policy
+from mistral_clone.api import ui_graph
 
 PREFIX = "/ui"
 PERMISSIONS_PATH = PREFIX + "/permissions"
+GRAPH_PATH = PREFIX + "/graph"
 STATIC_DIR = os.path.join(os.path.dirname(__file__), "ui_static")
 INDEX = "index.html"
 # The rules behind the page's buttons: pause/resume/cancel an execution,
@@ -41,11 +48,15 @@ _TYPES = {".js": "text/javascript; charset=utf-8",
 
 def mount(app, conf, protect=None):
     """``app`` with the page at ``/ui/`` in front of it; ``protect`` wraps
-    the permissions answer in the API's authentication (None: auth off)."""
+    the page's answers in the API's authentication (None: auth off)."""
     static_files = _static_files()
-    permissions = permissions_app(conf)
+    answers = {
+        PERMISSIONS_PATH: permissions_app(conf),
+        GRAPH_PATH: ui_graph.graph_app(
+            lambda environ: _request_context(environ, conf)),
+    }
     if protect is not None:
-        permissions = protect(permissions)
+        answers = {path: protect(answer) for path, answer in answers.items()}
 
     def dispatch(environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -53,8 +64,8 @@ def mount(app, conf, protect=None):
             return _redirect(environ, start_response, PREFIX + "/")
         if not path.startswith(PREFIX + "/"):
             return app(environ, start_response)
-        if path == PERMISSIONS_PATH:
-            return permissions(environ, start_response)
+        if path in answers:
+            return answers[path](environ, start_response)
         name = path[len(PREFIX) + 1:] or INDEX
         if name not in static_files:
             return _plain(start_response, "404 Not Found", b"Not found")

@@ -60,6 +60,41 @@ def place_of(root, path) -> Place:
     return Place(mark.line + 1, mark.column + 1)
 
 
+def lines_of(root, path, text: str):
+    """(first, last) 1-based lines the element at ``path`` is written on,
+    its key's line first, blank and comment lines after it left out; None
+    when the path is not in the document."""
+    if root is None:
+        return None
+    key_node, node = None, root
+    for part in path:
+        child = _child(node, part)
+        if child is None:
+            return None
+        key_node, node = child
+    first = (key_node or node).start_mark.line
+    # A block collection ends where what follows it starts: its last
+    # line is its last written element's.
+    while isinstance(node, yaml.CollectionNode) and not node.flow_style \
+            and node.value:
+        node = node.value[-1]
+        if isinstance(node, tuple):
+            node = node[1]
+    end = node.end_mark
+    last = end.line if end.column else end.line - 1
+    lines = text.splitlines()
+    while last > first and not _written(lines, last):
+        last -= 1
+    return first + 1, max(first, last) + 1
+
+
+def _written(lines, index) -> bool:
+    if index >= len(lines):
+        return False
+    stripped = lines[index].strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
 def _child(node, part):
     """(key node or None, value node) of ``part`` under ``node``."""
     if isinstance(node, yaml.MappingNode):

@@ -2,14 +2,17 @@
 front of the API without changing anything under ``/v2``."""
 
 import json
+import os
 
 import pytest
 import webtest
 
 from mistral_clone.api import app as api_app
 from mistral_clone.api import ui
+from tests.api.helpers import post_text
+from tests.functional import ui_world
 
-PAGE_FILES = ["index.html", "app.js", "api.js", "style.css", "yaml.js",
+PAGE_FILES = ["index.html", "app.js", "api.js", "style.css",
               "spec.js", "layout.js", "graph.js", "timeline.js",
               "execution.js", "list.js", "states.js"]
 
@@ -62,19 +65,11 @@ def test_permissions_with_auth_off(app):
     assert answer == {"executions:update": True, "tasks:update": True}
 
 
-def test_permissions_follow_the_policy(conf, db, tmp_path):
-    policy_file = tmp_path / "policy.yaml"
+def test_permissions_follow_the_policy(conf, db, policy_file):
     policy_file.write_text('"tasks:update": "!"\n')
-    conf.set_override("policy_file", str(policy_file), "oslo_policy")
-    try:
-        from mistral_clone.api import policy
-        policy._enforcer = None
-        app = webtest.TestApp(api_app.setup_app(conf))
-        answer = json.loads(app.get("/ui/permissions").body)
-        assert answer == {"executions:update": True, "tasks:update": False}
-    finally:
-        conf.clear_override("policy_file", "oslo_policy")
-        policy._enforcer = None
+    app = webtest.TestApp(api_app.setup_app(conf))
+    answer = json.loads(app.get("/ui/permissions").body)
+    assert answer == {"executions:update": True, "tasks:update": False}
 
 
 def test_disabled(conf, db):
@@ -82,6 +77,7 @@ def test_disabled(conf, db):
     app = webtest.TestApp(api_app.setup_app(conf))
     app.get("/ui/", status=404)
     app.get("/ui/permissions", status=404)
+    app.get("/ui/graph?workflow_id=x", status=404)
 
 
 def test_v2_is_unchanged(app):
@@ -93,3 +89,98 @@ def test_v2_is_unchanged(app):
 def test_static_files_are_all_listed():
     """The test above covers every file the package ships."""
     assert sorted(ui._static_files()) == sorted(PAGE_FILES)
+
+
+# Every form of transition Mistral accepts, task-defaults, engine commands.
+FORMS = """\
+version: '2.0'
+forms:
+  task-defaults:
+    on-error: [d]
+  tasks:
+    a:
+      action: std.noop  # a comment
+      on-success:
+        - b
+        - c: <% $.x > 1 %>
+        - fail
+      on-error: d msg="x"
+      on-complete:
+        next: e
+        publish:
+          branch:
+            text: |
+              more: than
+              one line
+    b: {action: std.noop, on-success: [e]}
+    c:
+      action: std.echo output="#1"
+      on-skip: e
+
+    # a comment between tasks
+    d:
+      workflow: other
+    e:
+      join: 2
+      with-items: i in [1, 2]
+      retry: {count: 3, delay: 1}
+"""
+
+
+def _graph(app, wf_id, **kwargs):
+    return app.get("/ui/graph", {"workflow_id": wf_id}, **kwargs)
+
+
+def test_graph_of_every_form_of_transition(app):
+    wf = post_text(app, "/v2/workflows", FORMS, status=201).json[
+        "workflows"][0]
+    answer = _graph(app, wf["id"]).json
+    assert answer["definition"] == FORMS
+    graph = answer["graph"]
+    assert graph["type"] == "direct"
+    assert sorted((e["from"], e["to"], e["kind"]) for e in graph["edges"]) \
+        == sorted([("a", "b", "success"), ("a", "c", "success"),
+                   ("a", "d", "error"), ("a", "e", "complete"),
+                   ("b", "e", "success"), ("b", "d", "error"),
+                   ("c", "e", "skip"), ("c", "d", "error"),
+                   ("e", "d", "error")])
+    tasks = {t["name"]: t for t in graph["tasks"]}
+    assert list(tasks) == ["a", "b", "c", "d", "e"]
+    assert tasks["a"]["lines"] == [6, 19]
+    assert tasks["b"]["lines"] == [20, 20]
+    assert tasks["c"]["lines"] == [21, 23]
+    assert tasks["d"]["lines"] == [26, 27]
+    assert tasks["e"]["lines"] == [28, 31]
+    assert (tasks["e"]["join"], tasks["e"]["withItems"],
+            tasks["e"]["retry"]) == ("2", True, 3)
+    assert (tasks["d"]["workflow"], tasks["d"]["action"]) == ("other", None)
+    assert tasks["c"]["action"] == "std.echo"
+    assert (tasks["a"]["join"], tasks["a"]["withItems"],
+            tasks["a"]["retry"]) == (None, False, None)
+
+
+def test_graph_of_a_workbook_reverse_workflow(app):
+    post_text(app, "/v2/workbooks", ui_world.WORKBOOK, status=201)
+    wf_id = app.get("/v2/workflows/ui_book.backwards").json["id"]
+    answer = _graph(app, wf_id).json
+    graph = answer["graph"]
+    assert graph["type"] == "reverse"
+    assert sorted((e["from"], e["to"], e["kind"]) for e in graph["edges"]) \
+        == [("first", "second", "requires"), ("second", "last", "requires")]
+    lines = answer["definition"].splitlines()
+    last = next(t for t in graph["tasks"] if t["name"] == "last")["lines"]
+    assert lines[last[0] - 1].strip() == "last:"
+    assert lines[last[1] - 1].strip() == "requires: [second]"
+
+
+def test_graph_refusals(app, policy_file, monkeypatch):
+    assert _graph(app, "", status=400).json == {
+        "faultstring": "workflow_id is required", "debuginfo": None}
+    missing = _graph(app, "nope", status=404).json["faultstring"]
+    assert "nope" in missing
+    policy_file.write_text('"workflows:get": "!"\n')
+    os.utime(policy_file, (1, 2_000_000_000))
+    from mistral_clone.api import policy
+    monkeypatch.setattr(policy._decisions, "TTL", 0.0)  # none kept
+    assert _graph(app, "nope", status=403).json["faultstring"] == \
+        "Operation forbidden (insufficient permissions)"

@@ -101,3 +101,26 @@ def test_other_project_gets_the_api_answer(world):
     driver.refresh()
     br.wait_for(driver, "!document.getElementById('notice').hidden")
     assert driver.find_elements(By.CSS_SELECTOR, ".node") == []
+
+
+def test_graph_answers_as_the_api_reads_the_workflow(world):
+    """``/ui/graph`` is behind the API's authentication and its project
+    visibility: no token 401, another project's token 404 (as
+    ``GET /v2/workflows/{id}``), the owner's the graph."""
+    api, keystone = world["api"], world["keystone"]
+    wf_id = api.execution(world["execution"])["workflow_id"]
+    url = world["ui"] + "graph"
+
+    def get(token=None):
+        headers = {"X-Auth-Token": token} if token else {}
+        return requests.get(url, params={"workflow_id": wf_id},
+                            headers=headers, timeout=30)
+
+    assert get().status_code == 401
+    other = get(keystone.token("b-member"))
+    assert other.status_code == 404
+    assert wf_id in other.json()["faultstring"]
+    own = get(keystone.token("a-reader"))
+    assert own.status_code == 200
+    assert [t["name"] for t in own.json()["graph"]["tasks"]] == [
+        "hold", "after"]

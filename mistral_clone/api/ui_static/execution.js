@@ -251,9 +251,9 @@ export function executionView(root, id, setCrumbs, notice) {
       allowed = {};
     }
     try {
-      const wf = await api.get("../v2/workflows/" + execution.workflow_id);
-      definition = wf.definition;
-      specGraph = workflowGraph(definition, execution.workflow_name);
+      const answer = await workflowGraph(execution.workflow_id);
+      definition = answer.definition;
+      specGraph = answer.graph;
     } catch (e) {
       notice("The workflow's graph is not available: " + e.message);
     }

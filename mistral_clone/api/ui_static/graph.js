@@ -6,7 +6,7 @@ import { layout, NODE_W, NODE_H } from "./layout.js";
 import { colorOf, textColorOf } from "./states.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const EDGE_COLORS = { success: "#2e9e44", error: "#d62828", complete: "#57606a", requires: "#57606a" };
+const EDGE_COLORS = { success: "#2e9e44", error: "#d62828", complete: "#57606a", skip: "#8a63d2", requires: "#57606a" };
 
 function svg(tag, attrs, text) {
   const node = document.createElementNS(SVG, tag);
