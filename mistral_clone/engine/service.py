@@ -121,10 +121,7 @@ class EngineService:
         # A stopped engine takes no more results, not even in-process ones.
         if rpc_results.local_engine_queue() is self.endpoint.completions:
             rpc_results.set_local_engine_queue(None)
-        for server in (self.server, self.liveness_server):
-            server.stop()
-        for server in (self.server, self.liveness_server):
-            server.wait()
+        transport.stop_servers((self.server, self.liveness_server))
         # Hints still queued are the sweep's (their start rows stay).
         self.endpoint.starts.stop(config.CONF.graceful_shutdown_timeout
                                   or None)

@@ -88,14 +88,12 @@ class Listeners:
         return set(self._running)
 
     def sync(self, wanted: set) -> None:
-        for key in sorted(set(self._running) - wanted):
-            self._stop(key)
+        self._stop(sorted(set(self._running) - wanted))
         for key in sorted(wanted - set(self._running)):
             self._start(key)
 
     def stop_all(self) -> None:
-        for key in list(self._running):
-            self._stop(key)
+        self._stop(list(self._running))
 
     def _start(self, key) -> None:
         exchange, topic = key
@@ -110,8 +108,7 @@ class Listeners:
         LOG.info("Listening for notifications on exchange %s, topic %s",
                  exchange, topic)
 
-    def _stop(self, key) -> None:
-        listener = self._running.pop(key)
-        listener.stop()
-        listener.wait()
-        LOG.info("Stopped listening on exchange %s, topic %s", *key)
+    def _stop(self, keys) -> None:
+        rpc_transport.stop_servers([self._running.pop(key) for key in keys])
+        for key in keys:
+            LOG.info("Stopped listening on exchange %s, topic %s", *key)

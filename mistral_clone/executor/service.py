@@ -81,10 +81,7 @@ class ExecutorService:
         queues.unwatch(RESULTS_UNSENT, self.endpoint.unsent)
         if executor_endpoint.local_executor() is self.endpoint:
             executor_endpoint.set_local_executor(None)
-        for server in (self.server, self.target_server):
-            server.stop()
-        for server in (self.server, self.target_server):
-            server.wait()
+        transport.stop_servers((self.server, self.target_server))
         # Heartbeats go on while the running actions finish.
         abandoned = self.endpoint.shutdown(
             config.CONF.graceful_shutdown_timeout or None)
