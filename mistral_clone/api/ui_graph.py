@@ -64,7 +64,8 @@ def workflow_graph(definition: str) -> dict:
     lines}], edges: [{from, to, kind}]}`` of a stored workflow definition;
     ``lines``: the task's first and last line in it (1-based)."""
     spec = parser.get_workflow_spec(definition)
-    root = locator.compose(definition)
+    task_lines = locator.entry_lines(locator.compose_quickly(definition),
+                                     [spec.name, "tasks"], definition)
     reverse = spec.type == "reverse"
     tasks, edges = [], []
     for name, task in spec.tasks.items():
@@ -76,7 +77,7 @@ def workflow_graph(definition: str) -> dict:
             "retry": retry.count if retry is not None else None,
             "workflow": task.workflow,
             "action": task.action if not task.workflow else None,
-            "lines": _lines(root, [spec.name, "tasks", name], definition),
+            "lines": list(task_lines[name]) if name in task_lines else None,
         })
         if reverse:
             edges.extend({"from": before, "to": name, "kind": "requires"}
@@ -88,11 +89,6 @@ def workflow_graph(definition: str) -> dict:
                 if to in spec.tasks and to not in ENGINE_COMMANDS:
                     edges.append({"from": name, "to": to, "kind": kind})
     return {"type": spec.type, "tasks": tasks, "edges": edges}
-
-
-def _lines(root, path, text):
-    found = locator.lines_of(root, path, text)
-    return list(found) if found else None
 
 
 def _unique(names):

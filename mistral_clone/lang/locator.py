@@ -39,6 +39,19 @@ def compose(text: str):
         return None
 
 
+def compose_quickly(text: str):
+    """``compose`` by libyaml where it reads the text (5x faster; the
+    marks are the same), else by ours (``@`` plain scalars, aliases read as
+    text)."""
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is not None:
+        try:
+            return yaml.compose(text, loader)
+        except (yaml.YAMLError, RecursionError):
+            pass
+    return compose(text)
+
+
 def place_of(root, path) -> Place:
     """Where the element at ``path`` is written (``root``: ``compose``)."""
     if root is None:
@@ -60,19 +73,25 @@ def place_of(root, path) -> Place:
     return Place(mark.line + 1, mark.column + 1)
 
 
-def lines_of(root, path, text: str):
-    """(first, last) 1-based lines the element at ``path`` is written on,
-    its key's line first, blank and comment lines after it left out; None
-    when the path is not in the document."""
-    if root is None:
-        return None
-    key_node, node = None, root
+def entry_lines(root, path, text: str) -> dict:
+    """``{key: (first, last)}``: the 1-based lines each entry of the
+    mapping at ``path`` is written on, from its key's line to its last
+    written line (blank and comment lines after it left out); {} when
+    there is no mapping there."""
+    node = root
     for part in path:
-        child = _child(node, part)
-        if child is None:
-            return None
-        key_node, node = child
-    first = (key_node or node).start_mark.line
+        child = _child(node, part) if node is not None else None
+        node = child[1] if child else None
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    lines = text.splitlines()
+    return {key_node.value: _span(key_node, value_node, lines)
+            for key_node, value_node in node.value
+            if isinstance(key_node, yaml.ScalarNode)}
+
+
+def _span(key_node, node, lines):
+    first = key_node.start_mark.line
     # A block collection ends where what follows it starts: its last
     # line is its last written element's.
     while isinstance(node, yaml.CollectionNode) and not node.flow_style \
@@ -82,7 +101,6 @@ def lines_of(root, path, text: str):
             node = node[1]
     end = node.end_mark
     last = end.line if end.column else end.line - 1
-    lines = text.splitlines()
     while last > first and not _written(lines, last):
         last -= 1
     return first + 1, max(first, last) + 1

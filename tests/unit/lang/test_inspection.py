@@ -9,6 +9,7 @@ import pytest
 from mistral_clone import exceptions as exc
 from mistral_clone import lang
 from mistral_clone.lang import inspection
+from mistral_clone.lang import locator
 from tests.unit.lang import test_invalid
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
@@ -272,3 +273,20 @@ def test_located_errors_are_plain_json():
     problem = inspection.Problem("wf.tasks", 3, 4, "m")
     assert problem.to_dict() == {"path": "wf.tasks", "line": 3,
                                  "column": 4, "message": "m"}
+
+
+def test_entry_lines_by_either_composer():
+    """The lines of each entry of a mapping: from its key to its last
+    written line; libyaml's marks and ours agree, and a text only ours
+    reads (a plain scalar starting with ``@``) is read by ours."""
+    text = ("wf:\n  tasks:\n    a:\n      action: std.noop\n\n"
+            "      # comment\n    b: {action: std.noop}\n"
+            "    c:\n      input:\n        x: |\n          two\n"
+            "          lines\n")
+    for root in (locator.compose(text), locator.compose_quickly(text)):
+        assert locator.entry_lines(root, ["wf", "tasks"], text) == {
+            "a": (3, 4), "b": (7, 7), "c": (8, 12)}
+    at_sign = "wf:\n  tasks:\n    a: @x\n"
+    assert locator.entry_lines(locator.compose_quickly(at_sign),
+                               ["wf", "tasks"], at_sign) == {"a": (3, 3)}
+    assert locator.entry_lines(None, ["wf"], "") == {}
