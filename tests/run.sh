@@ -81,7 +81,7 @@ for arg in "$@"; do
 done
 # worksteal: a worker that runs out of tests takes half of another's queue
 # (with the default "load", a worker was seen idle for minutes at the end
-# while the other still had a queue of its own). Three workers on two cores:
+# while the other still had a queue of its own). Four workers on two cores:
 # the functional tests spend most of their time waiting for processes.
-exec "$VENV/bin/pytest" $QUIET -rs -n "${MISTRAL_CLONE_TEST_WORKERS:-3}" \
+exec "$VENV/bin/pytest" $QUIET -rs -n "${MISTRAL_CLONE_TEST_WORKERS:-4}" \
   --dist worksteal "$@"
