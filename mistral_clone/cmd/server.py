@@ -76,6 +76,8 @@ STOP_TIERS = (("api",), ("event-engine", "notifier", "scheduler"),
 
 
 def stop_services(started) -> None:
+    """Stop the ``(name, service)`` pairs ``started``, tier by tier, the
+    services of a tier together; a failing stop is logged."""
     for tier in STOP_TIERS:
         services = [(name, service) for name, service in started
                     if name in tier]
@@ -165,10 +167,10 @@ def _run(names) -> int:
         return _refuse(e)
     print("mistral-clone: %s running" % ", ".join(names), flush=True)
     try:
-        # Never an endless wait: a signal the kernel hands to another
-        # thread only sets CPython's flag, and the main thread runs the
-        # handler when it next wakes; blocked for good it would not stop
-        # on SIGTERM at all.
+        # In slices, not one endless wait: CPython runs a signal's handler
+        # in the main thread when it next runs Python code, so whatever
+        # does or does not interrupt its wait, SIGTERM is seen within
+        # half a second.
         while not stop_event.wait(_SIGNAL_CHECK_S):
             pass
     finally:
