@@ -117,6 +117,24 @@ wf:
     assert [a["accepted"] for a in runs].count(True) == 1
 
 
+def test_a_retry_leaves_the_earlier_runs_updated_at_alone(run):
+    """Mistral 23: each failed run's ``updated_at`` stays when it ended;
+    a later retry only takes its result back (accepted false)."""
+    wf_ex, done = run("""
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.fail
+      retry: {count: 2, delay: 1}
+""")
+    assert done["state"] == "ERROR"
+    runs = action_exs_of(tasks_of(wf_ex["id"])["t1"]["id"])
+    assert [a["accepted"] for a in runs] == [False, False, True]
+    for earlier, later in zip(runs, runs[1:]):
+        assert earlier["updated_at"] < later["created_at"]
+
+
 def test_retry_continue_on_and_break_on(run):
     wf_ex, done = run("""
 version: '2.0'
