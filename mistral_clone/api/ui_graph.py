@@ -85,11 +85,7 @@ def workflow_graph(definition: str) -> dict:
             continue
         for key, kind in _EDGE_KINDS:
             clause = getattr(task, key.replace("-", "_"))
-            for to in _unique(clause.task_names() if clause else []):
+            for to in dict.fromkeys(clause.task_names() if clause else []):
                 if to in spec.tasks and to not in ENGINE_COMMANDS:
                     edges.append({"from": name, "to": to, "kind": kind})
     return {"type": spec.type, "tasks": tasks, "edges": edges}
-
-
-def _unique(names):
-    return list(dict.fromkeys(names))

@@ -5,6 +5,7 @@ runs until SIGTERM/SIGINT. SIGQUIT writes every thread's stack to stderr
 (the service goes on): what an operator asks a stuck process."""
 
 import argparse
+import concurrent.futures
 import ctypes
 import faulthandler
 import importlib
@@ -81,15 +82,9 @@ def stop_services(started) -> None:
     for tier in STOP_TIERS:
         services = [(name, service) for name, service in started
                     if name in tier]
-        threads = [threading.Thread(target=_stop_one, args=pair,
-                                    name="stop-" + pair[0], daemon=True)
-                   for pair in services[1:]]
-        for thread in threads:
-            thread.start()
         if services:
-            _stop_one(*services[0])
-        for thread in threads:
-            thread.join()
+            with concurrent.futures.ThreadPoolExecutor(len(services)) as pool:
+                list(pool.map(lambda pair: _stop_one(*pair), services))
 
 
 def _stop_one(name, service) -> None:

@@ -6,6 +6,7 @@ The transport is shared: with ``fake:/`` the clients and servers of one
 process must use the same transport object to see each other.
 """
 
+import concurrent.futures
 import socket
 import threading
 
@@ -95,14 +96,9 @@ def stop_servers(servers) -> None:
     add up to seconds per server.
     """
     servers = list(servers)
-    others = [threading.Thread(target=server.stop, name="rpc-server-stop",
-                               daemon=True) for server in servers[1:]]
-    for thread in others:
-        thread.start()
     if servers:
-        servers[0].stop()
-    for thread in others:
-        thread.join()
+        with concurrent.futures.ThreadPoolExecutor(len(servers)) as pool:
+            list(pool.map(lambda server: server.stop(), servers))
     for server in servers:
         server.wait()
 
