@@ -129,6 +129,19 @@ class Keystone:
         resp.raise_for_status()
         return resp.headers["X-Subject-Token"]
 
+    def new_user(self, key="a", role="member") -> str:
+        """A user of its own in project ``key`` with ``role``, for a test
+        that counts what Keystone holds for its user (trusts): the shared
+        ``a-member`` may get trusts from other test workers meanwhile. Its
+        name (``a-member-1f2e...``) works with ``token``."""
+        name = "%s-%s-%s" % (key, role, uuid.uuid4().hex[:8])
+        admin = _Admin(self.url)
+        self.user_ids[name] = admin.create(
+            "user", name=name, password=PASSWORD, domain_id="default")
+        admin.grant(self.project_ids[key], self.user_ids[name],
+                    admin.role_id(role))
+        return name
+
     def revoke(self, token) -> None:
         """Revoke ``token`` (its own holder may)."""
         resp = HTTP.delete(self.url + "/auth/tokens", timeout=60,

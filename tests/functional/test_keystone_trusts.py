@@ -109,7 +109,7 @@ def test_deleted_trust_is_gone_and_refused(trusts, keystone):
 
 def test_revoked_token_cannot_create_a_trust(trusts, keystone):
     admin = KeystoneView(keystone)
-    creator = caller_context(keystone, admin, "b-member")
+    creator = caller_context(keystone, admin, keystone.new_user("b"))
     before = admin.trusts_of(creator.user_id)
     keystone.revoke(creator.auth_token)
     with pytest.raises(keystone_trusts.TrustRefusedError) as refused:
@@ -186,11 +186,12 @@ def test_api_writes_no_trigger_when_keystone_refuses_the_trust(tmp_path,
     trust is refused and nothing is written. A trigger that is refused
     for another reason (a second one of the same name) leaves no trust."""
     view = KeystoneView(keystone)
-    member_id = keystone.user_ids["a-member"]
+    member = keystone.new_user("a")     # its trusts are counted
+    member_id = keystone.user_ids[member]
     with server.running_server(tmp_path, "api",
                                keystone.authtoken_conf(cache=True)) as (
             url, _state):
-        creator = Caller(url, keystone.token("a-member"))
+        creator = Caller(url, keystone.token(member))
         resp = creator.post_definition("/workflows", WF)
         assert resp.status_code == 201, resp.text
         wf_id = resp.json()["workflows"][0]["id"]
@@ -207,7 +208,7 @@ def test_api_writes_no_trigger_when_keystone_refuses_the_trust(tmp_path,
             assert resp.json()["faultstring"].startswith(
                 "Could not create a Keystone trust for the trigger: ")
 
-        later = Caller(url, keystone.token("a-member"))
+        later = Caller(url, keystone.token(member))
         assert later.get("/cron_triggers").json()["cron_triggers"] == []
         assert later.get("/event_triggers").json()["event_triggers"] == []
         assert view.trust_ids_of(member_id) == before

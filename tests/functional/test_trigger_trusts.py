@@ -78,15 +78,18 @@ class Deployment:
         server.wait_for_port(port, self.procs[0])
         self.url = "http://127.0.0.1:%d/v2" % port
         self.keystone = keystone
+        # Its own member of project a: the trusts of its user are counted.
+        self.member_name = keystone.new_user("a", "member")
         self.view = KeystoneView(keystone)
 
     def member(self, key="a"):
         """A caller with a fresh token of the project's member."""
-        return Caller(self.url, self.keystone.token(key + "-member"))
+        name = self.member_name if key == "a" else key + "-member"
+        return Caller(self.url, self.keystone.token(name))
 
     def create(self, caller, path, body):
         """Create a trigger; (it, the id of the trust it got)."""
-        user_id = self.keystone.user_ids["a-member"]
+        user_id = self.keystone.user_ids[self.member_name]
         before = self.view.trust_ids_of(user_id)
         resp = caller.post(path, json=body)
         assert resp.status_code == 201, resp.text
@@ -112,7 +115,7 @@ def deployment(tmp_path, db_url, db, keystone):
 
 def check_trust(dep, trust_id):
     trust = dep.view.trust(trust_id)
-    assert trust["trustor_user_id"] == dep.keystone.user_ids["a-member"]
+    assert trust["trustor_user_id"] == dep.keystone.user_ids[dep.member_name]
     assert trust["trustee_user_id"] == dep.keystone.user_ids["mistral"]
     assert trust["project_id"] == dep.keystone.project_ids["a"]
     assert trust["impersonation"] is True
@@ -130,11 +133,11 @@ def check_ran_as_member(dep, caller, execution):
         "tasks"]
     published = json.loads(task["published"])["who"]
     assert published["project"] == dep.keystone.project_ids["a"]
-    assert published["user"] == dep.keystone.user_ids["a-member"]
+    assert published["user"] == dep.keystone.user_ids[dep.member_name]
     assert sorted(published["roles"]) == ["member", "reader"]
     # As Mistral 23 shows a firing's context: its trust's.
-    assert (published["user_name"], published["scoped"]) == ("a-member",
-                                                              True)
+    assert (published["user_name"], published["scoped"]) == (
+        dep.member_name, True)
     assert len(published["trust"]) == 32
 
 
