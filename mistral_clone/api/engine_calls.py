@@ -55,12 +55,13 @@ def created_execution(ctx, ex_id: str) -> Optional[dict]:
     return found
 
 
-def start_workflow(ctx, ex_id: str, wf_def, wf_input: dict,
+def start_workflow(ctx, ex_id: str, definition, wf_input: dict,
                    description: str, params: dict) -> dict:
-    """The execution ``ex_id`` of the workflow definition ``wf_def``,
-    accepted: written RUNNING, its first tasks left to an engine
-    (``engine.accepting``), so the answer waits for no engine."""
-    return accepting.accept(ctx, wf_def, ex_id, wf_input, description,
+    """The execution ``ex_id`` of the workflow definition that
+    ``definition(session)`` reads, accepted: written RUNNING, its first
+    tasks left to an engine (``engine.accepting``), so the answer waits
+    for no engine."""
+    return accepting.accept(ctx, definition, ex_id, wf_input, description,
                             params)
 
 

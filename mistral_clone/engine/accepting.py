@@ -82,15 +82,17 @@ def as_accepted(values: dict) -> dict:
 
 # -- the API's half -----------------------------------------------------------
 
-def accept(ctx, wf_def, wf_ex_id: str, wf_input: dict, description: str,
-           params: dict) -> dict:
-    """The execution ``wf_ex_id`` of the workflow definition ``wf_def`` (a
-    row the caller read, its definition loaded) written RUNNING, its start
-    left to an engine; the one of that id when it exists (idempotent, also
-    when a concurrent request with the same id commits first)."""
+def accept(ctx, definition, wf_ex_id: str, wf_input: dict,
+           description: str, params: dict) -> dict:
+    """The execution ``wf_ex_id`` of the workflow definition that
+    ``definition(session)`` reads (a row with its definition loaded, or an
+    error to answer: read in the transaction that writes the execution)
+    written RUNNING, its start left to an engine; the one of that id when
+    it exists (idempotent, also when a concurrent request with the same id
+    commits first)."""
     try:
-        return step_mod.call(ctx, _accept, ctx, wf_def, wf_ex_id, wf_input,
-                             description, params)
+        return step_mod.call(ctx, _accept, ctx, definition, wf_ex_id,
+                             wf_input, description, params)
     except sa_exc.IntegrityError:
         existing = retry.call(_existing, ctx, wf_ex_id)
         if existing is None:
@@ -104,10 +106,12 @@ def _existing(ctx, wf_ex_id):
         return None if wf_ex is None else execution_dict(session, wf_ex)
 
 
-def _accept(ctx, wf_def, wf_ex_id, wf_input, description, params) -> dict:
+def _accept(ctx, definition, wf_ex_id, wf_input, description,
+            params) -> dict:
     # No look for an execution of that id first: the API looked before,
     # and one committed since makes the INSERT fail (``accept``).
     with step_mod.step(ctx) as step:
+        wf_def = definition(step.session)
         conductor = conductor_mod.Conductor(store_mod.DbStore(step))
         wf_ex = conductor.accept_workflow(wf_def, wf_input or {},
                                           description, params or {},

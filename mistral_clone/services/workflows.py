@@ -103,13 +103,20 @@ def update_workflows(ctx, definition, scope="private", identifier=None,
 
 def get_workflow(ctx, identifier, namespace=""):
     with db_session.read_only() as session:
-        row = lookup.by_name_or_id(session, models.WorkflowDefinition, ctx,
-                                   identifier, namespace)
-        if row is None:
-            raise exc.NotFoundError(
-                "Workflow not found [workflow_identifier=%s, namespace=%s]"
-                % (identifier, namespace or ""))
-        return definition_texts.with_definition(row)
+        return find_workflow(session, ctx, identifier, namespace)
+
+
+def find_workflow(session, ctx, identifier, namespace=""):
+    """The workflow ``ctx`` names, its definition loaded, read in
+    ``session`` (a start reads it in the transaction that writes the
+    execution); 404 when ``ctx`` does not see it."""
+    row = lookup.by_name_or_id(session, models.WorkflowDefinition, ctx,
+                               identifier, namespace)
+    if row is None:
+        raise exc.NotFoundError(
+            "Workflow not found [workflow_identifier=%s, namespace=%s]"
+            % (identifier, namespace or ""))
+    return definition_texts.with_definition(row)
 
 
 def delete_workflow(ctx, identifier, namespace=""):

@@ -97,11 +97,18 @@ class ExecutionsController(rest.RestController):
                 "Workflow ID or workflow name must be provided. Workflow ID "
                 "is recommended.")
         namespace = values.get("workflow_namespace") or ""
-        wf_def = wf_service.get_workflow(ctx, identifier, namespace)
         params = dict(values.get("params") or {})
-        check_params(ctx, params)
+
+        def definition(session):
+            # Read in the transaction that writes the execution: one
+            # transaction per start, not two.
+            wf_def = wf_service.find_workflow(session, ctx, identifier,
+                                              namespace)
+            check_params(ctx, params)
+            return wf_def
+
         result = engine_calls.start_workflow(
-            ctx, ex_id or engine_calls.new_execution_id(), wf_def,
+            ctx, ex_id or engine_calls.new_execution_id(), definition,
             values.get("input") or {}, values.get("description") or "",
             params)
         return res.Execution.from_values(result)
