@@ -99,12 +99,21 @@ class Conductor(RunningTasks, CompletingTasks, ControllingWorkflows):
                     wf_ex, task_ex = self._joins.pop(key)
                     self._evaluate_join(wf_ex, task_ex)
                 elif self._checks:
+                    if len(self._checks) > 1:
+                        self._prefetch_checks()
                     key = next(iter(self._checks))
                     self._check_completion(self._checks.pop(key))
                 else:
                     return
         finally:
             self._draining = False
+            self.store.forget_prefetched()
+
+    def _prefetch_checks(self) -> None:
+        self.store.prefetch_completion(
+            [wf_ex for wf_ex in self._checks.values()
+             if not states.is_paused_or_completed(wf_ex.state)],
+            lambda wf_ex: self.spec(wf_ex).type == lang.REVERSE)
 
     def _apply(self, wf_ex, cmd) -> None:
         handler = _HANDLERS[type(cmd)]

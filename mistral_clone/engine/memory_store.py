@@ -159,6 +159,12 @@ class MemoryStore:
             wf_ex, where=lambda t: t.state in states.COMPLETED and
             not t.has_next_tasks))
 
+    def prefetch_completion(self, wf_exs: list, reverse_rules) -> None:
+        """Nothing to read ahead: every task is in memory."""
+
+    def forget_prefetched(self, wf_ex_id=None) -> None:
+        """Nothing was read ahead."""
+
     def completion_facts(self, wf_ex, reverse_rules: bool):
         rows = self._tasks_of(wf_ex)
         return completion.CompletionFacts(

@@ -104,12 +104,15 @@ def actions_with_tasks(session, action_ex_ids) -> dict:
 
 def children_with_tasks(session, child_ids) -> dict:
     """``{sub-workflow execution id: (it, its parent task)}`` in one query,
-    both read afresh (an engine step absorbing children's reports)."""
+    both read afresh (an engine step absorbing children's reports), with
+    the children's output: the parent task's result (a lazy load per
+    child would also flush the step's changes before each)."""
     rows = session.execute(
         sa.select(Workflow, Task)
         .join(Task, Task.id == Workflow.task_execution_id)
         .where(Workflow.id.in_(sorted(child_ids)))
-        .options(*WF_EX_OPTIONS, *TASK_EX_OPTIONS)
+        .options(*WF_EX_OPTIONS, orm.undefer(Workflow.output),
+                 *TASK_EX_OPTIONS)
         .execution_options(populate_existing=True)).all()
     return {child.id: (child, task_ex) for child, task_ex in rows}
 
@@ -117,9 +120,14 @@ def children_with_tasks(session, child_ids) -> dict:
 def parent_workflow_id(session, task_ex_id: str) -> Optional[str]:
     """The workflow execution of task ``task_ex_id`` (a sub-workflow's
     parent)."""
-    return session.execute(
-        sa.select(Task.workflow_execution_id).where(Task.id == task_ex_id)
-    ).scalar_one_or_none()
+    return parent_workflow_ids(session, [task_ex_id]).get(task_ex_id)
+
+
+def parent_workflow_ids(session, task_ex_ids) -> dict:
+    """Task id -> its workflow execution's id, for ``task_ex_ids``."""
+    return dict(session.execute(
+        sa.select(Task.id, Task.workflow_execution_id)
+        .where(Task.id.in_(sorted(set(task_ex_ids))))).all())
 
 
 # -- tasks of one workflow execution ----------------------------------------
@@ -238,12 +246,22 @@ def unprocessed_completed_tasks(session, wf_ex_id: str) -> list:
 def end_tasks(session, wf_ex_id: str) -> list:
     """Finished tasks that ended a branch (no task after them), in the
     order they finished: the final context comes from them."""
-    return list(session.execute(
-        sa.select(Task.in_context, Task.published).where(
-            Task.workflow_execution_id == wf_ex_id,
-            Task.has_next_tasks.is_(False),
-            Task.state.in_(states.COMPLETED))
-        .order_by(Task.finished_at, Task.created_at, Task.id)).all())
+    return end_tasks_of(session, [wf_ex_id])[wf_ex_id]
+
+
+def end_tasks_of(session, wf_ex_ids) -> dict:
+    """``end_tasks`` of several workflow executions in one query: id ->
+    ``(in_context, published)`` rows."""
+    found = {wf_ex_id: [] for wf_ex_id in wf_ex_ids}
+    for row in session.execute(
+            sa.select(Task.workflow_execution_id, Task.in_context,
+                      Task.published).where(
+                Task.workflow_execution_id.in_(sorted(found)),
+                Task.has_next_tasks.is_(False),
+                Task.state.in_(states.COMPLETED))
+            .order_by(Task.finished_at, Task.created_at, Task.id)):
+        found[row.workflow_execution_id].append(row)
+    return found
 
 
 def count_tasks(session, wf_ex_id: str, *conditions) -> int:
@@ -262,11 +280,25 @@ def completion_facts(session, wf_ex_id: str, reverse_rules: bool
     """What the end of a workflow depends on, in one query: its tasks
     counted by state (and, for ERROR, by whether the error is handled);
     the names of the cancelled ones."""
-    rows = session.execute(
-        sa.select(Task.state, Task.error_handled, Task.name).where(
-            Task.workflow_execution_id == wf_ex_id,
-            sa.or_(Task.state.in_(states.INCOMPLETE),
-                   Task.state.in_((states.CANCELLED, states.ERROR))))).all()
+    return completion_facts_of(session, {wf_ex_id: reverse_rules})[wf_ex_id]
+
+
+def completion_facts_of(session, reverse_rules: dict) -> dict:
+    """``completion_facts`` of several workflow executions in one query:
+    ``reverse_rules`` maps each id to its workflow's rule; id -> facts."""
+    rows = {wf_ex_id: [] for wf_ex_id in reverse_rules}
+    for row in session.execute(
+            sa.select(Task.workflow_execution_id, Task.state,
+                      Task.error_handled, Task.name).where(
+                Task.workflow_execution_id.in_(sorted(rows)),
+                sa.or_(Task.state.in_(states.INCOMPLETE),
+                       Task.state.in_((states.CANCELLED, states.ERROR))))):
+        rows[row.workflow_execution_id].append(row)
+    return {wf_ex_id: _facts(found, reverse_rules[wf_ex_id])
+            for wf_ex_id, found in rows.items()}
+
+
+def _facts(rows, reverse_rules: bool) -> completion.CompletionFacts:
     incomplete = sum(1 for r in rows if r.state in states.INCOMPLETE)
     cancelled = sorted(r.name for r in rows if r.state == states.CANCELLED)
     unhandled = sum(1 for r in rows if r.state == states.ERROR and

@@ -101,6 +101,12 @@ class DbStore:
         # Sub-workflow definitions found in this step (a parent starting
         # twenty children of one workflow looks it up once).
         self._definitions = {}
+        # ``prefetch_completion``: workflow id -> facts / end tasks; a
+        # sub-workflow's task id -> its parent's id.
+        self._facts = {}
+        self._ends = {}
+        self._parents = {}
+        self._considered = set()
 
     @property
     def project_id(self):
@@ -122,6 +128,8 @@ class DbStore:
     def notify(self, wf_ex, change: machines.Change) -> None:
         self.step.transitions.append(
             (change.kind, change.from_state, change.to_state))
+        if change.kind == machines.TASK and self._considered:
+            self.forget_prefetched(change.record.workflow_execution_id)
         if change.kind == machines.WORKFLOW:
             notify.workflow_event(self.step, change.record,
                                   change.from_state, change.to_state)
@@ -174,6 +182,8 @@ class DbStore:
         self.session.add(wf_ex)
 
     def add_task(self, task_ex) -> None:
+        if self._considered:
+            self.forget_prefetched(task_ex.workflow_execution_id)
         rows.insert(self.session, task_ex)
         self.step.new_tasks.append(task_ex)
 
@@ -217,13 +227,65 @@ class DbStore:
         return queries.unprocessed_completed_tasks(self.session, wf_ex.id)
 
     def end_tasks(self, wf_ex):
+        found = self._ends.pop(wf_ex.id, None)
+        if found is not None:
+            return found
         return queries.end_tasks(self.session, wf_ex.id)
 
     def completion_facts(self, wf_ex, reverse_rules: bool):
         if self._has_incomplete_task_in_step(wf_ex.id):
             return completion.CompletionFacts(1, [], 0)
+        found = self._facts.pop(wf_ex.id, None)
+        if found is not None:
+            return found
         return queries.completion_facts(self.session, wf_ex.id,
                                         reverse_rules)
+
+    # Completion checks of many workflows (the children of a parent that
+    # end in one batch, the one-task executions of a burst) are read in
+    # one query each for all of them, not two queries per workflow.
+
+    def prefetch_completion(self, wf_exs: list, reverse_rules) -> None:
+        """Read what the completion checks of ``wf_exs`` (about to be
+        checked one after the other; ``reverse_rules(wf_ex)`` tells their
+        rule) need: their completion facts, and the end tasks and parent
+        of those with nothing left to run. Kept until used or until a task
+        of that workflow changes (``notify``, ``add_task``), and at most
+        until the conductor's drain ends (``forget_prefetched``)."""
+        new = [wf_ex for wf_ex in wf_exs if wf_ex.id not in self._considered]
+        if len(new) < 2:
+            return
+        self._considered.update(wf_ex.id for wf_ex in new)
+        busy = {t.workflow_execution_id for t in self.step.new_tasks
+                if t.state in states.INCOMPLETE}
+        wanted = {wf_ex.id: reverse_rules(wf_ex) for wf_ex in new
+                  if wf_ex.id not in busy}
+        if len(wanted) < 2:
+            return
+        facts = queries.completion_facts_of(self.session, wanted)
+        self._facts.update(facts)
+        ending = [wf_ex_id for wf_ex_id, f in facts.items()
+                  if not f.incomplete]
+        if ending:
+            self._ends.update(queries.end_tasks_of(self.session, ending))
+        parent_tasks = [wf_ex.task_execution_id for wf_ex in new
+                        if wf_ex.id in ending and wf_ex.task_execution_id
+                        and wf_ex.task_execution_id not in self._parents]
+        if parent_tasks:
+            self._parents.update(
+                queries.parent_workflow_ids(self.session, parent_tasks))
+
+    def forget_prefetched(self, wf_ex_id: Optional[str] = None) -> None:
+        """Drop what ``prefetch_completion`` read, of one workflow (one of
+        its tasks changed) or of all."""
+        if wf_ex_id is None:
+            self._facts.clear()
+            self._ends.clear()
+            self._considered.clear()
+        else:
+            self._facts.pop(wf_ex_id, None)
+            self._ends.pop(wf_ex_id, None)
+            self._considered.discard(wf_ex_id)
 
     def _has_incomplete_task_in_step(self, wf_ex_id: str) -> bool:
         """A task this step created and did not finish answers "not
@@ -395,8 +457,8 @@ class DbStore:
     # -- effects after the commit --------------------------------------------
 
     def report_to_parent(self, wf_ex) -> None:
-        parent_id = queries.parent_workflow_id(self.session,
-                                               wf_ex.task_execution_id)
+        parent_id = self._parents.get(wf_ex.task_execution_id) or \
+            queries.parent_workflow_id(self.session, wf_ex.task_execution_id)
         self.step.after_commit(child_reports.deliver, self.ctx, wf_ex.id,
                                parent_id)
 
