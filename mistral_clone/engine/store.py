@@ -417,15 +417,16 @@ class DbStore:
         an action still running (its task timed out) is cancelled so that
         its late result cannot complete the next iteration."""
         self.cancel_running_actions(task_ex)
-        # Each run's updated_at stays when it ended (Mistral 23): without
-        # naming it, onupdate would move every earlier run's to now.
+        # Each run's updated_at stays when it ended (Mistral 23), an
+        # action's as a sub-workflow's: without naming it, onupdate would
+        # move every earlier run's to now.
         self.session.execute(
             sa.update(Action).where(Action.task_execution_id == task_ex.id)
             .values(accepted=False, updated_at=Action.updated_at))
         child = models.WorkflowExecution
         self.session.execute(
             sa.update(child).where(child.task_execution_id == task_ex.id)
-            .values(accepted=False))
+            .values(accepted=False, updated_at=child.updated_at))
 
     def cancel_running_actions(self, task_ex) -> None:
         machines.bulk_fire(self.session, Action, machines.CANCEL,

@@ -135,6 +135,29 @@ wf:
         assert earlier["updated_at"] < later["created_at"]
 
 
+def test_a_retry_leaves_the_earlier_sub_workflows_updated_at_alone(run):
+    """The same for a sub-workflow task (compared with Mistral 23): each
+    failed child keeps the ``updated_at`` of its own end."""
+    wf_ex, done = run("""
+version: '2.0'
+failing:
+  tasks:
+    a:
+      action: std.fail
+wf:
+  tasks:
+    call:
+      workflow: failing
+      retry: {count: 2, delay: 1}
+""")
+    assert done["state"] == "ERROR"
+    children = sorted(children_of(tasks_of(wf_ex["id"])["call"]["id"]),
+                      key=lambda c: c["created_at"])
+    assert [c["accepted"] for c in children] == [False, False, True]
+    for earlier, later in zip(children, children[1:]):
+        assert earlier["updated_at"] < later["created_at"]
+
+
 def test_retry_continue_on_and_break_on(run):
     wf_ex, done = run("""
 version: '2.0'
