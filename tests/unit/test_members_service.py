@@ -18,6 +18,7 @@ from mistral_clone.services import members
 from mistral_clone.services import workbooks as wb_service
 from mistral_clone.services import workflows as wf_service
 from tests.conftest import DATABASES, each_database_url
+from tests.statements import recorded
 
 db_url = pytest.fixture(params=DATABASES, name="db_url")(each_database_url)
 
@@ -251,18 +252,7 @@ def test_the_list_is_one_statement(wf_id):
             A, WF.replace("a_wf", "wf_%d" % i))[0].id
         members.create_member(A, other, "project-b")
         members.update_member(B, other, "project-b", "accepted")
-    statements = []
-    engine = db_session.get_engine()
-
-    def count(*_args):
-        statements.append(_args[2])
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded("SELECT") as selects:
         assert len(visible_ids(B)) == 3
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    selects = [s for s in statements if s.lstrip().upper().startswith(
-        "SELECT")]
     assert len(selects) == 1, selects
     assert "resource_members" in selects[0]

@@ -2,10 +2,6 @@
 tasks and parents in one query each (``DbStore.prefetch_completion``), and
 never answer from what they read once a task of that workflow changed."""
 
-import contextlib
-
-import sqlalchemy as sa
-
 from mistral_clone import context as mc_context
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
@@ -14,6 +10,7 @@ from mistral_clone.engine import rows
 from mistral_clone.engine import states
 from mistral_clone.engine import step as step_mod
 from mistral_clone.engine import store as store_mod
+from tests.statements import recorded
 
 
 def _workflow(session, parent_task=None) -> models.WorkflowExecution:
@@ -32,23 +29,6 @@ def _task(session, wf_ex, name, state, published=None):
         published=published or {}, in_context={}, has_next_tasks=False)
     rows.insert(session, task)
     return task
-
-
-@contextlib.contextmanager
-def _counted(session):
-    """The SELECTs on ``session``'s connection, as their texts."""
-    seen = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    conn = session.connection()
-    sa.event.listen(conn, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(conn, "before_cursor_execute", count)
 
 
 def _store(session):
@@ -74,7 +54,7 @@ def test_many_checks_cost_one_query_each_for_facts_ends_and_parents(db):
         session.flush()
         store = _store(session)
         checked = done + failed + busy
-        with _counted(session) as selects:
+        with recorded("SELECT", session.connection()) as selects:
             store.prefetch_completion(checked, lambda _wf_ex: False)
             facts = {w.id: store.completion_facts(w, False) for w in checked}
             ends = {w.id: store.end_tasks(w) for w in done}
@@ -89,7 +69,7 @@ def test_many_checks_cost_one_query_each_for_facts_ends_and_parents(db):
         assert [[r.published for r in ends[w.id]] for w in done] == [
             [{"n": 0}], [{"n": 1}], [{"n": 2}]]
         # Each read is used once: a second check asks the database.
-        with _counted(session) as selects:
+        with recorded("SELECT", session.connection()) as selects:
             assert store.completion_facts(done[0], False).incomplete == 0
         assert len(selects) == 1
 
@@ -129,7 +109,7 @@ def test_the_prefetch_ends_with_the_drain(db):
         store = _store(session)
         store.prefetch_completion([first, second], lambda _wf_ex: False)
         store.forget_prefetched()
-        with _counted(session) as selects:
+        with recorded("SELECT", session.connection()) as selects:
             store.completion_facts(first, False)
             store.end_tasks(first)
         assert len(selects) == 2

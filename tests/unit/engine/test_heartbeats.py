@@ -5,13 +5,13 @@ import collections
 import datetime
 
 import pytest
-import sqlalchemy as sa
 
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
 from mistral_clone.engine import heartbeats
 from mistral_clone.engine import states
 from mistral_clone.executor import heartbeats as executor_heartbeats
+from tests.statements import recorded
 
 NOW = datetime.datetime(2030, 1, 1, 12, 0, 0)
 
@@ -200,18 +200,8 @@ def test_store_updates_running_actions_only(hb_conf):
 
 def test_store_in_one_statement(hb_conf):
     ids = [_action() for _ in range(3)]
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("UPDATE"):
-            statements.append(statement)
-
-    engine = db_session.get_engine()
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded("UPDATE") as statements:
         assert heartbeats.store(ids, now=NOW) == 3
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 1
 
 
