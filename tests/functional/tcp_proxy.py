@@ -85,7 +85,14 @@ class TcpProxy:
                 continue
             pair = (client, server)
             with self._lock:
-                self._pairs.add(pair)
+                # A cut that came while this connection was being made
+                # did not see it: it must not outlive the cut.
+                up = self._up
+                if up:
+                    self._pairs.add(pair)
+            if not up:
+                _close(client, server)
+                continue
             threading.Thread(target=self._pump, args=(pair,),
                              daemon=True).start()
 
