@@ -44,7 +44,8 @@ def test_an_endless_expression_fails_at_its_deadline(limited, expression):
         "Expression evaluation took longer than 2.0 seconds (the "
         "[expressions] evaluation_timeout) [expression=%s]"
         % {"x": expression})
-    assert time.monotonic() - started < 10
+    # Far from endless, with room for a machine under heavy load.
+    assert time.monotonic() - started < 30
     # The thread goes on working normally afterwards.
     assert expressions.evaluate("<% $.a + 1 %>", {"a": 1}) == 2
 
@@ -157,7 +158,10 @@ def test_an_endless_expression_moved_out_fails_when_run_again(limited):
             expressions.evaluate(ENDLESS_YAQL, {"a": 1})
 
 
-def test_quick_expressions_are_not_affected(limited):
+def test_quick_expressions_are_not_affected(limited, conf):
+    # Each takes microseconds; a second of room in the transaction, so
+    # that a thread descheduled on a loaded machine does not count.
+    conf.set_override("max_time_in_transaction", 1, "expressions")
     with limits.in_transaction():
         for i in range(200):
             assert expressions.evaluate("<% $.i * 2 %>", {"i": i}) == 2 * i
