@@ -23,22 +23,48 @@ def by_name_or_id(session, model, ctx, identifier, namespace=None,
     """The row named or identified by ``identifier``; the caller's own row
     wins over a public one of the same name. None when absent. ``options``
     are loader options (``orm.undefer`` of a column the caller reads)."""
-    stmt = sa.select(model).options(*options)
-    if is_uuid(identifier):
-        stmt = stmt.where(model.id == identifier)
+    by_id = is_uuid(identifier)
+    with_namespace = not by_id and namespace is not None and \
+        hasattr(model, "namespace")
+    guarded = not (ctx is None or ctx.is_admin)
+    shape = (model, by_id, with_namespace, guarded, include_public,
+             for_update)
+    if options:
+        stmt = _statement(ctx, *shape, options)
     else:
-        stmt = stmt.where(model.name == identifier)
-        if namespace is not None and hasattr(model, "namespace"):
-            stmt = stmt.where(model.namespace == (namespace or ""))
-    all_projects = bool(ctx is not None and ctx.is_admin)
-    stmt = dbq.guard(stmt, model, ctx, all_projects, include_public)
-    if for_update:
-        stmt = stmt.with_for_update()
-    rows = session.execute(stmt).scalars().all()
+        stmt = _statements.get(shape)
+        if stmt is None:
+            stmt = _statements[shape] = _statement(ctx, *shape, ())
+    params = {"identifier": identifier}
+    if with_namespace:
+        params["namespace"] = namespace or ""
+    if guarded:
+        params["project_id"] = ctx.project_id
+    rows = session.execute(stmt, params).scalars().all()
     if not rows:
         return None
     own = [r for r in rows if ctx is None or r.project_id == ctx.project_id]
     return (own or rows)[0]
+
+
+# Look-up statements by their shape, built once: building one with its
+# project guard cost more than running it.
+_statements = {}
+
+
+def _statement(ctx, model, by_id, with_namespace, guarded, include_public,
+               for_update, options):
+    column = model.id if by_id else model.name
+    stmt = sa.select(model).options(*options).where(
+        column == sa.bindparam("identifier"))
+    if with_namespace:
+        stmt = stmt.where(model.namespace == sa.bindparam("namespace"))
+    if guarded:
+        stmt = dbq.guard(stmt, model, ctx, False, include_public,
+                         project=sa.bindparam("project_id"))
+    if for_update:
+        stmt = stmt.with_for_update()
+    return stmt
 
 
 def owned_for_update(session, model, ctx, identifier):

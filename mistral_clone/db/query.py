@@ -33,20 +33,24 @@ class ListSpec:
     all_projects: bool = False
 
 
-def guard(stmt, model, ctx, all_projects=False, include_public=True):
+def guard(stmt, model, ctx, all_projects=False, include_public=True,
+          project=None):
     """Rows of the caller's project, plus public ones where the model has a
     scope and the ones shared with the caller's project that it accepted
     (workflow members); every row for ``all_projects`` (an admin-only
-    option). Without ``include_public``, the caller's own rows only."""
+    option). Without ``include_public``, the caller's own rows only.
+    ``project`` stands for the caller's project where given (a bound
+    parameter of a statement built once for every caller)."""
     if all_projects or ctx is None:
         return stmt
-    own = model.project_id == ctx.project_id
+    project = ctx.project_id if project is None else project
+    own = model.project_id == project
     if not include_public:
         return stmt.where(own)
     visible = [own]
     if hasattr(model, "scope"):
         visible.append(model.scope == "public")
-    shared = sharing.shared_with(model, ctx.project_id)
+    shared = sharing.shared_with(model, project)
     if shared is not None:
         visible.append(shared)
     return stmt.where(sa.or_(*visible) if len(visible) > 1 else own)
