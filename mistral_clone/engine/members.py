@@ -5,7 +5,9 @@ when one of them dies.
 * ``store_beat``: a member's beat, one UPDATE of its ``last_beat`` (an
   INSERT the first time), and, when it accepted actions since its previous
   beat, one UPDATE that names it on those action executions (skipping the
-  rows an engine step holds: no wait, no deadlock with steps).
+  rows an engine step holds: no wait, no deadlock with steps). Beats that
+  arrive while others are being stored go together in the next
+  transaction (``BeatCombiner``).
 * ``check_once``: a member silent for ``[executor] liveness_timeout``
   seconds is dead. The engine that deletes its row (a conditional DELETE:
   one engine wins) hands all its RUNNING synchronous action executions to
@@ -21,10 +23,12 @@ carried them) keep Mistral's ``first_heartbeat_timeout``: the message may
 still be queued for a busy executor, and must not run twice.
 """
 
+import dataclasses
 import datetime
 import functools
 import logging
-from typing import Iterable, Optional
+import threading
+from typing import Callable, Iterable, Optional
 
 import sqlalchemy as sa
 
@@ -53,19 +57,97 @@ def store_beat(member_id: str, host: str = "", pid: Optional[int] = None,
                now: Optional[datetime.datetime] = None) -> bool:
     """Record a beat of ``member_id``; False when the member was not
     known (its first beat, or it was taken for dead meanwhile)."""
+    return store_beats({member_id: Beat(host, pid, set(accepted or ()))},
+                       now)[member_id]
+
+
+@dataclasses.dataclass
+class Beat:
+    """What one or more beats of a member say: where it runs, and the
+    action executions it accepted."""
+
+    host: str = ""
+    pid: Optional[int] = None
+    accepted: set = dataclasses.field(default_factory=set)
+    first: bool = False
+
+
+def store_beats(beats: dict,
+                now: Optional[datetime.datetime] = None) -> dict:
+    """Record the beats of several members (member id -> ``Beat``) in one
+    transaction; member id -> whether it was known."""
     now = now or models.utcnow()
     try:
-        return _store_beat(member_id, host, pid, accepted, now)
+        return _store_beats(beats, now)
     except sa.exc.IntegrityError:
         # Two first beats stored at once: the other one inserted the row.
-        return _store_beat(member_id, host, pid, accepted, now)
+        return _store_beats(beats, now)
 
 
-def _store_beat(member_id, host, pid, accepted, now) -> bool:
+def _store_beats(beats, now) -> dict:
+    known = {}
     with db_session.transaction() as session:
-        known = _touch(session, member_id, host, pid, now)
-        _name_member(session, member_id, accepted, now)
+        for member_id in sorted(beats):     # rows locked in one order
+            beat = beats[member_id]
+            known[member_id] = _touch(session, member_id, beat.host,
+                                      beat.pid, now)
+            _name_member(session, member_id, beat.accepted, now)
     return known
+
+
+class BeatCombiner:
+    """Beats that arrive while another thread stores beats wait for it and
+    go in its next transaction, merged per member: an executor sends one
+    beat per message of actions, and under load a transaction (and a lock
+    of its member's row) per beat cost the engine as much as the actions'
+    results. A beat is never held back while nothing is being stored."""
+
+    def __init__(self, store: Callable[[dict], dict] = store_beats):
+        self._store = store
+        self._lock = threading.Lock()
+        self._pending: dict = {}
+        self._storing = False
+
+    def offer(self, member_id, host="", pid=None, accepted=(),
+              first=False) -> None:
+        with self._lock:
+            beat = self._pending.setdefault(member_id, Beat())
+            beat.host, beat.pid = host or beat.host, pid or beat.pid
+            beat.accepted.update(accepted or ())
+            beat.first = beat.first or first
+            if self._storing:
+                return
+            self._storing = True
+        try:
+            while True:
+                with self._lock:
+                    beats, self._pending = self._pending, {}
+                    if not beats:
+                        # Under the lock: a beat offered from now on is
+                        # stored by its own thread.
+                        self._storing = False
+                        return
+                self._store_now(beats)
+        except BaseException:
+            with self._lock:
+                self._storing = False
+            raise
+
+    def _store_now(self, beats: dict) -> None:
+        # Tried once: the next beat comes in a few seconds (and names
+        # every action its member runs again).
+        try:
+            known = self._store(beats)
+        except Exception as e:  # noqa: BLE001 - the next beat may pass
+            LOG.warning("Cannot store the beats of member(s) %s: %s",
+                        ", ".join(sorted(beats)), e)
+            return
+        for member_id, beat in beats.items():
+            if not known.get(member_id, True) and not beat.first:
+                LOG.warning("Executor member %s (host %s, pid %s) beats "
+                            "with no record: its first beats were lost, or "
+                            "it had been taken for dead", member_id,
+                            beat.host, beat.pid)
 
 
 def _touch(session, member_id, host, pid, now) -> bool:
@@ -325,20 +407,12 @@ def check_once(now: Optional[datetime.datetime] = None, conf=None,
 class LivenessEndpoint:
     """The RPC endpoint on the engines' liveness topic."""
 
+    def __init__(self):
+        self._beats = BeatCombiner()
+
     def member_beat(self, ctx, member_id, host="", pid=None, accepted=(),
                     first=False):
-        # Tried once: the next beat comes in a few seconds, and a thread
-        # waiting here for the database would hold back the beats of others.
-        try:
-            known = store_beat(member_id, host, pid, accepted)
-        except Exception as e:  # noqa: BLE001 - the next beat may pass
-            LOG.warning("Cannot store the beat of member %s: %s", member_id,
-                        e)
-            return
-        if not known and not first:
-            LOG.warning("Executor member %s (host %s, pid %s) beats with no "
-                        "record: its first beats were lost, or it had been "
-                        "taken for dead", member_id, host, pid)
+        self._beats.offer(member_id, host, pid, accepted, first)
 
     def member_claim(self, ctx, member_id, host="", pid=None,
                      action_ex_ids=()):

@@ -433,3 +433,48 @@ def test_a_beat_names_an_unnamed_action_and_leaves_named_ones(db):
     assert _row(models.ActionExecution, unnamed)["member_id"] == MEMBER
     assert _row(models.ActionExecution, own)["member_id"] == MEMBER
     assert _row(models.ActionExecution, theirs)["member_id"] == other
+
+
+def test_beats_offered_while_others_are_stored_go_together():
+    """The first beat is stored at once by its own thread; those offered
+    meanwhile are merged per member into one next store, by that thread,
+    and none is left behind."""
+    stores, storing, release = [], threading.Event(), threading.Event()
+
+    def store(beats):
+        stores.append({m: (b.host, sorted(b.accepted), b.first)
+                       for m, b in beats.items()})
+        if len(stores) == 1:
+            storing.set()
+            assert release.wait(10)
+        return {m: True for m in beats}
+
+    combiner = members.BeatCombiner(store)
+    first = threading.Thread(target=combiner.offer,
+                             args=("m1", "h1", 1, ["a1"], True))
+    first.start()
+    assert storing.wait(10)
+    combiner.offer("m1", "h1", 1, ["a2"])     # returns at once
+    combiner.offer("m2", "h2", 2, ["b1"])
+    combiner.offer("m1", "h1", 1, ["a3", "a2"])
+    release.set()
+    first.join(10)
+    assert stores == [
+        {"m1": ("h1", ["a1"], True)},
+        {"m1": ("h1", ["a2", "a3"], False), "m2": ("h2", ["b1"], False)}]
+    # Nothing stored now: the next beat is stored by its own thread.
+    combiner.offer("m2", "h2", 2, [])
+    assert stores[-1] == {"m2": ("h2", [], False)}
+
+
+def test_beats_of_several_members_are_stored_in_one_transaction(db):
+    own, other = _action(), _action()
+    second = "22222222-2222-2222-2222-222222222222"
+    known = members.store_beats({
+        MEMBER: members.Beat("h", 1, {own}),
+        second: members.Beat("h2", 2, {other})}, now=NOW)
+    assert known == {MEMBER: False, second: False}
+    assert _row(models.ActionExecution, own)["member_id"] == MEMBER
+    assert _row(models.ActionExecution, other)["member_id"] == second
+    assert members.store_beats({MEMBER: members.Beat("h", 1)},
+                               now=NOW) == {MEMBER: True}
