@@ -183,7 +183,8 @@ class EngineEndpoint:
         self.starts = start_lane.StartLane(
             accepting.start_many,
             workers=_drainers(CONF.engine.start_workers),
-            batch=accepting.START_BATCH)
+            batch=accepting.START_BATCH,
+            yield_to=self.completions.has_pending)
 
     # -- workflows ---------------------------------------------------------
 

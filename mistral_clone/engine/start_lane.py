@@ -20,12 +20,18 @@ row is deleted under the execution's lock).
 import collections
 import logging
 import threading
-from typing import Callable, Iterable
+import time
+from typing import Callable, Iterable, Optional
 
 LOG = logging.getLogger(__name__)
 
 # Most hints queued in one engine; past it they are left to the sweep.
 QUEUE_LIMIT = 20000
+
+# Longest a batch of starts waits for the results of running executions
+# to be absorbed first (``yield_to``), and how often it looks again.
+YIELD_MAX_S = 0.1
+YIELD_PAUSE_S = 0.002
 
 
 class StartLane:
@@ -34,8 +40,10 @@ class StartLane:
     them, oldest first, each id once while it is queued."""
 
     def __init__(self, start: Callable, workers: int = 1,
-                 limit: int = QUEUE_LIMIT, batch: int = 1):
+                 limit: int = QUEUE_LIMIT, batch: int = 1,
+                 yield_to: Optional[Callable[[], bool]] = None):
         self._start = start
+        self._yield_to = yield_to
         self._workers = max(1, workers)
         self._batch = max(1, batch)
         self._limit = limit
@@ -80,6 +88,12 @@ class StartLane:
                     self._cond.wait()
                 if self._stopping:
                     return
+            self._give_way()
+            with self._cond:
+                if self._stopping:
+                    return
+                if not self._queue:
+                    continue
                 taken = [self._queue.popleft() for _ in range(
                     min(self._batch, len(self._queue)))]
                 self._queued.difference_update(i for _, i in taken)
@@ -92,6 +106,19 @@ class StartLane:
                 with self._cond:
                     self._busy -= len(taken)
                     self._cond.notify_all()
+
+    def _give_way(self) -> None:
+        """While ``yield_to()`` says that executions already running have
+        work waiting (results to absorb), that work goes first: a burst of
+        new executions must not slow those that run. Bounded by
+        ``YIELD_MAX_S`` a batch, so starts go on under any load (and their
+        batches grow meanwhile)."""
+        if self._yield_to is None:
+            return
+        deadline = time.monotonic() + YIELD_MAX_S
+        while not self._stopping and time.monotonic() < deadline and \
+                self._yield_to():
+            time.sleep(YIELD_PAUSE_S)
 
     def pending(self) -> int:
         with self._cond:

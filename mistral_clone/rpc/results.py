@@ -132,6 +132,10 @@ class CompletionQueue:
             with self._lock:
                 self._making -= 1
 
+    def has_pending(self) -> bool:
+        """Whether any item waits (taken by no drainer yet)."""
+        return bool(self._ready)
+
     def pending(self) -> int:
         """Items waiting (for tests and diagnostics)."""
         with self._lock:

@@ -82,6 +82,30 @@ def test_a_stopped_lane_starts_nothing_more():
     assert lane.pending() == 0 and started == []
 
 
+def test_starts_give_way_to_running_work_for_a_bounded_time(monkeypatch):
+    """While the engine has results of running executions to absorb, a
+    batch of starts waits (and grows); never longer than YIELD_MAX_S."""
+    started = []
+    busy = [True]
+    lane = start_lane.StartLane(started.append, workers=1, batch=10,
+                                yield_to=lambda: busy[0])
+    monkeypatch.setattr(start_lane, "YIELD_MAX_S", 30)
+    lane.offer([("c", "a")])
+    wait_for(lambda: lane._threads)
+    lane.offer([("c", "b")])
+    assert not started
+    busy[0] = False
+    wait_for(lambda: started)
+    # Both in one batch: the second came while the first gave way.
+    assert started == [[("c", "a"), ("c", "b")]]
+    # Work that never ends holds a batch back only so long.
+    busy[0] = True
+    monkeypatch.setattr(start_lane, "YIELD_MAX_S", 0.05)
+    lane.offer([("c", "x")])
+    wait_for(lambda: len(started) == 2, 10)
+    lane.stop(5)
+
+
 def test_hints_queued_while_one_is_sent_share_the_next_message():
     sent = []
     first_sent = threading.Event()
