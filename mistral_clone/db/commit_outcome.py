@@ -30,10 +30,12 @@ _IN_PROGRESS_POLL_S = 0.1
 def transaction_id(session) -> Optional[int]:
     """The id of the session's transaction, None when it wrote nothing
     (nothing to lose then). Pending changes are flushed first (the commit
-    would flush them anyway): they are what gives it an id."""
+    would flush them anyway): they are what gives it an id. Through the
+    session, so that rows queued to go out before its next statement
+    (``engine.rows``) are written first too."""
     session.flush()
-    return session.connection().exec_driver_sql(
-        "SELECT txid_current_if_assigned()").scalar()
+    return session.execute(
+        sa.text("SELECT txid_current_if_assigned()")).scalar()
 
 
 def was_committed(engine, xact_id: int) -> bool:

@@ -7,8 +7,10 @@ import pytest
 import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 
+from mistral_clone.db import commit_outcome
 from mistral_clone.db import models
 from mistral_clone.db import session as db_session
+from mistral_clone.engine import rows
 from tests.conftest import PG_URL
 
 pytestmark = [
@@ -60,3 +62,14 @@ def test_a_commit_lost_before_the_server_got_it_fails(db):
         with db_session.transaction() as session:
             _add_environment(session, "e2")
     assert _environments() == []
+
+
+def test_rows_queued_to_go_out_with_the_next_statement_count_as_written(db):
+    """A transaction whose only writes are queued Core INSERTs
+    (``engine.rows``) has written something by the time its id is taken:
+    its commit's outcome is checked like any other's."""
+    with db_session.transaction() as session:
+        rows.insert(session, models.Environment(
+            name="queued", variables={}, project_id="p", scope="private"))
+        assert commit_outcome.transaction_id(session) is not None
+    assert _environments() == ["queued"]
