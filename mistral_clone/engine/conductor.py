@@ -242,8 +242,10 @@ class Conductor(RunningTasks, CompletingTasks, ControllingWorkflows):
             # Mistral creates the row IDLE and updates it to RUNNING at once.
             updated_at=models.utcnow(),
         )
-        self.store.add_workflow(wf_ex)
         self.fire(wf_ex, machines.WORKFLOW, wf_ex, machines.START)
+        # Added once RUNNING: its row goes out as it stands now (an INSERT
+        # queued with its tasks', see ``rows``), not INSERT then UPDATE.
+        self.store.add_workflow(wf_ex)
         if start:
             self._dispatch(wf_ex, self._start_commands(wf_ex, wf_spec))
             self._schedule_check(wf_ex)

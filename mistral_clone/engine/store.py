@@ -179,7 +179,9 @@ class DbStore:
     # -- new rows -----------------------------------------------------------
 
     def add_workflow(self, wf_ex) -> None:
-        self.session.add(wf_ex)
+        # Queued like tasks: twenty sub-workflows started in one step go
+        # out as one INSERT, not one flush each before its first task.
+        rows.insert(self.session, wf_ex)
 
     def add_task(self, task_ex) -> None:
         if self._considered:
