@@ -258,8 +258,7 @@ class DbStore:
         if len(new) < 2:
             return
         self._considered.update(wf_ex.id for wf_ex in new)
-        busy = {t.workflow_execution_id for t in self.step.new_tasks
-                if t.state in states.INCOMPLETE}
+        busy = self._with_incomplete_tasks_in_step()
         wanted = {wf_ex.id: reverse_rules(wf_ex) for wf_ex in new
                   if wf_ex.id not in busy}
         if len(wanted) < 2:
@@ -292,11 +291,13 @@ class DbStore:
     def _has_incomplete_task_in_step(self, wf_ex_id: str) -> bool:
         """A task this step created and did not finish answers "not
         complete" without a query."""
-        for task_ex in self.step.new_tasks:
-            if task_ex.workflow_execution_id == wf_ex_id and \
-                    task_ex.state in states.INCOMPLETE:
-                return True
-        return False
+        return wf_ex_id in self._with_incomplete_tasks_in_step()
+
+    def _with_incomplete_tasks_in_step(self) -> set:
+        """The workflows of the tasks this step created and did not
+        finish."""
+        return {t.workflow_execution_id for t in self.step.new_tasks
+                if t.state in states.INCOMPLETE}
 
     def failed_tasks(self, wf_ex, wf_spec):
         return queries.failed_tasks(self.session, wf_ex.id, wf_spec,
