@@ -170,11 +170,14 @@ def request_kinds(found):
         ("executions sort workflow_name,marker", lambda n: ("/executions",
             dict(page, sort_keys="workflow_name,created_at",
                  marker=ex(n)["id"]))),
-        # Mixed directions: no index holds this order, the database sorts
-        # the marker's whole workflow_name group.
+        # Mixed directions: no index holds this order; the page is read
+        # one workflow_name group at a time (``db/grouped_pages.py``).
         ("executions sort asc,desc (mixed)", lambda n: ("/executions",
             dict(page, sort_keys="workflow_name,created_at",
                  sort_dirs="asc,desc", marker=ex(n)["id"]))),
+        ("executions sort desc,asc (mixed), first page", lambda n: (
+            "/executions", dict(page, sort_keys="workflow_name,created_at",
+                                sort_dirs="desc,asc"))),
         ("executions fields=id,state", lambda n: ("/executions", dict(
             page, fields="id,state,workflow_name", marker=ex(n)["id"]))),
         ("GET /executions/{id}", lambda n: (

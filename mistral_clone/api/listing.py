@@ -11,6 +11,7 @@ from sqlalchemy import orm as sa_orm
 
 from mistral_clone import config
 from mistral_clone import exceptions as exc
+from mistral_clone.db import grouped_pages
 from mistral_clone.db import query as dbq
 from mistral_clone.db import session as db_session
 
@@ -172,8 +173,12 @@ def fetch_page(model, spec, ctx, to_values, marker_not_found,
                 spec.all_projects, include_public)).scalar()
             if marker_row is None:
                 raise exc.NotFoundError(marker_not_found % spec.marker)
-        stmt, keys, dirs = dbq.paginate(stmt, model, spec, marker_row)
-        rows = session.execute(stmt).scalars().all()
+        if grouped_pages.applies(model, spec):
+            rows, keys, dirs = grouped_pages.read(
+                session, stmt, model, spec, marker_row)
+        else:
+            stmt, keys, dirs = dbq.paginate(stmt, model, spec, marker_row)
+            rows = session.execute(stmt).scalars().all()
         spec.sort_keys, spec.sort_dirs = keys, dirs
         return [to_values(row) for row in rows]
 

@@ -173,12 +173,19 @@ def _bound_leading_keys(stmt, columns, dirs, values):
     return stmt.where(left >= right if dirs[0] == "asc" else left <= right)
 
 
-def paginate(stmt, model, spec: ListSpec, marker_row=None):
+def sort_order(spec: ListSpec):
+    """The list's sort keys and directions, ending with Mistral's
+    tie-breaker (id ascending) unless the caller sorts by id."""
     keys = list(spec.sort_keys)
     dirs = list(spec.sort_dirs)
     if "id" not in keys:
         keys.append("id")
-        dirs.append("asc")  # Mistral's tie-breaker: id ascending
+        dirs.append("asc")
+    return keys, dirs
+
+
+def paginate(stmt, model, spec: ListSpec, marker_row=None):
+    keys, dirs = sort_order(spec)
     columns = [getattr(model, k) for k in keys]
     order = [c.desc() if d == "desc" else c.asc()
              for c, d in zip(columns, dirs)]
