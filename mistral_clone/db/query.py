@@ -154,6 +154,13 @@ def apply_filter(stmt, model, flt: Filter):
     return stmt.where(comparators[flt.op])
 
 
+def _row_value(columns, values):
+    """``values`` as a row value bound with their columns' types (a JSON
+    column's value is its text, not a Python dict)."""
+    return sa.tuple_(*[sa.bindparam(None, value, type_=column.type)
+                       for column, value in zip(columns, values)])
+
+
 def _bound_leading_keys(stmt, columns, dirs, values):
     """Every row after the marker has its leading sort keys (those sorted
     in the first key's direction, up to the first NULL) at or past the
@@ -169,7 +176,7 @@ def _bound_leading_keys(stmt, columns, dirs, values):
     if not prefix:
         return stmt
     left = sa.tuple_(*[column for column, _ in prefix])
-    right = sa.tuple_(*[value for _, value in prefix])
+    right = _row_value(*zip(*prefix))
     return stmt.where(left >= right if dirs[0] == "asc" else left <= right)
 
 
@@ -190,7 +197,17 @@ def paginate(stmt, model, spec: ListSpec, marker_row=None):
     order = [c.desc() if d == "desc" else c.asc()
              for c, d in zip(columns, dirs)]
     stmt = stmt.order_by(*order)
-    if marker_row is not None:
+    values = None if marker_row is None else \
+        [getattr(marker_row, k) for k in keys]
+    if values is not None and len(set(dirs)) == 1 and None not in values:
+        # Every key one way: the rows after the marker are one row-value
+        # comparison, the keyset's OR in the form the database reads as
+        # one range of an index (the OR and a bound beside it made
+        # PostgreSQL count that range twice, misjudge it as small and
+        # read and sort all of it rather than walk the index in order).
+        left, right = sa.tuple_(*columns), _row_value(columns, values)
+        stmt = stmt.where(left > right if dirs[0] == "asc" else left < right)
+    elif marker_row is not None:
         alternatives = []
         for i, (column, direction) in enumerate(zip(columns, dirs)):
             value = getattr(marker_row, keys[i])
