@@ -24,6 +24,13 @@ def free_port():
 START_S = 180.0
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_for_port(port, proc, timeout=START_S):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -9,7 +9,7 @@ import threading
 import time
 import urllib.request
 
-from tests.functional.server import free_port, wait_for_port
+from tests.functional.server import cpu_seconds, free_port, wait_for_port
 from tests.waiting import wait_for
 
 # Enough tasks that validating takes seconds even on a fast machine.
@@ -43,11 +43,12 @@ def test_a_request_in_progress_gets_its_answer(tmp_path):
     try:
         wait_for_port(port, proc)
         answers = []
+        definition = _big_definition()
 
         def validate():
             req = urllib.request.Request(
                 "http://127.0.0.1:%d/v2/workflows/validate" % port,
-                data=_big_definition(), method="POST",
+                data=definition, method="POST",
                 headers={"Content-Type": "text/plain"})
             try:
                 with urllib.request.urlopen(req, timeout=120) as resp:
@@ -56,9 +57,14 @@ def test_a_request_in_progress_gets_its_answer(tmp_path):
             except OSError as e:
                 answers.append((None, repr(e), time.monotonic()))
 
+        idle_cpu = cpu_seconds(proc.pid)
         client = threading.Thread(target=validate)
         client.start()
-        time.sleep(0.5)     # the request is in (its parsing takes seconds)
+        # The request is in once the server spends CPU on it (its parsing
+        # takes seconds); a fixed pause lost the race on a loaded machine,
+        # the signal coming while the connection still waited to be taken.
+        wait_for(lambda: cpu_seconds(proc.pid) - idle_cpu >= 0.3,
+                 timeout=60, interval=0.02)
         signalled_at = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         client.join(120)

@@ -10,7 +10,6 @@ it); on PostgreSQL when MISTRAL_CLONE_TEST_PG_URL is set.
 """
 
 import json
-import os
 import threading
 import urllib.parse
 import uuid
@@ -21,7 +20,7 @@ from oslo_config import cfg
 
 from mistral_clone import context as mc_context
 from tests.functional import processes
-from tests.functional.server import free_port
+from tests.functional.server import cpu_seconds, free_port
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(not processes.RABBIT_URL,
@@ -84,13 +83,6 @@ class Publisher:
 
 def log_count(path, text):
     return path.read_text().count(text) if path.exists() else 0
-
-
-def cpu_seconds(pid):
-    """User + system CPU time of a process so far."""
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Deployment:
