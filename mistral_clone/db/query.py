@@ -207,14 +207,13 @@ def paginate(stmt, model, spec: ListSpec, marker_row=None):
         # read and sort all of it rather than walk the index in order).
         left, right = sa.tuple_(*columns), _row_value(columns, values)
         stmt = stmt.where(left > right if dirs[0] == "asc" else left < right)
-    elif marker_row is not None:
+    elif values is not None:
         alternatives = []
-        for i, (column, direction) in enumerate(zip(columns, dirs)):
-            value = getattr(marker_row, keys[i])
+        for i, (column, direction, value) in enumerate(
+                zip(columns, dirs, values)):
             equal_before = [
-                (columns[j].is_(None) if getattr(marker_row, keys[j]) is None
-                 else columns[j] == getattr(marker_row, keys[j]))
-                for j in range(i)]
+                columns[j].is_(None) if values[j] is None
+                else columns[j] == values[j] for j in range(i)]
             if value is None:
                 # NULLs sort first ascending on SQLite and last on PostgreSQL
                 # descending; keep it simple: only non-NULLs come after.
@@ -226,8 +225,7 @@ def paginate(stmt, model, spec: ListSpec, marker_row=None):
                 alternatives.append(sa.and_(*equal_before, after))
         stmt = stmt.where(sa.or_(*alternatives)) if alternatives else \
             stmt.where(sa.false())
-        stmt = _bound_leading_keys(
-            stmt, columns, dirs, [getattr(marker_row, k) for k in keys])
+        stmt = _bound_leading_keys(stmt, columns, dirs, values)
     if spec.limit:
         stmt = stmt.limit(spec.limit)
     return stmt, keys, dirs
