@@ -7,17 +7,17 @@ has an index.
 """
 
 import datetime
-import uuid
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mistral_clone import random_ids
 from mistral_clone.db.types import JsonDict, JsonList, JsonValue
 
 
 def new_id() -> str:
-    return str(uuid.uuid4())
+    return random_ids.uuid4()
 
 
 def utcnow() -> datetime.datetime:
