@@ -35,10 +35,12 @@ from mistral_clone.engine import conductor as conductor_mod
 from mistral_clone.engine import heartbeats
 from mistral_clone.engine import queries
 from mistral_clone.engine import start_hints
+from mistral_clone.engine import start_lane
 from mistral_clone.engine import states
 from mistral_clone.engine import step as step_mod
 from mistral_clone.engine import store as store_mod
 from mistral_clone.rpc import clients
+from mistral_clone.rpc import transport
 
 LOG = logging.getLogger(__name__)
 
@@ -140,6 +142,10 @@ def hint(ctx, wf_ex_ids: list, caller: dict = None) -> None:
 
 
 def _send_hints(ctx, starts: list) -> None:
+    lane = start_lane.local()
+    if lane is not None and transport.is_in_process():
+        lane.offer(hinted_starts(ctx, starts))
+        return
     clients.get_engine_client(
         reply_timeout=CONF.api.engine_reply_timeout).start_accepted_many(
             ctx, starts)

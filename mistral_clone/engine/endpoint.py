@@ -185,6 +185,7 @@ class EngineEndpoint:
             workers=_drainers(CONF.engine.start_workers),
             batch=accepting.START_BATCH,
             yield_to=self.completions.has_pending)
+        start_lane.set_local(self.starts)
 
     # -- workflows ---------------------------------------------------------
 

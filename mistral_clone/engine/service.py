@@ -16,6 +16,7 @@ from mistral_clone.engine import maintenance
 from mistral_clone.engine import members
 from mistral_clone.engine import recovery
 from mistral_clone.engine import scheduler_watch
+from mistral_clone.engine import start_lane
 from mistral_clone.engine import step
 from mistral_clone.engine.endpoint import EngineEndpoint
 from mistral_clone.executor import heartbeats as executor_heartbeats
@@ -121,6 +122,8 @@ class EngineService:
         # A stopped engine takes no more results, not even in-process ones.
         if rpc_results.local_engine_queue() is self.endpoint.completions:
             rpc_results.set_local_engine_queue(None)
+        if start_lane.local() is self.endpoint.starts:
+            start_lane.set_local(None)
         transport.stop_servers((self.server, self.liveness_server))
         # Hints still queued are the sweep's (their start rows stay).
         self.endpoint.starts.stop(config.CONF.graceful_shutdown_timeout

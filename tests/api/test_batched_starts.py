@@ -9,7 +9,9 @@ from mistral_clone.db import session as db_session
 from mistral_clone.engine import accepting
 from mistral_clone.engine import conductor as conductor_mod
 from mistral_clone.engine import service as engine_service
+from mistral_clone.engine import start_lane
 from mistral_clone.executor import service as executor_service
+from mistral_clone.rpc import clients
 from tests.api.helpers import post_text
 from tests.api.test_engine_unanswered import no_engine  # noqa: F401
 from tests.waiting import wait_for
@@ -86,3 +88,43 @@ def test_a_batch_that_breaks_is_started_one_by_one(app, no_engine,
             service.stop()
     assert app.get("/v2/executions/%s" % ids[1]).json["state_info"] == \
         "unexpected"
+
+
+class _HintRecorder:
+    """The engine client, but its start hints are recorded, not sent."""
+
+    def __init__(self, client, hints):
+        self._client = client
+        self._hints = hints
+
+    def start_accepted_many(self, ctx, starts):
+        self._hints.append(starts)
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+def test_an_in_process_hint_goes_straight_to_the_engines_lane(
+        app, monkeypatch):
+    """With the in-process transport the API's hint is handed to this
+    process's engine, not sent through the fake driver (which looks for
+    messages every 50 ms). The engine has no sweep here: a hint sent as a
+    message (recorded and dropped) would leave the executions waiting."""
+    post_text(app, "/v2/workflows", WF, status=201)
+    hints = []
+    real_client = clients.get_engine_client
+    monkeypatch.setattr(
+        clients, "get_engine_client",
+        lambda reply_timeout=None: _HintRecorder(real_client(reply_timeout),
+                                                 hints))
+    started = [engine_service.start(recover=False), executor_service.start()]
+    try:
+        ids = [app.post_json("/v2/executions", {"workflow_name": "wf"},
+                             status=201).json["id"] for _ in range(3)]
+        wait_for(lambda: set(_states(app, ids).values()) == {"SUCCESS"},
+                 timeout=60)
+    finally:
+        for service in reversed(started):
+            service.stop()
+    assert hints == []
+    assert start_lane.local() is None       # the stopped engine's is gone
