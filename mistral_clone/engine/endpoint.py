@@ -357,8 +357,7 @@ class EngineEndpoint:
                 by_wf_ex.setdefault(wf_ex_id, []).append(entry)
             else:
                 self._complete_one_by_one([entry])
-        for wf_ex_id, entries in by_wf_ex.items():
-            self.completions.submit_many_async(wf_ex_id, entries)
+        self.completions.submit_groups_async(by_wf_ex)
 
     def _complete_batches(self, batches: dict) -> None:
         """Results of several workflow executions (``{wf_ex_id: [items]}``)

@@ -47,12 +47,24 @@ class Step:
         self.new_tasks = []
         # key -> (send, [items]): see ``after_commit_grouped``.
         self._grouped = {}
+        # key -> [items]: see ``after_commit_batched``.
+        self._batched = {}
         # (kind, from_state, to_state) of the state changes made in this
         # step: counted once it has committed.
         self.transitions = []
 
     def after_commit(self, fn: Callable, *args, **kwargs) -> None:
         self._after_commit.append((fn, args, kwargs))
+
+    def after_commit_batched(self, key, fn: Callable[[list], None],
+                             item) -> None:
+        """Queue ``item``; after the commit ``fn([items of key])`` runs once,
+        in order, where the first item of ``key`` was queued."""
+        items = self._batched.get(key)
+        if items is None:
+            items = self._batched[key] = []
+            self.after_commit(fn, items)
+        items.append(item)
 
     def after_commit_grouped(self, key, send: Callable[[list], None],
                              item) -> None:
@@ -96,6 +108,7 @@ class Step:
             engine_metrics.count_transitions(self.transitions)
             self.transitions = []
         ops, self._after_commit = self._after_commit, []
+        self._batched = {}
         unordered = []
         for send, items in self._grouped.values():
             for i in range(0, len(items), MAX_GROUP):

@@ -541,14 +541,15 @@ def send(step, action_ex_id, python_name, base_input, exec_ctx,
     if local is not None and transport.is_in_process():
         # The in-process executor: the same hand-over as an RPC cast on
         # ``fake:/`` (arguments copied as they would be on the wire),
-        # without the message.
-        ctx = step.ctx
-        step.after_commit(
-            lambda: local.run_action(
-                ctx, action_ex_id, python_name,
-                serializer.from_primitive(serializer.to_primitive(
-                    base_input)),
-                dict(exec_ctx)))
+        # without the message; the step's actions in one hand-over, as
+        # in one message, so their results come back together.
+        step.after_commit_batched(
+            ("local_actions", id(local)),
+            functools.partial(local.run_actions, step.ctx),
+            {"action_ex_id": action_ex_id, "action_name": python_name,
+             "action_input": serializer.from_primitive(
+                 serializer.to_primitive(base_input)),
+             "exec_ctx": dict(exec_ctx)})
         return
     step.after_commit_grouped(
         ("run_actions", target), functools.partial(_send_many, step.ctx,

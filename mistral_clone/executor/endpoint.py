@@ -17,6 +17,7 @@ from mistral_clone.actions import registry
 from mistral_clone.executor import delivery
 from mistral_clone.executor import heartbeats
 from mistral_clone.executor import liveness
+from mistral_clone.executor import result_groups
 from mistral_clone.metrics import actions as action_metrics
 from mistral_clone.rpc import clients
 from mistral_clone.rpc import results as rpc_results
@@ -158,7 +159,7 @@ class ExecutorEndpoint:
             "reply": reply, "target": target}])
 
     def _take(self, ctx, action_ex_id, action_name, action_input, exec_ctx,
-              reply, target):
+              reply, target, group=None):
         # Alive (heartbeats) from now on, while it waits for a worker too.
         heartbeats.add(action_ex_id)
         token = object()
@@ -170,7 +171,7 @@ class ExecutorEndpoint:
         try:
             self._pool.submit(self._run_and_report, token, ctx,
                               action_ex_id, action_name, action_input,
-                              exec_ctx, reply)
+                              exec_ctx, reply, group)
         except Exception:
             with self._waiting_lock:
                 self._waiting.pop(token, None)
@@ -192,16 +193,25 @@ class ExecutorEndpoint:
                                if a["action_ex_id"] and not _sent_again(a)])
         won = set(liveness.claim([i for i in again if i not in here])) \
             if again else set()
+        taken = []
         for action in actions:
             if action["action_ex_id"] in again and \
                     action["action_ex_id"] not in won:
                 LOG.info("Action execution %s is claimed elsewhere or no "
                          "longer running: not run here",
                          action["action_ex_id"])
-                continue
+            else:
+                taken.append(action)
+        # Their results leave together (``result_groups``).
+        replying = sum(1 for a in taken if a.get("reply", True))
+        group = result_groups.ResultGroup(replying, self._deliver) \
+            if replying > 1 else None
+        for action in taken:
+            reply = action.get("reply", True)
             self._take(ctx, action["action_ex_id"], action["action_name"],
                        action["action_input"], action["exec_ctx"],
-                       action.get("reply", True), action.get("target"))
+                       reply, action.get("target"),
+                       group if reply else None)
 
     def _report_results(self, batches: dict) -> None:
         """Send finished actions' results to the engines, one message per
@@ -226,22 +236,24 @@ class ExecutorEndpoint:
         return run(ctx, action_ex_id, action_name, action_input, exec_ctx)
 
     def _run_and_report(self, token, ctx, action_ex_id, action_name,
-                        action_input, exec_ctx, reply):
+                        action_input, exec_ctx, reply, group=None):
         with self._waiting_lock:
             if self._waiting.pop(token, None) is None:
+                if group is not None:
+                    group.skip()
                 return      # handed back by ``shutdown``
             self._running += 1
         try:
             self._run_and_report_tracked(
                 ctx, action_ex_id, action_name, action_input, exec_ctx,
-                reply)
+                reply, group)
         finally:
             heartbeats.remove(action_ex_id)
             with self._waiting_lock:
                 self._running -= 1
 
     def _run_and_report_tracked(self, ctx, action_ex_id, action_name,
-                                action_input, exec_ctx, reply):
+                                action_input, exec_ctx, reply, group=None):
         try:
             result = run(ctx, action_ex_id, action_name, action_input,
                          exec_ctx)
@@ -251,15 +263,30 @@ class ExecutorEndpoint:
                       "sync": True}
         if not reply:
             return
-        wf_ex_id = (exec_ctx or {}).get("workflow_execution_id")
-        queue = _local_engine_queue() if wf_ex_id else None
-        if queue is not None:
-            # Same process, same transport: straight into the engine's
-            # batches of this execution (what its RPC handler would do).
-            queue.submit_async(wf_ex_id, (ctx, action_ex_id, result))
-            return
-        self._results.submit_async(None, (ctx, action_ex_id, result,
-                                          wf_ex_id))
+        item = (ctx, action_ex_id, result,
+                (exec_ctx or {}).get("workflow_execution_id"))
+        if group is not None:
+            group.add(item)
+        else:
+            self._deliver([item])
+
+    def _deliver(self, items: list) -> None:
+        """Results ``(ctx, action execution id, result, workflow execution
+        id)`` on their way to the engines."""
+        queue = _local_engine_queue()
+        local, remote = {}, []
+        for ctx, action_ex_id, result, wf_ex_id in items:
+            if queue is not None and wf_ex_id:
+                # Same process, same transport: straight into the engine's
+                # batches of this execution (what its RPC handler would do).
+                local.setdefault(wf_ex_id, []).append(
+                    (ctx, action_ex_id, result))
+            else:
+                remote.append((ctx, action_ex_id, result, wf_ex_id))
+        if local:
+            queue.submit_groups_async(local)
+        if remote:
+            self._results.submit_many_async(None, remote)
 
 
 MAX_RESULTS_PER_MESSAGE = 100

@@ -98,7 +98,16 @@ class CompletionQueue:
 
     def submit_many_async(self, key: Hashable, items: list) -> None:
         """``submit_async`` for several items of one key at once."""
-        if not items or not self._queue(key, items):
+        self.submit_groups_async({key: items})
+
+    def submit_groups_async(self, groups: dict) -> None:
+        """``submit_many_async`` for several keys (``{key: items}``): all
+        of them are queued before a drainer looks, so they can share a
+        batch (a message of results of twenty executions is one batch, not
+        one for the first execution and another for the rest)."""
+        starts = sum(1 for key, items in groups.items()
+                     if items and self._queue(key, items))
+        if not starts:
             return
         with self._lock:
             if self._drainers is None:
@@ -106,7 +115,8 @@ class CompletionQueue:
                     max_workers=self._workers,
                     thread_name_prefix="engine-results")
             drainers = self._drainers
-        drainers.submit(self._drain)
+        for _ in range(starts):
+            drainers.submit(self._drain)
 
     def submit_later(self, key: Hashable, make_items: Callable[[], list]
                      ) -> None:
