@@ -112,3 +112,27 @@ def test_an_action_sent_again_starts_only_where_it_was_claimed(monkeypatch):
     assert announced == [["first"]]
     assert claimed == [["again-won", "again-lost"]]
     assert taken == ["first", "again-won"]
+
+
+def test_a_message_of_many_executions_results_is_one_batch():
+    from mistral_clone.rpc import results as rpc_results
+    batches = []
+    queue = rpc_results.CompletionQueue(
+        lambda batch: batches.append({k: list(v) for k, v in batch.items()}),
+        workers=2)
+    queue.submit_groups_async({"wf1": ["r1"], "wf2": ["r2", "r3"],
+                               "wf3": ["r4"]})
+    assert queue.wait_idle(10)
+    assert batches == [{"wf1": ["r1"], "wf2": ["r2", "r3"], "wf3": ["r4"]}]
+
+
+def test_batched_items_run_once_where_the_first_was_queued():
+    calls = []
+    step = step_mod.Step(session=None, ctx=_ctx())
+    step.after_commit(calls.append, "before")
+    step.after_commit_batched("k", calls.append, 1)
+    step.after_commit(calls.append, "between")
+    step.after_commit_batched("k", calls.append, 2)
+    step.after_commit_batched("other", calls.append, "x")
+    step.run_after_commit()
+    assert calls == ["before", [1, 2], "between", ["x"]]
