@@ -57,14 +57,20 @@ class Step:
         self._after_commit.append((fn, args, kwargs))
 
     def after_commit_batched(self, key, fn: Callable[[list], None],
-                             item) -> None:
+                             item) -> bool:
         """Queue ``item``; after the commit ``fn([items of key])`` runs once,
-        in order, where the first item of ``key`` was queued."""
+        in order, where the first item of ``key`` was queued. False (not
+        queued) once ``key`` has MAX_GROUP items: a step starting 10,000
+        actions hands the rest over one by one, past the first
+        MAX_SYNC_AFTER_COMMIT operations in the background."""
         items = self._batched.get(key)
         if items is None:
             items = self._batched[key] = []
             self.after_commit(fn, items)
+        elif len(items) >= MAX_GROUP:
+            return False
         items.append(item)
+        return True
 
     def after_commit_grouped(self, key, send: Callable[[list], None],
                              item) -> None:

@@ -543,13 +543,12 @@ def send(step, action_ex_id, python_name, base_input, exec_ctx,
         # ``fake:/`` (arguments copied as they would be on the wire),
         # without the message; the step's actions in one hand-over, as
         # in one message, so their results come back together.
-        step.after_commit_batched(
-            ("local_actions", id(local)),
-            functools.partial(local.run_actions, step.ctx),
-            {"action_ex_id": action_ex_id, "action_name": python_name,
-             "action_input": serializer.from_primitive(
-                 serializer.to_primitive(base_input)),
-             "exec_ctx": dict(exec_ctx)})
+        action = {"action_ex_id": action_ex_id, "action_name": python_name,
+                  "action_input": base_input, "exec_ctx": exec_ctx}
+        if not step.after_commit_batched(
+                ("local_actions", id(local)),
+                functools.partial(_hand_over, local, step.ctx), action):
+            step.after_commit(_hand_over, local, step.ctx, [action])
         return
     step.after_commit_grouped(
         ("run_actions", target), functools.partial(_send_many, step.ctx,
@@ -557,6 +556,16 @@ def send(step, action_ex_id, python_name, base_input, exec_ctx,
         {"action_ex_id": action_ex_id, "action_name": python_name,
          "action_input": base_input, "exec_ctx": exec_ctx,
          "target": target})
+
+
+def _hand_over(local, ctx, actions: list) -> None:
+    """To the executor of this process, after the commit, copied as a
+    message would copy them."""
+    local.run_actions(ctx, [
+        dict(action, action_input=serializer.from_primitive(
+            serializer.to_primitive(action["action_input"])),
+            exec_ctx=dict(action["exec_ctx"]))
+        for action in actions])
 
 
 def _send_many(ctx, target, actions: list) -> None:

@@ -136,3 +136,13 @@ def test_batched_items_run_once_where_the_first_was_queued():
     step.after_commit_batched("other", calls.append, "x")
     step.run_after_commit()
     assert calls == ["before", [1, 2], "between", ["x"]]
+
+
+def test_a_batch_holds_at_most_max_group_items():
+    calls = []
+    step = step_mod.Step(session=None, ctx=_ctx())
+    queued = [step.after_commit_batched("k", calls.append, i)
+              for i in range(step_mod.MAX_GROUP + 2)]
+    assert queued == [True] * step_mod.MAX_GROUP + [False, False]
+    step.run_after_commit()
+    assert calls == [list(range(step_mod.MAX_GROUP))]
