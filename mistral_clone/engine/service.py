@@ -72,6 +72,9 @@ class EngineService:
         # busy thread may hold a database connection.
         self.server.start(
             override_pool_size=config.CONF.engine.rpc_workers)
+        if transport.is_in_process():
+            clients.set_local_endpoint(config.CONF.engine.topic,
+                                       self.endpoint)
         # A beat is one short UPDATE: a few threads keep up with hundreds
         # of executors.
         self.liveness_server.start(override_pool_size=4)
@@ -124,6 +127,9 @@ class EngineService:
             rpc_results.set_local_engine_queue(None)
         if start_lane.local() is self.endpoint.starts:
             start_lane.set_local(None)
+        if clients.local_endpoint(config.CONF.engine.topic) is \
+                self.endpoint:
+            clients.set_local_endpoint(config.CONF.engine.topic, None)
         transport.stop_servers((self.server, self.liveness_server))
         # Hints still queued are the sweep's (their start rows stay).
         self.endpoint.starts.stop(config.CONF.graceful_shutdown_timeout

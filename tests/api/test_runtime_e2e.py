@@ -206,3 +206,29 @@ def test_a_first_task_that_fails_at_once_answers_running_then_error(
     assert done["state_info"].startswith(
         "Failed to run task [error=Can not evaluate YAQL expression "
         "[expression=$.nope, error='nope'], wf=bad_first, task=t1]")
+
+
+def test_in_process_calls_do_not_go_through_the_fake_driver(services,
+                                                            monkeypatch):
+    """With the engine in this process, the API's calls go to it directly
+    (the fake driver's listener looks for messages every 50 ms); its
+    expected errors still come back as 4xx with the engine's message."""
+    from oslo_messaging.rpc import client as rpc_client
+
+    def no_message(*_args, **_kwargs):
+        raise AssertionError("a call went through the fake driver")
+
+    monkeypatch.setattr(rpc_client._BaseCallContext, "call", no_message)
+    app = services
+    ex = start(app, {"workflow_name": "e2e_async"})
+    paused = app.put_json("/v2/executions/%s" % ex["id"],
+                          {"state": "PAUSED"}).json
+    assert paused["state"] == "PAUSED"
+    cancelled = app.put_json("/v2/executions/%s" % ex["id"],
+                             {"state": "CANCELLED"}).json
+    assert cancelled["state"] == "CANCELLED"
+    refused = app.put_json("/v2/executions/%s" % ex["id"],
+                           {"state": "PAUSED"}, expect_errors=True)
+    assert refused.status_int == 400, refused.body
+    assert "CANCELLED" in refused.json["faultstring"]
+    assert refused.json["debuginfo"] is None
