@@ -73,6 +73,11 @@ def start(app, body):
     return app.post_json("/v2/executions", body, status=201).json
 
 
+def put_state(app, ex_id, state, **expect):
+    return app.put_json("/v2/executions/%s" % ex_id, {"state": state},
+                        **expect)
+
+
 def test_run_to_success_and_read_everything(services):
     app = services
     ex = start(app, {"workflow_name": "e2e_wf", "input": {"a": 5},
@@ -142,9 +147,7 @@ def test_async_action_result_through_put(services):
 def test_pause_resume_cancel(services):
     app = services
     ex = start(app, {"workflow_name": "e2e_async"})
-    paused = app.put_json("/v2/executions/%s" % ex["id"],
-                          {"state": "PAUSED"}).json
-    assert paused["state"] == "PAUSED"
+    assert put_state(app, ex["id"], "PAUSED").json["state"] == "PAUSED"
     env = app.put_json("/v2/executions/%s" % ex["id"],
                        {"params": {"env": {"k": "v"}}}).json
     assert json.loads(env["params"])["env"] == {"k": "v"}
@@ -221,14 +224,10 @@ def test_in_process_calls_do_not_go_through_the_fake_driver(services,
     monkeypatch.setattr(rpc_client._BaseCallContext, "call", no_message)
     app = services
     ex = start(app, {"workflow_name": "e2e_async"})
-    paused = app.put_json("/v2/executions/%s" % ex["id"],
-                          {"state": "PAUSED"}).json
-    assert paused["state"] == "PAUSED"
-    cancelled = app.put_json("/v2/executions/%s" % ex["id"],
-                             {"state": "CANCELLED"}).json
-    assert cancelled["state"] == "CANCELLED"
-    refused = app.put_json("/v2/executions/%s" % ex["id"],
-                           {"state": "PAUSED"}, expect_errors=True)
+    assert put_state(app, ex["id"], "PAUSED").json["state"] == "PAUSED"
+    assert put_state(app, ex["id"], "CANCELLED").json["state"] == \
+        "CANCELLED"
+    refused = put_state(app, ex["id"], "PAUSED", expect_errors=True)
     assert refused.status_int == 400, refused.body
     assert "CANCELLED" in refused.json["faultstring"]
     assert refused.json["debuginfo"] is None
